@@ -1,0 +1,61 @@
+// Connection URIs in libvirt's grammar: driver[+transport]://[user@][host][:port]/path[?query].
+// bhyve:///system is the real local host; sim:///DIR is a simulated host rooted at DIR.
+import os from 'node:os';
+import path from 'node:path';
+import {DriverError} from './connection.js';
+
+export interface ParsedUri {
+  driver: 'bhyve' | 'sim';
+  transport?: string;
+  user?: string;
+  host?: string;
+  port?: number;
+  path: string;
+}
+
+const uriPattern = /^([a-z][a-z0-9]*)(?:\+([a-z0-9]+))?:\/\/(?:([^@/]*)@)?([^/:]*)(?::(\d+))?(\/[^?#]*)?(?:\?[^#]*)?$/i;
+
+export function parseConnectionUri(uri: string): ParsedUri {
+  const m = uriPattern.exec(uri);
+  if (!m) {
+    throw new DriverError(`invalid connection URI '${uri}': expected e.g. bhyve:///system or sim:///PATH`);
+  }
+  const [, driver = '', transport, user, host, port, rawPath = ''] = m;
+  if (driver !== 'bhyve' && driver !== 'sim') {
+    throw new DriverError(`unsupported connection URI '${uri}': the driver must be 'bhyve' or 'sim'`);
+  }
+  const parsed: ParsedUri = {driver, path: decodeURIComponent(rawPath)};
+  if (transport) parsed.transport = transport;
+  if (user) parsed.user = decodeURIComponent(user);
+  if (host) parsed.host = host;
+  if (port) parsed.port = Number(port);
+  if (driver === 'bhyve' && !host && parsed.path !== '/system') {
+    throw new DriverError(`unsupported connection URI '${uri}': the local bhyve driver is bhyve:///system`);
+  }
+  if (driver === 'sim' && (host || transport)) {
+    throw new DriverError(`unsupported connection URI '${uri}': a simulated host is local only (sim:///PATH)`);
+  }
+  if (driver === 'sim' && (parsed.path === '' || parsed.path === '/')) {
+    throw new DriverError(`invalid connection URI '${uri}': give the simulated host's directory, e.g. sim:///tmp/bhyve-sim`);
+  }
+  if (transport || host) {
+    throw new DriverError(`remote connections ('${uri}') are not supported yet; run bhyve-tui on the host itself`);
+  }
+  return parsed;
+}
+
+/** Where the simulated host lives when nothing else is said: under the user's state directory. */
+export function defaultSimRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)
+    ? env.XDG_STATE_HOME
+    : path.join(os.homedir(), '.local', 'state');
+  return path.join(state, 'bhyve-tui', 'sim');
+}
+
+/** The URI used without -c: $BHYVE_TUI_DEFAULT_URI, else the real host on FreeBSD, else the simulator. */
+export function defaultConnectionUri(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const fromEnv = env.BHYVE_TUI_DEFAULT_URI;
+  if (fromEnv && fromEnv.trim() !== '') return fromEnv.trim();
+  if (platform === 'freebsd') return 'bhyve:///system';
+  return `sim://${defaultSimRoot(env)}`;
+}

@@ -1,0 +1,57 @@
+// Where things live on a host. The simulated host is a tree rooted at DIR that mirrors
+// FreeBSD's hier(7) layout, so one layout (with root '' on FreeBSD) serves both.
+import path from 'node:path';
+
+export type HostTool = 'bhyve' | 'bhyveload' | 'bhyvectl' | 'grub-bhyve' | 'kldstat' | 'kldload' | 'ifconfig';
+
+const toolPaths: Record<HostTool, string> = {
+  bhyve: '/usr/sbin/bhyve',
+  bhyveload: '/usr/sbin/bhyveload',
+  bhyvectl: '/usr/sbin/bhyvectl',
+  'grub-bhyve': '/usr/local/sbin/grub-bhyve',
+  kldstat: '/sbin/kldstat',
+  kldload: '/sbin/kldload',
+  ifconfig: '/sbin/ifconfig',
+};
+
+export class HostLayout {
+  /** root: '' for the real host, the simulated host's directory otherwise */
+  constructor(readonly root: string) {}
+
+  /** A host path (as written in domain XML or passed to a tool) as this process can open it. */
+  resolve(hostPath: string): string {
+    if (!this.root) return hostPath;
+    return path.join(this.root, path.resolve('/', hostPath));
+  }
+
+  tool(name: HostTool): string {
+    return this.resolve(toolPaths[name]);
+  }
+
+  /** A program named by a built command line ('bhyve', '/usr/sbin/bhyve', a custom loader path). */
+  program(argv0: string): string {
+    const base = path.basename(argv0);
+    if (base in toolPaths) return this.tool(base as HostTool);
+    return this.resolve(argv0);
+  }
+
+  get configDir(): string {
+    return this.resolve('/usr/local/etc/bhyve-tui');
+  }
+
+  get domainsDir(): string {
+    return path.join(this.configDir, 'domains');
+  }
+
+  get runDir(): string {
+    return this.resolve('/var/run/bhyve-tui');
+  }
+
+  get logDir(): string {
+    return this.resolve('/var/log/bhyve-tui');
+  }
+
+  get vmmDir(): string {
+    return this.resolve('/dev/vmm');
+  }
+}
