@@ -1,0 +1,58 @@
+// A yes/no question in a red frame: `y` (or `Y`) confirms; any other key cancels, so a
+// stray keystroke never destroys anything.
+import {Box, Text, useInput, type Key} from 'ink';
+import {isInterrupt} from './keymap.js';
+import {tint, wrapWords} from './format.js';
+
+/** Lines the dialog's text takes inside `width` columns (frame and padding excluded). */
+export function confirmLines(question: string, width: number): string[] {
+	return wrapWords(question, Math.max(1, width - 4));
+}
+
+export function confirmHeight(question: string, width: number): number {
+	return confirmLines(question, width).length + 2;
+}
+
+export type ConfirmAnswer = 'yes' | 'no';
+
+export function answerFor(input: string, key: Key): ConfirmAnswer | undefined {
+	if (isInterrupt(input, key)) {
+		// Ctrl-C is the App's (quit); it is not an answer.
+		return undefined;
+	}
+
+	return !key.ctrl && !key.meta && (input[0] === 'y' || input[0] === 'Y') ? 'yes' : 'no';
+}
+
+export function useConfirmInput(onAnswer: (answer: ConfirmAnswer) => void, isActive = true): void {
+	useInput(
+		(input, key) => {
+			const answer = answerFor(input, key);
+			if (answer !== undefined) {
+				onAnswer(answer);
+			}
+		},
+		{isActive},
+	);
+}
+
+export function ConfirmDialog(props: {question: string; width: number; onAnswer(answer: ConfirmAnswer): void}) {
+	useConfirmInput(props.onAnswer);
+	return (
+		<Box
+			flexDirection="column"
+			flexShrink={0}
+			width={props.width}
+			borderStyle="round"
+			borderColor={tint('red')}
+			paddingX={1}
+		>
+			{confirmLines(props.question, props.width).map((line, index) => (
+				// eslint-disable-next-line react/no-array-index-key
+				<Text key={index} bold wrap="truncate-end">
+					{line}
+				</Text>
+			))}
+		</Box>
+	);
+}
