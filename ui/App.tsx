@@ -5,7 +5,7 @@
 import {Box, useInput} from 'ink';
 import {useCallback, useEffect, useRef, useState} from 'react';
 import type {Connection, DomainSummary} from '../driver/connection.js';
-import {ConfirmDialog, confirmHeight, type ConfirmAnswer} from './ConfirmDialog.js';
+import {answerFor, ConfirmDialog, confirmHeight, type ConfirmAnswer} from './ConfirmDialog.js';
 import {consoleRefusal, destroyQuestion, destroyRefusal, startRefusal, type Refusal} from './domain-rules.js';
 import {DomainList} from './DomainList.js';
 import {HostPanel, hostLines} from './HostPanel.js';
@@ -174,47 +174,51 @@ export function App(props: AppProps) {
 		return false;
 	};
 
-	// Ctrl-C quits from anywhere, the dialog included.
+	const answer = (reply: ConfirmAnswer) => {
+		const asked = confirmRef.current;
+		if (asked === null) {
+			return;
+		}
+
+		confirmRef.current = null;
+		setConfirm(null);
+		if (reply === 'yes') {
+			void runAction(asked.name, {doing: 'Destroying', done: 'Destroyed', failed: 'Cannot destroy'}, async () =>
+				connection.destroy(asked.name));
+		} else {
+			report(infoStatus(`Left ${asked.name} alone`));
+		}
+	};
+
+	// One handler for every key, subscribed once: the dialog's keys go through it too, so
+	// no key falls into a gap while a handler is being swapped.
 	useInput((input, key) => {
-		if (isInterrupt(input, key) && !leavingRef.current) {
+		if (leavingRef.current) {
+			return;
+		}
+
+		if (isInterrupt(input, key)) {
+			// Ctrl-C quits from anywhere, the dialog included.
 			leavingRef.current = true;
 			onQuit();
+			return;
+		}
+
+		if (confirmRef.current !== null) {
+			const reply = answerFor(input, key);
+			if (reply !== undefined) {
+				answer(reply);
+			}
+
+			return;
+		}
+
+		for (const command of listCommands(input, key)) {
+			if (!run(command)) {
+				break;
+			}
 		}
 	});
-
-	useInput(
-		(input, key) => {
-			if (isInterrupt(input, key)) {
-				return;
-			}
-
-			for (const command of listCommands(input, key)) {
-				if (leavingRef.current || confirmRef.current !== null || !run(command)) {
-					break;
-				}
-			}
-		},
-		{isActive: confirm === null},
-	);
-
-	const answer = useCallback(
-		(reply: ConfirmAnswer) => {
-			const asked = confirmRef.current;
-			if (asked === null) {
-				return;
-			}
-
-			confirmRef.current = null;
-			setConfirm(null);
-			if (reply === 'yes') {
-				void runAction(asked.name, {doing: 'Destroying', done: 'Destroyed', failed: 'Cannot destroy'}, async () =>
-					connection.destroy(asked.name));
-			} else {
-				report(infoStatus(`Left ${asked.name} alone`));
-			}
-		},
-		[connection, report, runAction],
-	);
 
 	const question = confirm === null ? '' : destroyQuestion(confirm.name);
 	const hostContent = hostLines(host.data, host.error);
@@ -247,7 +251,7 @@ export function App(props: AppProps) {
 			{confirm === null ? (
 				<StatusLine status={status} fallback={summary(list.state.items, list.state.loaded)} width={layout.width} />
 			) : (
-				<ConfirmDialog question={question} width={layout.width} onAnswer={answer} />
+				<ConfirmDialog question={question} width={layout.width} />
 			)}
 			<KeyHints hints={confirm === null ? listHints : confirmHints} />
 		</Box>

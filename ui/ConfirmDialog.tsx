@@ -1,6 +1,8 @@
 // A yes/no question in a red frame: `y` (or `Y`) confirms; any other key cancels, so a
-// stray keystroke never destroys anything.
-import {Box, Text, useInput, type Key} from 'ink';
+// stray keystroke never destroys anything. The view has no input hook of its own: the App's
+// single key handler routes keys here through `answerFor`, so no key is lost in the gap
+// between the dialog's first frame and an effect subscribing to stdin.
+import {Box, Text, type Key} from 'ink';
 import {isInterrupt} from './keymap.js';
 import {tint, wrapWords} from './format.js';
 
@@ -24,20 +26,7 @@ export function answerFor(input: string, key: Key): ConfirmAnswer | undefined {
 	return !key.ctrl && !key.meta && (input[0] === 'y' || input[0] === 'Y') ? 'yes' : 'no';
 }
 
-export function useConfirmInput(onAnswer: (answer: ConfirmAnswer) => void, isActive = true): void {
-	useInput(
-		(input, key) => {
-			const answer = answerFor(input, key);
-			if (answer !== undefined) {
-				onAnswer(answer);
-			}
-		},
-		{isActive},
-	);
-}
-
-export function ConfirmDialog(props: {question: string; width: number; onAnswer(answer: ConfirmAnswer): void}) {
-	useConfirmInput(props.onAnswer);
+export function ConfirmDialog(props: {question: string; width: number}) {
 	return (
 		<Box
 			flexDirection="column"

@@ -1,0 +1,98 @@
+// Rendering the App under ink-testing-library and waiting on what it draws.
+import {render} from 'ink-testing-library';
+import {App, type AppProps} from '../../ui/App.js';
+import type {FakeConnection} from './fake-connection.js';
+
+// eslint-disable-next-line no-control-regex
+const ansi = /\u001B\[[0-?]*[ -/]*[@-~]/g;
+
+export function plain(frame: string | undefined): string {
+	return (frame ?? '').replace(ansi, '');
+}
+
+export const ESC = '\u001B';
+export const keys = {
+	up: '\u001B[A',
+	down: '\u001B[B',
+	pageUp: '\u001B[5~',
+	pageDown: '\u001B[6~',
+	enter: '\r',
+	ctrlC: '\u0003',
+} as const;
+
+export async function sleep(ms: number): Promise<void> {
+	await new Promise(resolve => setTimeout(resolve, ms));
+}
+
+export interface Rendered {
+	frame(): string;
+	write(data: string): void;
+	/** Resolves with the frame once `predicate` holds; rejects with the last frame after `timeoutMs`. */
+	waitFor(predicate: (frame: string) => boolean, timeoutMs?: number): Promise<string>;
+	/** waitFor(frame contains text) */
+	waitForText(text: string, timeoutMs?: number): Promise<string>;
+	/** The name on the highlighted row, or undefined. */
+	selected(): string | undefined;
+	consoles: string[];
+	quits: number;
+	stdout: NodeJS.EventEmitter & {rows?: number; columns: number};
+	unmount(): void;
+}
+
+export function renderApp(connection: FakeConnection, props: Partial<AppProps> = {}): Rendered {
+	const consoles: string[] = [];
+	const state = {quits: 0};
+	const instance = render(
+		<App
+			connection={connection}
+			onConsole={name => {
+				consoles.push(name);
+			}}
+			onQuit={() => {
+				state.quits++;
+			}}
+			{...props}
+		/>,
+	);
+	const frame = () => plain(instance.lastFrame());
+	const waitFor = async (predicate: (frame: string) => boolean, timeoutMs = 3000) => {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const current = frame();
+			if (predicate(current)) {
+				return current;
+			}
+
+			if (Date.now() > deadline) {
+				throw new Error(`Timed out waiting; last frame:\n${current}`);
+			}
+
+			// eslint-disable-next-line no-await-in-loop
+			await sleep(5);
+		}
+	};
+
+	return {
+		frame,
+		write(data) {
+			instance.stdin.write(data);
+		},
+		waitFor,
+		async waitForText(text, timeoutMs) {
+			return waitFor(current => current.includes(text), timeoutMs);
+		},
+		selected() {
+			const match = /›\s(\S+)/.exec(frame());
+			return match?.[1];
+		},
+		consoles,
+		get quits() {
+			return state.quits;
+		},
+		stdout: instance.stdout as unknown as Rendered['stdout'],
+		unmount() {
+			instance.unmount();
+			instance.cleanup();
+		},
+	};
+}
