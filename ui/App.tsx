@@ -91,15 +91,19 @@ export function App(props: AppProps) {
 
 			pendingRef.current.add(name);
 			report({tone: 'pending', text: `${verb.doing} ${name}…`});
+			let outcome: Status;
 			try {
 				await action();
-				report({tone: 'success', text: `${verb.done} ${name}`});
+				outcome = {tone: 'success', text: `${verb.done} ${name}`};
 			} catch (error: unknown) {
-				report(errorStatus(error, {prefix: `${verb.failed} ${name}`, name}));
+				outcome = errorStatus(error, {prefix: `${verb.failed} ${name}`, name});
 			} finally {
 				pendingRef.current.delete(name);
-				await refreshAll();
 			}
+
+			// Refresh first, so the outcome and the new state appear together.
+			await refreshAll();
+			report(outcome);
 		},
 		[refreshAll, report],
 	);

@@ -37,7 +37,6 @@ export function ConfirmDialog(props: {question: string; width: number}) {
 			paddingX={1}
 		>
 			{confirmLines(props.question, props.width).map((line, index) => (
-				// eslint-disable-next-line react/no-array-index-key
 				<Text key={index} bold wrap="truncate-end">
 					{line}
 				</Text>

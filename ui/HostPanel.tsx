@@ -52,7 +52,6 @@ export function HostPanel(props: {host: HostStatus | undefined; error: unknown; 
 			overflow="hidden"
 		>
 			{hostLines(props.host, props.error).map((line, index) => (
-				// eslint-disable-next-line react/no-array-index-key
 				<Text key={index} bold={line.bold} dimColor={line.dim} color={line.color === undefined ? undefined : tint(line.color)} wrap="truncate-end">
 					{truncate(line.text, inner)}
 				</Text>

@@ -3,7 +3,7 @@ import {tint, truncate} from './format.js';
 import type {Status} from './status.js';
 
 const toneColor = {info: undefined, pending: 'yellow', success: 'green', error: 'red'} as const;
-const toneMark = {info: '', pending: '… ', success: '✔ ', error: '✘ '} as const;
+const toneMark = {info: '', pending: '', success: '✔ ', error: '✘ '} as const;
 
 /** The last action's outcome; an error shows its message, exit code and a few stderr lines. */
 export function StatusLine(props: {status: Status | null; fallback: string; width: number}) {
@@ -23,7 +23,6 @@ export function StatusLine(props: {status: Status | null; fallback: string; widt
 				{truncate(toneMark[status.tone] + status.text, width)}
 			</Text>
 			{(status.detail ?? []).map((line, index) => (
-				// eslint-disable-next-line react/no-array-index-key
 				<Text key={index} color={tint('red')} dimColor wrap="truncate-end">
 					{truncate(`  ${line}`, width)}
 				</Text>

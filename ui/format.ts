@@ -98,10 +98,8 @@ export function stateStyle(state: DomainState, env: NodeJS.ProcessEnv = process.
 export function sanitizeLine(text: string): string {
 	return text
 		// CSI / OSC / other ESC sequences
-		// eslint-disable-next-line no-control-regex
 		.replace(/\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|[@-Z\\-_])/g, '')
 		.replace(/\t/g, '  ')
-		// eslint-disable-next-line no-control-regex
 		.replace(/[\u0000-\u001F\u007F-\u009F]/g, '');
 }
 

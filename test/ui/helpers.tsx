@@ -3,7 +3,6 @@ import {render} from 'ink-testing-library';
 import {App, type AppProps} from '../../ui/App.js';
 import type {FakeConnection} from './fake-connection.js';
 
-// eslint-disable-next-line no-control-regex
 const ansi = /\u001B\[[0-?]*[ -/]*[@-~]/g;
 
 export function plain(frame: string | undefined): string {
@@ -67,7 +66,6 @@ export function renderApp(connection: FakeConnection, props: Partial<AppProps> =
 				throw new Error(`Timed out waiting; last frame:\n${current}`);
 			}
 
-			// eslint-disable-next-line no-await-in-loop
 			await sleep(5);
 		}
 	};
