@@ -194,8 +194,9 @@ export function App(props: AppProps) {
 		}
 	};
 
-	// One handler for every key, subscribed once: the dialog's keys go through it too, so
-	// no key falls into a gap while a handler is being swapped.
+	// One handler for every key, never inactive: the dialog's keys go through it too, so no
+	// key is lost while a newly mounted component subscribes. It reads only refs and the
+	// selection store, so a copy from an earlier render behaves the same.
 	useInput((input, key) => {
 		if (leavingRef.current) {
 			return;
