@@ -1,0 +1,4 @@
+import {runTool} from '../tool-runtime.js';
+import {bhyveloadMain} from '../tools/bhyveload.js';
+
+runTool('bhyveload', bhyveloadMain);

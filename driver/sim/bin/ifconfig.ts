@@ -1,0 +1,4 @@
+import {runTool} from '../tool-runtime.js';
+import {ifconfigMain} from '../tools/ifconfig.js';
+
+runTool('ifconfig', ifconfigMain);

@@ -1,0 +1,4 @@
+import {runTool} from '../tool-runtime.js';
+import {kldloadMain} from '../tools/kldload.js';
+
+runTool('kldload', kldloadMain);

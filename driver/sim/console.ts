@@ -1,0 +1,101 @@
+// A serial console endpoint as bhyve and the loaders use it: a tty opened non-blocking
+// (nmdm side A or any tty) or stdio. Writes never block: bytes wait in a bounded queue
+// and are retried when the tty is full, beyond the bound they are lost (a UART with
+// nobody draining it loses characters too).
+import fs from 'node:fs';
+import tty from 'node:tty';
+import {openTtyBackend} from './nmdm.js';
+import {errnoCode} from './tool-runtime.js';
+
+const MAX_QUEUED = 256 * 1024;
+
+export class ConsolePort {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private retry: NodeJS.Timeout | null = null;
+  private waiters: (() => void)[] = [];
+  private input: NodeJS.ReadableStream | null = null;
+
+  private constructor(
+    private readonly fd: number,
+    private readonly isStdio: boolean,
+  ) {}
+
+  /** Open `spec` ("stdio" or a device path in the sim tree); throws errno errors. */
+  static open(root: string, spec: string): ConsolePort {
+    if (spec === 'stdio') return new ConsolePort(1, true);
+    return new ConsolePort(openTtyBackend(root, spec), false);
+  }
+
+  write(data: string | Buffer): void {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (this.queued + buf.length > MAX_QUEUED) return;
+    this.queue.push(buf);
+    this.queued += buf.length;
+    this.flush();
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      let n: number;
+      try {
+        n = fs.writeSync(this.fd, head);
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'EAGAIN') {
+          this.retry ??= setTimeout(() => {
+            this.retry = null;
+            this.flush();
+          }, 10);
+          return;
+        }
+        // The tty went away (relay killed): drop everything, like a dead line.
+        this.queue = [];
+        this.queued = 0;
+        break;
+      }
+      this.queued -= n;
+      if (n === head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(n);
+    }
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolve when queued output is written (or after timeoutMs). */
+  drain(timeoutMs = 1000): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /** Start delivering input bytes. */
+  onData(cb: (data: Buffer) => void): void {
+    if (this.input) return;
+    let stream: NodeJS.ReadableStream;
+    if (this.isStdio) {
+      stream = process.stdin;
+      if (process.stdin.isTTY) process.stdin.setRawMode(true);
+    } else {
+      stream = new tty.ReadStream(this.fd);
+    }
+    stream.on('data', (d: Buffer | string) => cb(typeof d === 'string' ? Buffer.from(d, 'utf8') : d));
+    stream.on('error', () => {
+      /* EIO when the relay vanished: the line is dead, nothing more to read */
+    });
+    this.input = stream;
+  }
+
+  /** Stop reading so the process can exit. */
+  close(): void {
+    if (this.retry) clearTimeout(this.retry);
+    const s = this.input as (NodeJS.ReadableStream & {destroy?: () => void}) | null;
+    if (s && !this.isStdio) s.destroy?.();
+    else if (s) process.stdin.pause();
+  }
+}

@@ -1,0 +1,129 @@
+// host.json: the simulated kernel's state (modules, interfaces, limits, faults). Several
+// sim processes change it at once, so every change goes through updateHostState().
+import fs from 'node:fs';
+import {simLayout} from './layout.js';
+import {withLockSync, writeFileAtomicSync} from './fs-lock.js';
+
+/**
+ * loaded  = the .ko file is loaded and its modules registered
+ * unloaded = not loaded, but the file exists in /boot/kernel (kldload works)
+ * builtin = compiled into the kernel: modules registered, no file (kldstat -n fails)
+ * absent  = not loaded and no file to load (kldload: No such file or directory)
+ */
+export type ModuleState = 'loaded' | 'unloaded' | 'builtin' | 'absent';
+
+export type InterfaceDriver = 'tap' | 'vmnet' | 'bridge' | 'em' | 'lo';
+
+export interface SimInterface {
+  name: string;
+  /** cloner/driver; renamed interfaces keep their driver and unit */
+  driver: InterfaceDriver;
+  unit: number;
+  up: boolean;
+  mtu: number;
+  mac: string;
+  descr?: string;
+  /** interface groups besides the driver's own (e.g. vm-switch) */
+  groups: string[];
+  /** bridges only: member interface names, in the order added */
+  members?: string[];
+  /** taps only: pid that holds /dev/tapN open (stale if that pid is dead) */
+  openedBy?: number | null;
+}
+
+export interface VmFaults {
+  /** bhyve exits at start with this status and a matching stderr line */
+  bhyveExit?: number;
+  /** bhyveload / grub-bhyve fail with this status and a matching stderr line */
+  loaderExit?: number;
+  /** ifconfig tap create fails (only read from the "*" entry) */
+  tapCreateFails?: boolean;
+  /** the guest ignores the ACPI power button (SIGTERM) */
+  ignoreAcpi?: boolean;
+  /** bhyve prints a vm exit dump and aborts (SIGABRT) this long after it started */
+  crashAfterMs?: number;
+}
+
+export interface HostState {
+  hostname: string;
+  osrelease: string;
+  ncpu: number;
+  physmemBytes: number;
+  /** false: vmm.ko loads but its module fails (no VT-x/SVM) */
+  vmmHardware: boolean;
+  /** sysctl net.link.tap.up_on_open */
+  tapUpOnOpen: boolean;
+  /** total time from bhyve start to the login prompt */
+  bootDelayMs: number;
+  modules: Record<string, ModuleState>;
+  interfaces: SimInterface[];
+  /** keyed by VM name; "*" applies to every VM and holds host-wide faults */
+  faults: Record<string, VmFaults>;
+}
+
+export function defaultHostState(): HostState {
+  return {
+    hostname: 'simhost',
+    osrelease: '14.2-RELEASE',
+    ncpu: 4,
+    physmemBytes: 8 * 1024 ** 3,
+    vmmHardware: true,
+    tapUpOnOpen: false,
+    bootDelayMs: 600,
+    // tuntap is in GENERIC on 13+, hence "builtin" (kldstat -m works, -n does not).
+    modules: {vmm: 'loaded', nmdm: 'loaded', if_bridge: 'loaded', if_tuntap: 'builtin'},
+    interfaces: [
+      {name: 'em0', driver: 'em', unit: 0, up: true, mtu: 1500, mac: '58:9c:fc:00:00:01', groups: []},
+      {name: 'lo0', driver: 'lo', unit: 0, up: true, mtu: 16384, mac: '', groups: ['lo']},
+      {name: 'bridge0', driver: 'bridge', unit: 0, up: true, mtu: 1500, mac: '58:9c:fc:10:00:00', groups: ['bridge'], members: []},
+    ],
+    faults: {},
+  };
+}
+
+/** Fill in anything a hand-written host.json left out. */
+function normalise(raw: Partial<HostState>): HostState {
+  const d = defaultHostState();
+  return {
+    ...d,
+    ...raw,
+    modules: {...(raw.modules ?? d.modules)},
+    interfaces: (raw.interfaces ?? d.interfaces).map((i) => ({...i, groups: i.groups ?? []})),
+    faults: raw.faults ?? {},
+  };
+}
+
+export function readHostStateSync(root: string): HostState {
+  let text: string;
+  try {
+    text = fs.readFileSync(simLayout(root).hostJson, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return defaultHostState();
+    throw e;
+  }
+  return normalise(JSON.parse(text) as Partial<HostState>);
+}
+
+function writeHostStateSync(root: string, state: HostState): void {
+  const l = simLayout(root);
+  writeFileAtomicSync(l.hostJson, JSON.stringify(state, null, 2) + '\n', l.tmp);
+}
+
+/** Lock, read, let fn change the state (or return a result), write back atomically. */
+export function updateHostStateSync<T>(root: string, fn: (s: HostState) => T): T {
+  return withLockSync(simLayout(root).hostLock, () => {
+    const state = readHostStateSync(root);
+    const result = fn(state);
+    writeHostStateSync(root, state);
+    return result;
+  });
+}
+
+/** Run fn under the host lock without writing host.json (for VM instance files). */
+export function withHostLockSync<T>(root: string, fn: () => T): T {
+  return withLockSync(simLayout(root).hostLock, fn);
+}
+
+export function faultsFor(state: HostState, vmName: string | null): VmFaults {
+  return {...(state.faults['*'] ?? {}), ...(vmName ? state.faults[vmName] ?? {} : {})};
+}

@@ -1,0 +1,15 @@
+// Where things live inside a sim root (DIR). Kept in one place so README and code agree.
+import path from 'node:path';
+
+export const simLayout = (root: string) => ({
+  hostJson: path.join(root, 'host.json'),
+  dev: path.join(root, 'dev'),
+  vmmDir: path.join(root, 'dev', 'vmm'),
+  /** simulator bookkeeping: locks, temp files, relay pid files */
+  run: path.join(root, 'var', 'run', 'bhyve-sim'),
+  hostLock: path.join(root, 'var', 'run', 'bhyve-sim', 'host.lock'),
+  tmp: path.join(root, 'var', 'run', 'bhyve-sim', 'tmp'),
+  nmdmRun: path.join(root, 'var', 'run', 'bhyve-sim', 'nmdm'),
+  /** where an aborting bhyve changes directory so any core file stays in the tree */
+  crash: path.join(root, 'var', 'crash'),
+});

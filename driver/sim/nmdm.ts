@@ -1,0 +1,88 @@
+// nmdm(4) in the sim tree: /dev/nmdm*A|B appear when a sim tool opens one of them (devfs
+// cloning). Each pair is a python3 relay joining two Linux ptys (nmdm-relay.py); the two
+// names are symlinks to the pty slaves, so both ends are real ttys.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {simLayout} from './layout.js';
+import {acquireLockSync} from './fs-lock.js';
+import {readHostStateSync} from './host-state.js';
+import {repoRoot} from './repo-root.js';
+import {errnoError, hostPath, pidAlive, sleepSync} from './tool-runtime.js';
+
+/** /dev/nmdm<anything>A|B (basename longer than 5 chars), as the clone handler accepts. */
+export function nmdmPair(devPath: string): {base: string; side: 'A' | 'B'} | null {
+  if (path.posix.dirname(devPath) !== '/dev') return null;
+  const name = path.posix.basename(devPath);
+  if (!name.startsWith('nmdm') || name.length <= 5) return null;
+  const side = name.slice(-1);
+  if (side !== 'A' && side !== 'B') return null;
+  return {base: name.slice(0, -1), side};
+}
+
+const OPEN_FLAGS = fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
+function relayFiles(root: string, base: string) {
+  const l = simLayout(root);
+  return {
+    linkA: path.join(l.dev, `${base}A`),
+    linkB: path.join(l.dev, `${base}B`),
+    pidfile: path.join(l.nmdmRun, `${base}.pid`),
+    lock: path.join(l.nmdmRun, `${base}.lock`),
+  };
+}
+
+function relayAlive(files: ReturnType<typeof relayFiles>): boolean {
+  try {
+    const pid = Number(fs.readFileSync(files.pidfile, 'utf8'));
+    return pidAlive(pid) && fs.existsSync(files.linkA) && fs.existsSync(files.linkB);
+  } catch {
+    return false;
+  }
+}
+
+function startRelay(root: string, files: ReturnType<typeof relayFiles>): void {
+  for (const f of [files.linkA, files.linkB, files.pidfile]) fs.rmSync(f, {force: true});
+  fs.mkdirSync(path.dirname(files.pidfile), {recursive: true});
+  const script = path.join(repoRoot(), 'driver', 'sim', 'nmdm-relay.py');
+  const child = spawn('/usr/bin/python3', [script, files.linkA, files.linkB, files.pidfile, files.lock], {
+    detached: true,
+    stdio: 'ignore',
+    env: {...process.env, BHYVE_SIM_ROOT: root},
+  });
+  child.unref();
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    if (fs.existsSync(files.pidfile) && fs.existsSync(files.linkA) && fs.existsSync(files.linkB)) return;
+    sleepSync(5);
+  }
+  throw errnoError('ENXIO', `nmdm relay for ${files.linkA} did not start`);
+}
+
+/**
+ * Open a path the way bhyve/bhyveload open a tty backend: O_RDWR|O_NONBLOCK|O_NOCTTY.
+ * nmdm names are cloned on demand (ENOENT when nmdm.ko is not loaded). Other paths must
+ * exist and be a character device. Returns the fd.
+ */
+export function openTtyBackend(root: string, devPath: string): number {
+  const pair = nmdmPair(devPath);
+  if (!pair) {
+    const fd = fs.openSync(hostPath(root, devPath), OPEN_FLAGS);
+    if (!fs.fstatSync(fd).isCharacterDevice()) {
+      fs.closeSync(fd);
+      throw errnoError('ENOTSUP');
+    }
+    return fd;
+  }
+  const mod = readHostStateSync(root).modules.nmdm;
+  if (mod !== 'loaded' && mod !== 'builtin') throw errnoError('ENOENT');
+  const files = relayFiles(root, pair.base);
+  // Hold the pair's lock while opening so the relay cannot tear it down in between.
+  const release = acquireLockSync(files.lock);
+  try {
+    if (!relayAlive(files)) startRelay(root, files);
+    return fs.openSync(pair.side === 'A' ? files.linkA : files.linkB, OPEN_FLAGS);
+  } finally {
+    release();
+  }
+}

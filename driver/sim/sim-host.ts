@@ -1,0 +1,130 @@
+// Public entry point of the simulated FreeBSD host for the driver and tests.
+// A sim host is a chroot-like tree DIR: absolute paths given to the sim tools resolve
+// under DIR, and the tools themselves sit at their FreeBSD paths inside DIR as wrappers.
+import fs from 'node:fs';
+import path from 'node:path';
+import {simLayout} from './layout.js';
+import {repoRoot} from './repo-root.js';
+import {
+  defaultHostState,
+  readHostStateSync,
+  updateHostStateSync,
+  type HostState,
+} from './host-state.js';
+import {pidAlive} from './tool-runtime.js';
+import {listVmInstances} from './vm-instance.js';
+
+export type {HostState, ModuleState, SimInterface, VmFaults, InterfaceDriver} from './host-state.js';
+
+export type SimTool = 'bhyve' | 'bhyveload' | 'bhyvectl' | 'grub-bhyve' | 'kldstat' | 'kldload' | 'ifconfig';
+
+/** FreeBSD path of each tool (grub-bhyve comes from ports, hence /usr/local). */
+export const SIM_TOOL_PATHS: Readonly<Record<SimTool, string>> = {
+  bhyve: '/usr/sbin/bhyve',
+  bhyveload: '/usr/sbin/bhyveload',
+  bhyvectl: '/usr/sbin/bhyvectl',
+  'grub-bhyve': '/usr/local/sbin/grub-bhyve',
+  kldstat: '/sbin/kldstat',
+  kldload: '/sbin/kldload',
+  ifconfig: '/sbin/ifconfig',
+};
+
+/** Absolute path of a tool's wrapper inside the sim root. */
+export function simToolPath(root: string, tool: SimTool): string {
+  return path.join(root, SIM_TOOL_PATHS[tool]);
+}
+
+/** Quote for POSIX sh: single quotes, embedded ' as '\''. */
+export function shQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+function wrapperText(root: string, tool: SimTool): string {
+  const script = path.join(repoRoot(), 'dist', 'sim', `${tool}.js`);
+  return `#!/bin/sh\n# bhyve-tui simulated ${tool}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"\n`;
+}
+
+function writeIfChanged(file: string, text: string, mode: number): void {
+  let old: string | null = null;
+  try {
+    old = fs.readFileSync(file, 'utf8');
+  } catch {
+    /* missing */
+  }
+  if (old !== text) {
+    const tmp = `${file}.tmp.${process.pid}`;
+    fs.writeFileSync(tmp, text, {mode});
+    fs.renameSync(tmp, file);
+  }
+  if ((fs.statSync(file).mode & 0o777) !== mode) fs.chmodSync(file, mode);
+}
+
+/**
+ * Create (idempotently) a sim host at root: host.json with defaults if missing,
+ * dev/vmm, and the tool wrappers. Safe to call concurrently and repeatedly.
+ */
+export async function ensureSimHost(root: string): Promise<void> {
+  const abs = path.resolve(root);
+  const l = simLayout(abs);
+  for (const d of [l.vmmDir, l.run, l.tmp, l.nmdmRun, l.crash]) fs.mkdirSync(d, {recursive: true});
+  if (!fs.existsSync(l.hostJson)) {
+    // Create under the lock so a concurrent caller's edits are not overwritten.
+    updateHostStateSync(abs, () => undefined);
+  }
+  for (const tool of Object.keys(SIM_TOOL_PATHS) as SimTool[]) {
+    const file = simToolPath(abs, tool);
+    fs.mkdirSync(path.dirname(file), {recursive: true});
+    writeIfChanged(file, wrapperText(abs, tool), 0o755);
+  }
+}
+
+export async function readHostState(root: string): Promise<HostState> {
+  return readHostStateSync(path.resolve(root));
+}
+
+/** Lock host.json, let fn edit the state in place, write it back atomically. */
+export async function updateHostState(root: string, fn: (state: HostState) => void): Promise<HostState> {
+  return updateHostStateSync(path.resolve(root), (s) => {
+    fn(s);
+    return s;
+  });
+}
+
+export {defaultHostState};
+
+/** Guard against a recycled pid: sim processes carry BHYVE_SIM_ROOT in their environment. */
+function belongsToSimRoot(pid: number, root: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`BHYVE_SIM_ROOT=${root}`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Kill what the sim host left running: nmdm relays and any bhyve recorded in a VM
+ * instance. For test teardown; a real host has no equivalent.
+ */
+export async function stopSimHost(root: string): Promise<void> {
+  const l = simLayout(path.resolve(root));
+  const pids: number[] = [];
+  for (const vm of listVmInstances(path.resolve(root))) if (vm.bhyvePid) pids.push(vm.bhyvePid);
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(l.nmdmRun);
+  } catch {
+    /* none */
+  }
+  for (const f of names.filter((n) => n.endsWith('.pid'))) {
+    const pid = Number(fs.readFileSync(path.join(l.nmdmRun, f), 'utf8'));
+    if (pid > 0) pids.push(pid);
+  }
+  for (const pid of pids) {
+    if (!pidAlive(pid) || !belongsToSimRoot(pid, path.resolve(root))) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}

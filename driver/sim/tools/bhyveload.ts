@@ -1,0 +1,127 @@
+// bhyveload(8), FreeBSD 14.x. Option errors exit 64 in option order (console and disks
+// are opened while parsing), then vm_create/vm_reinit of /dev/vmm/NAME, then a short
+// userboot session on the console: banner, menu, autoboot countdown, kernel load, exit 0.
+import fs from 'node:fs';
+import {ConsolePort} from '../console.js';
+import {getopt} from '../getopt.js';
+import {faultsFor, readHostStateSync} from '../host-state.js';
+import {nextInput, printLines} from '../loader-common.js';
+import {parseMemsize} from '../memsize.js';
+import {CRLF, userbootBanner, userbootKernelLoad, userbootMenu} from '../guest/loader-text.js';
+import {createOrReinitVm, updateVmInstance} from '../vm-instance.js';
+import {errnoCode, fail, hostPath, simRootFromEnv, strerror, writeErr} from '../tool-runtime.js';
+
+const USAGE =
+  'usage: bhyveload [-S][-c <console-device>] [-d <disk-path>] [-e <name=value>]\n' +
+  '                 [-h <host-path>] [-m memsize[K|k|M|m|G|g|T|t]] <vmname>';
+
+/** Messages for the loaderExit fault, by status. */
+function loaderFault(code: number): string[] {
+  if (code === 1) return ['vm_setup_memory: Cannot allocate memory'];
+  if (code === 64) return ["bhyveload: Could not open '/boot/userboot.so'"];
+  return [];
+}
+
+export async function bhyveloadMain(argv: string[]): Promise<number> {
+  const root = simRootFromEnv();
+  const p = getopt('bhyveload', argv, 'CSc:d:e:h:l:m:');
+  if (!p.ok) fail(1, p.message, USAGE);
+  let con: ConsolePort | null = null;
+  let consSpec = 'stdio';
+  let memBytes = 256 * 1024 * 1024;
+  let loaderSeen = false;
+  const env = new Map<string, string>();
+  for (const o of p.opts) {
+    switch (o.opt) {
+      case 'c':
+        try {
+          con = ConsolePort.open(root, o.arg!);
+          consSpec = o.arg!;
+        } catch {
+          fail(64, `bhyveload: Could not open '${o.arg}'`);
+        }
+        break;
+      case 'd':
+        try {
+          fs.closeSync(fs.openSync(hostPath(root, o.arg!), 'r+'));
+        } catch {
+          fail(64, `bhyveload: Could not open '${o.arg}'`);
+        }
+        break;
+      case 'e': {
+        const eq = o.arg!.indexOf('=');
+        if (eq > 0) env.set(o.arg!.slice(0, eq), o.arg!.slice(eq + 1));
+        break;
+      }
+      case 'l':
+        if (loaderSeen) fail(64, 'bhyveload: -l can only be given once');
+        loaderSeen = true;
+        break;
+      case 'm': {
+        const m = parseMemsize(o.arg!);
+        if (m === null) fail(64, `bhyveload: Invalid memsize '${o.arg}'`);
+        memBytes = m;
+        break;
+      }
+    }
+  }
+  if (p.operands.length !== 1) fail(1, USAGE);
+  const name = p.operands[0]!;
+  con ??= ConsolePort.open(root, consSpec);
+
+  let vmName: string;
+  try {
+    vmName = createOrReinitVm(root, name, memBytes, 'bhyveload', 'created').vm.name;
+  } catch (e) {
+    fail(1, `vm_create: ${strerror(errnoCode(e))}`);
+  }
+  const st = readHostStateSync(root);
+  const fault = faultsFor(st, vmName).loaderExit;
+  if (fault !== undefined) fail(fault, ...loaderFault(fault));
+
+  const pace = Math.max(0, Math.round(st.bootDelayMs / 40));
+  await printLines(con, userbootBanner(), pace);
+  await printLines(con, userbootMenu(), 0);
+  const delayText = env.get('autoboot_delay') ?? '10';
+  const outcome = await countdown(con, delayText);
+  if (outcome !== 'boot') {
+    con.write(outcome === 'reboot' ? `Rebooting...${CRLF}` : CRLF);
+    await con.drain();
+    con.close();
+    // userboot exit codes: 1 = quit, 2 = reboot
+    return outcome === 'reboot' ? 2 : 1;
+  }
+  await printLines(con, userbootKernelLoad(), pace);
+  updateVmInstance(root, vmName, (vm) => {
+    vm.state = 'loaded';
+    vm.memoryBytes = memBytes;
+  });
+  await con.drain();
+  con.close();
+  return 0;
+}
+
+/**
+ * The lua loader's autoboot: "NO" waits for a key, -1 boots at once, N counts down.
+ * Enter or 1 boots now, 4 reboots, any other key stops the countdown (then Enter boots).
+ */
+async function countdown(con: ConsolePort, delayText: string): Promise<'boot' | 'reboot' | 'quit'> {
+  let seconds = /^-?\d+$/.test(delayText) ? Number(delayText) : delayText.toUpperCase() === 'NO' ? Infinity : 10;
+  if (seconds < 0) seconds = 0;
+  let paused = !Number.isFinite(seconds);
+  while (seconds > 0 || paused) {
+    if (!paused) con.write(`\rAutoboot in ${seconds} second${seconds === 1 ? '' : 's'}. [Space] to pause `);
+    const key = await nextInput(con, paused ? null : 1000);
+    if (key === null) {
+      seconds--;
+      continue;
+    }
+    const c = key[0];
+    if (c === 0x0d || c === 0x0a || c === 0x31) break;
+    if (c === 0x34) return 'reboot';
+    if (!paused) con.write(`\r${' '.repeat(48)}\r`);
+    paused = true;
+  }
+  con.write(CRLF);
+  return 'boot';
+}
