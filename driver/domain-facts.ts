@@ -1,0 +1,34 @@
+// The few facts about a definition that starting, listing and attaching need, read from
+// the full domain model in one place so the lifecycle code does not depend on its shape.
+import type {DomainDef} from './domain-model.js';
+
+export interface DomainFacts {
+  name: string;
+  vcpus: number;
+  memoryKiB: number;
+  /** nmdm consoles: master (bhyve's side, A) and slave (the user's side, B) */
+  consoles: {master: string; slave: string}[];
+  /** host files the guest needs: disk images, ISOs, firmware */
+  files: {path: string; what: string}[];
+  /** one entry per bridge-type interface, in device order */
+  bridges: string[];
+  onReboot: string;
+  onPoweroff: string;
+  onCrash: string;
+}
+
+export function domainFacts(def: DomainDef): DomainFacts {
+  return {
+    name: def.name,
+    vcpus: def.vcpus,
+    memoryKiB: def.memoryKiB,
+    consoles: def.serials.filter((s) => s.type === 'nmdm' && s.master && s.slave).map((s) => ({master: s.master!, slave: s.slave!})),
+    files: def.disks
+      .filter((d) => (d.type === 'file' || d.type === 'block') && d.source)
+      .map((d) => ({path: d.source!, what: d.device === 'cdrom' ? 'ISO image' : 'disk image'})),
+    bridges: def.nets.filter((n) => n.type === 'bridge' && n.source).map((n) => n.source!),
+    onReboot: def.onReboot,
+    onPoweroff: def.onPoweroff,
+    onCrash: def.onCrash,
+  };
+}

@@ -1,0 +1,44 @@
+// Guest networking as vm-bhyve does it: one tap per bridge-type interface, created with
+// `ifconfig tap create` (which prints the new name), added to its bridge and brought up;
+// destroyed when the guest stops.
+import {DriverError} from './connection.js';
+import type {HostLayout} from './host-layout.js';
+import {runTool, runToolChecked, toolMessage} from './host-tools.js';
+
+// IFNAMSIZ is 16 with the NUL; a leading '-' would read as an ifconfig option.
+const ifnamePattern = /^[A-Za-z0-9_][A-Za-z0-9_.]{0,14}$/;
+
+export function interfaceNameProblem(name: string): string | null {
+  return ifnamePattern.test(name) ? null : `invalid interface name '${name}': at most 15 letters, digits, '_' or '.'`;
+}
+
+export async function createTaps(layout: HostLayout, bridges: string[], domain: string): Promise<string[]> {
+  const taps: string[] = [];
+  try {
+    for (const bridge of bridges) {
+      const problem = interfaceNameProblem(bridge);
+      if (problem) throw new DriverError(problem);
+      const created = await runTool(layout, 'ifconfig', ['tap', 'create']);
+      if (created.exitCode !== 0) {
+        throw new DriverError(`cannot create a tap for '${domain}': ${toolMessage(created)}`, undefined, created.exitCode);
+      }
+      const tap = created.stdout.trim();
+      if (interfaceNameProblem(tap)) throw new DriverError(`ifconfig tap create printed an unexpected name '${tap}'`);
+      taps.push(tap);
+      await runToolChecked(layout, 'ifconfig', [tap, 'descr', `bhyve-tui/${domain}`]);
+      await runToolChecked(layout, 'ifconfig', [bridge, 'addm', tap]);
+      await runToolChecked(layout, 'ifconfig', [tap, 'up']);
+    }
+    return taps;
+  } catch (e) {
+    await destroyTaps(layout, taps, () => {});
+    throw e;
+  }
+}
+
+export async function destroyTaps(layout: HostLayout, taps: string[], log: (m: string) => void): Promise<void> {
+  for (const tap of taps) {
+    const r = await runTool(layout, 'ifconfig', [tap, 'destroy']);
+    log(`ifconfig ${tap} destroy: exit ${r.exitCode}${r.exitCode ? `: ${toolMessage(r)}` : ''}`);
+  }
+}

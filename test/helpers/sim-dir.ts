@@ -1,0 +1,60 @@
+// A fresh simulated host per test, and the guarantee that nothing it started outlives
+// the test: every process whose command line or environment names the directory is killed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {execFileSync} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const cliBundle = path.join(repoRoot, 'dist', 'bhyve-tui.js');
+
+export function makeSimDir(label: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `bhyve-tui-${label}-`));
+}
+
+function processesNaming(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      let env = '';
+      try {
+        env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
+      } catch {
+        // not ours to read
+      }
+      if (cmd.includes(dir) || env.includes(dir)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+export function killSimProcesses(dir: string): void {
+  for (const pid of processesNaming(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+export function removeSimDir(dir: string): void {
+  killSimProcesses(dir);
+  fs.rmSync(dir, {recursive: true, force: true});
+}
+
+/** Runs the built CLI; never throws, returns what a user would see. */
+export function cli(dir: string, args: string[], opts: {input?: string} = {}): {status: number; stdout: string; stderr: string} {
+  try {
+    const stdout = execFileSync(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: opts.input ?? ''});
+    return {status: 0, stdout, stderr: ''};
+  } catch (e) {
+    const err = e as {status: number | null; stdout: string; stderr: string};
+    return {status: err.status ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? ''};
+  }
+}
