@@ -6,6 +6,9 @@
 
 import type { XmlElement } from './xml-dom.js';
 
+/** XML namespace of the bhyve:commandline extension. */
+export const BHYVE_NAMESPACE_URI = 'http://libvirt.org/schemas/domain/bhyve/1.0';
+
 export interface PciAddress {
   type: 'pci';
   domain: number;

@@ -4,7 +4,7 @@
 
 import { VirError } from './domain-errors.js';
 import { diskNameToIndex } from './domain-identifiers.js';
-import { insertController } from './domain-xml-parse.js';
+import { insertController } from './domain-device-order.js';
 import type { ChrDef, ControllerDef, ControllerType, DomainDef } from './domain-model.js';
 import type { BhyveCaps } from './bhyve-capabilities.js';
 

@@ -20,7 +20,7 @@ import type {
   SoundDef,
   VideoDef,
 } from './domain-model.js';
-import { BHYVE_NAMESPACE_URI } from './domain-xml-parse.js';
+import { BHYVE_NAMESPACE_URI } from './domain-model.js';
 
 export interface DomainFormatOptions {
   /** Inactive config: drop live-only data (auto-generated tap names). Default true. */

@@ -47,10 +47,13 @@ import type {
 } from './domain-model.js';
 import { defaultHostCaps, type BhyveCaps } from './bhyve-capabilities.js';
 import { domainPostParse } from './domain-post-parse.js';
+import { insertController, insertDisk } from './domain-device-order.js';
+export { insertController, insertDisk } from './domain-device-order.js';
 import { assignPciAddresses } from './pci-address-alloc.js';
 import { validateDomainDef } from './domain-validate.js';
 
-export const BHYVE_NAMESPACE_URI = 'http://libvirt.org/schemas/domain/bhyve/1.0';
+import { BHYVE_NAMESPACE_URI } from './domain-model.js';
+export { BHYVE_NAMESPACE_URI } from './domain-model.js';
 
 export interface DomainParseOptions {
   /** File name for error messages. */
@@ -616,46 +619,6 @@ function parseInput(el: XmlElement, osType: string): InputDef {
 }
 
 // ---------------------------------------------------------------------------
-// Insert helpers keeping libvirt's ordering
-
-function diskIndexOf(d: DiskDef): number {
-  // imported lazily to keep ordering logic here
-  return diskNameIndex(d.target.dev);
-}
-import { diskNameToIndex as diskNameIndex } from './domain-identifiers.js';
-
-/** virDomainDiskInsert: after the last disk on the same bus, before any with a higher target index. */
-export function insertDisk(list: DiskDef[], disk: DiskDef): void {
-  let insertAt = -1;
-  const newIdx = diskIndexOf(disk);
-  for (let i = list.length - 1; i >= 0; i--) {
-    const cur = list[i]!;
-    if (cur.target.bus !== disk.target.bus) continue;
-    if (diskIndexOf(cur) > newIdx) insertAt = i;
-    else if (insertAt === -1) insertAt = i + 1;
-  }
-  if (insertAt === -1) list.push(disk);
-  else list.splice(insertAt, 0, disk);
-}
-
-/** virDomainControllerInsertPreAlloced: controllers of one type stay sorted by index. */
-export function insertController(list: ControllerDef[], c: ControllerDef): void {
-  let insertAt = -1;
-  for (let i = list.length - 1; i >= 0; i--) {
-    const cur = list[i]!;
-    if (cur.type !== c.type) continue;
-    if (c.index === -1) {
-      insertAt = i + 1;
-      break;
-    }
-    if (cur.index > c.index) insertAt = i;
-    else if (insertAt === -1) insertAt = i + 1;
-  }
-  if (insertAt === -1) list.push(c);
-  else list.splice(insertAt, 0, c);
-}
-
-// ---------------------------------------------------------------------------
 // Top level
 
 function parseLifecycle(root: XmlElement, name: string, allowed: LifecycleAction[], dflt: LifecycleAction): LifecycleAction {
@@ -948,79 +911,101 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
   // devices
   const serialsRaw: (ChrDef & { portGiven: boolean })[] = [];
   for (const el of collectDevices(root)) {
-    switch (el.local) {
-      case 'emulator': {
-        const t = textContent(el);
-        if (t && def.emulator === undefined) def.emulator = t;
-        break;
-      }
-      case 'disk':
-        insertDisk(def.disks, parseDisk(el));
-        break;
-      case 'controller': {
-        const c = parseController(el);
-        const { rawIndex: _r, ...ctrl } = c;
-        insertController(def.controllers, ctrl);
-        break;
-      }
-      case 'filesystem':
-        def.filesystems.push(parseFilesystem(el));
-        break;
-      case 'interface':
-        def.nets.push(parseNet(el, genMac));
-        break;
-      case 'serial':
-        serialsRaw.push(parseChr(el, 'serial'));
-        break;
-      case 'console': {
-        const c = parseChr(el, 'console');
-        c.targetPort = def.consoles.length;
-        const { portGiven: _p, ...chr } = c;
-        def.consoles.push(chr);
-        break;
-      }
-      case 'channel': {
-        const { portGiven: _p, ...chr } = parseChr(el, 'channel');
-        def.channels.push(chr);
-        break;
-      }
-      case 'parallel': {
-        const c = parseChr(el, 'parallel');
-        if (c.targetPort === -1) c.targetPort = def.parallels.length;
-        const { portGiven: _p, ...chr } = c;
-        def.parallels.push(chr);
-        break;
-      }
-      case 'input':
-        def.inputs.push(parseInput(el, def.os.type));
-        break;
-      case 'graphics':
-        def.graphics.push(parseGraphics(el));
-        break;
-      case 'sound':
-        def.sounds.push(parseSound(el));
-        break;
-      case 'audio':
-        def.audios.push(parseAudio(el));
-        break;
-      case 'video': {
-        const v = parseVideo(el);
-        if (v.primary && def.videos.some((x) => x.primary)) fail('xml', 'Only one primary video device is supported');
-        if (v.primary) def.videos.unshift(v);
-        else def.videos.push(v);
-        break;
-      }
-      case 'rng':
-        def.rngs.push(parseRng(el));
-        break;
-      default:
-        if (OTHER_DEVICES.includes(el.local)) {
-          const o: OtherDeviceDef = { name: el.local, raw: el, info: parseDeviceInfo(el) };
-          def.others.push(o);
-        }
-        // unknown elements are ignored, as libvirt does
+    try {
+      parseDeviceElement(def, el, serialsRaw, genMac);
+    } catch (e) {
+      throw withPosition(e, el);
     }
   }
+  finishDevices(def, serialsRaw);
+  parseCommandline(def, root);
+  return def;
+}
+
+/** Attach the position of the element being parsed to a semantic error. */
+function withPosition(e: unknown, el: XmlElement): unknown {
+  if (e instanceof VirError && !(e instanceof DomainXmlError)) {
+    return new DomainXmlError(e.code, e.detail, { line: el.line, column: el.column });
+  }
+  return e;
+}
+
+function parseDeviceElement(def: DomainDef, el: XmlElement, serialsRaw: (ChrDef & { portGiven: boolean })[], genMac: () => string): void {
+  switch (el.local) {
+    case 'emulator': {
+      const t = textContent(el);
+      if (t && def.emulator === undefined) def.emulator = t;
+      break;
+    }
+    case 'disk':
+      insertDisk(def.disks, parseDisk(el));
+      break;
+    case 'controller': {
+      const c = parseController(el);
+      const { rawIndex: _r, ...ctrl } = c;
+      insertController(def.controllers, ctrl);
+      break;
+    }
+    case 'filesystem':
+      def.filesystems.push(parseFilesystem(el));
+      break;
+    case 'interface':
+      def.nets.push(parseNet(el, genMac));
+      break;
+    case 'serial':
+      serialsRaw.push(parseChr(el, 'serial'));
+      break;
+    case 'console': {
+      const c = parseChr(el, 'console');
+      c.targetPort = def.consoles.length;
+      const { portGiven: _p, ...chr } = c;
+      def.consoles.push(chr);
+      break;
+    }
+    case 'channel': {
+      const { portGiven: _p, ...chr } = parseChr(el, 'channel');
+      def.channels.push(chr);
+      break;
+    }
+    case 'parallel': {
+      const c = parseChr(el, 'parallel');
+      if (c.targetPort === -1) c.targetPort = def.parallels.length;
+      const { portGiven: _p, ...chr } = c;
+      def.parallels.push(chr);
+      break;
+    }
+    case 'input':
+      def.inputs.push(parseInput(el, def.os.type));
+      break;
+    case 'graphics':
+      def.graphics.push(parseGraphics(el));
+      break;
+    case 'sound':
+      def.sounds.push(parseSound(el));
+      break;
+    case 'audio':
+      def.audios.push(parseAudio(el));
+      break;
+    case 'video': {
+      const v = parseVideo(el);
+      if (v.primary && def.videos.some((x) => x.primary)) fail('xml', 'Only one primary video device is supported');
+      if (v.primary) def.videos.unshift(v);
+      else def.videos.push(v);
+      break;
+    }
+    case 'rng':
+      def.rngs.push(parseRng(el));
+      break;
+    default:
+      if (OTHER_DEVICES.includes(el.local)) {
+        const o: OtherDeviceDef = { name: el.local, raw: el, info: parseDeviceInfo(el) };
+        def.others.push(o);
+      }
+      // unknown elements are ignored, as libvirt does
+  }
+}
+
+function finishDevices(def: DomainDef, serialsRaw: (ChrDef & { portGiven: boolean })[]): void {
   // serial ports without a port number get the next free one
   for (const s of serialsRaw) {
     if (s.targetPort === -1) {
@@ -1041,7 +1026,9 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
     if (ids.has(a.id)) fail('xml', `audio ID ${a.id} is used multiple times`);
     ids.add(a.id);
   }
+}
 
+function parseCommandline(def: DomainDef, root: XmlElement): void {
   // bhyve:commandline namespace
   const args: string[] = [];
   let sawCmdline = false;
@@ -1056,7 +1043,6 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
     }
   }
   if (sawCmdline && args.length) def.bhyveCommandline = args;
-  return def;
 }
 
 function toDomainXmlError(e: unknown, file: string | undefined): DomainXmlError {

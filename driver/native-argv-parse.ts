@@ -7,7 +7,7 @@ import type { BhyveCaps } from './bhyve-capabilities.js';
 import type { DiskDef, DomainDef, GraphicsDef, NetDef, VideoDef } from './domain-model.js';
 import { formatMac, generateMac, generateUuid, parseMacPartial, parseUuid } from './domain-identifiers.js';
 import { parseBhyveMemArg } from './memsize.js';
-import { insertDisk } from './domain-xml-parse.js';
+import { insertDisk } from './domain-device-order.js';
 import { parseSigned } from './xml-number.js';
 
 export const BHYVE_ARGV0 = '/usr/sbin/bhyve';
