@@ -197,6 +197,7 @@ function writeAudioIo(buf: XmlBuffer, name: string, io: AudioIoDef | undefined, 
   const attrs: Attrs = [...io.common, ['dev', io.dev], ...io.other];
   const settings = raw ? raw.children.find((c): c is XmlElement => c.kind === 'element' && c.local === name) : undefined;
   const st = settings?.children.find((c): c is XmlElement => c.kind === 'element' && c.local === 'settings');
+  if (!st && attrs.every(([, v]) => v === undefined)) return; // libvirt omits empty elements
   buf.element(name, attrs, () => {
     if (st) writeRawElement(buf, st);
   });

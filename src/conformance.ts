@@ -66,6 +66,7 @@ interface Xml2ArgvCase extends CaseBase {
   expected_args?: string | null;
   expected_ldargs?: string | null;
   expected_devmap?: string | null;
+  files_present?: string[];
 }
 interface Xml2XmlCase extends CaseBase {
   input: string;
@@ -176,8 +177,10 @@ function runXml2Argv(dir: string, c: Xml2ArgvCase): RunResult {
   if (c.macro === 'DO_TEST_PARSE_ERROR' || c.macro === 'DO_TEST_PREPARE_ERROR') {
     return { ...base, pass: false, reason: 'succeeded, expected a failure', ...strict };
   }
-  const expArgs = readOrNull(dir, c.expected_args ?? `xml2argv/bhyvexml2argv-${c.name}.args`);
-  const expLd = readOrNull(dir, c.expected_ldargs ?? `xml2argv/bhyvexml2argv-${c.name}.ldargs`);
+  // libvirt's harness compares with the .args/.ldargs files next to the input when they exist
+  const sibling = (ext: string) => (c.files_present?.includes(ext) ? c.input.replace(/\.xml$/, `.${ext}`) : null);
+  const expArgs = readOrNull(dir, c.expected_args ?? sibling('args'));
+  const expLd = readOrNull(dir, c.expected_ldargs ?? sibling('ldargs'));
   if (expArgs === null || expLd === null) {
     return { ...base, pass: false, reason: 'succeeded, but there is no .args/.ldargs to match (libvirt fails here)', ...strict };
   }
