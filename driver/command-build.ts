@@ -36,6 +36,11 @@ export interface BuildContext {
   resolveVolume?: (pool: string, volume: string) => string | undefined;
   /** Receives libvirt's warnings (VNC without password, passthrough args). */
   warn?: (message: string) => void;
+  /**
+   * Run firmware selection (prepareDomain) first when <os firmware='efi'>
+   * has not been resolved yet. Default true; XML->native turns it off as libvirt does.
+   */
+  autoPrepare?: boolean;
 }
 
 /** Host capabilities for a current FreeBSD 14 host (all bhyve caps, grub CONSDEV). */
@@ -220,7 +225,7 @@ function buildConsole(def: DomainDef): string[] {
 }
 
 function ensurePrepared(def: DomainDef, ctx: BuildContext): void {
-  if (def.os.firmware === 'efi' && !def.os.loader) prepareDomain(def, ctx);
+  if (ctx.autoPrepare !== false && def.os.firmware === 'efi' && !def.os.loader) prepareDomain(def, ctx);
 }
 
 /** bhyve argv for a parsed (and prepared) domain; argv[0] is /usr/sbin/bhyve. Throws CommandBuildError. */

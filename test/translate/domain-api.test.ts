@@ -136,3 +136,18 @@ test('native argv round trip: domxml-to-native output parses back', (t) => {
   t.is(back.clock.offset, 'utc');
   t.is(back.nets[0]!.mac, '52:54:00:12:34:56');
 });
+
+test('domxml-to-native: loader line then bhyve line, full paths, dry run', async (t) => {
+  const {domainXmlToNative, nativeToDomainXml} = await import('../../driver/native-argv-convert.js');
+  const text = domainXmlToNative(sample, {...defaultHostCaps(), parse: {generateMac: () => '52:54:00:12:34:56'}});
+  const lines = text.split('\n');
+  t.is(lines[0], '/usr/sbin/bhyveload -m 214 -d /path/to/bhyve_freebsd.img bhyve');
+  t.true(lines[1]!.startsWith('/usr/sbin/bhyve -c 1 -m 214 -A -I -u -H -P -s 0:0,hostbridge -s 1:0,lpc'));
+  t.true(lines[1]!.includes('virtio-net,tap0,mac=52:54:00:12:34:56'));
+  t.throws(() => domainXmlToNative(sample, {...defaultHostCaps(), format: 'qemu-argv'}), {message: 'invalid argument: Unsupported config type qemu-argv'});
+  const uefi = sample.replace('<os>', "<os><loader type='rom'>/x.fd</loader>");
+  t.throws(() => domainXmlToNative(uefi, defaultHostCaps()), {message: 'unsupported configuration: Only read-only pflash is supported.'});
+  const back = nativeToDomainXml(text, {caps: defaultHostCaps().caps, generateUuid: () => 'c7a5fdbd-edaf-9455-926a-d65c16db1809'});
+  t.true(back.includes('<name>bhyve</name>'));
+  t.true(back.includes("<mac address='52:54:00:12:34:56'/>"));
+});
