@@ -312,6 +312,9 @@ function parseNet(el: XmlElement, genMac: () => string): NetDef {
     if (v !== undefined) net.source = v;
     net.sourceAttrs = attrsOf(src, key ? [key] : []);
   }
+  if (type === 'network' && net.source === undefined) {
+    fail('xml', "No <source> 'network' attribute specified with <interface type='network'/>");
+  }
   const tgt = child(el, 'target');
   const dev = tgt ? attr(tgt, 'dev') : undefined;
   if (dev !== undefined && dev !== '') net.targetDev = dev;
