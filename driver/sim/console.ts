@@ -91,6 +91,30 @@ export class ConsolePort {
     this.input = stream;
   }
 
+  private keys: number[] = [];
+  private keyWaiter: (() => void) | null = null;
+
+  /**
+   * Next input byte, or null after timeoutMs (null = wait forever). Bytes are queued,
+   * so keys typed in one burst are all seen (for the loaders' menus).
+   */
+  readKey(timeoutMs: number | null): Promise<number | null> {
+    this.onData((d) => {
+      this.keys.push(...d);
+      this.keyWaiter?.();
+    });
+    return new Promise((resolve) => {
+      const take = (): void => {
+        this.keyWaiter = null;
+        if (timer) clearTimeout(timer);
+        resolve(this.keys.shift() ?? null);
+      };
+      const timer = timeoutMs === null ? null : setTimeout(take, timeoutMs);
+      if (this.keys.length > 0) take();
+      else this.keyWaiter = take;
+    });
+  }
+
   /** Stop reading so the process can exit. */
   close(): void {
     if (this.retry) clearTimeout(this.retry);

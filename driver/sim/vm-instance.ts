@@ -25,6 +25,8 @@ export interface VmInstance {
   /** vCPUs a running bhyve activated (bhyvectl --get-active-cpus) */
   activeCpus?: number[];
   startedAt?: string | null;
+  /** simulator-only: how far the guest got (tests wait on it; no FreeBSD equivalent) */
+  guestStage?: 'booting' | 'login' | 'shell' | 'shutdown' | null;
   /** set by bhyvectl --force-poweroff / --force-reset, consumed by the running bhyve */
   suspendRequest?: 'poweroff' | 'reset' | null;
 }

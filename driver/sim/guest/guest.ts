@@ -8,7 +8,7 @@ import {runShellCommand} from './shell.js';
 /** bhyve exit status for each guest power action (bhyve(8) EXIT STATUS). */
 export const EXIT_STATUS: Record<PowerAction, number> = {reboot: 0, poweroff: 1, halt: 2};
 
-type Stage = 'booting' | 'login' | 'password' | 'shell' | 'shutdown';
+export type Stage = 'booting' | 'login' | 'password' | 'shell' | 'shutdown';
 
 const CTRL_C = 0x03;
 const CTRL_D = 0x04;
@@ -19,12 +19,25 @@ const ESC = 0x1b;
 
 export interface GuestOptions {
   bootDelayMs: number;
+  /** told when the guest reaches a new stage (booting, login prompt, shell, shutdown) */
+  onStage?: (stage: Stage) => void;
   /** called once when the guest stops the machine; bhyve exits with the status */
   onPowerOff: (action: PowerAction) => void;
 }
 
 export class Guest {
-  private stage: Stage = 'booting';
+  private stageValue: Stage = 'booting';
+
+  private get stage(): Stage {
+    return this.stageValue;
+  }
+
+  private set stage(s: Stage) {
+    if (s === this.stageValue) return;
+    this.stageValue = s;
+    // password is part of logging in, not a stage of its own for observers
+    if (s !== 'password') this.opts.onStage?.(s);
+  }
   private line = '';
   private lastWasCR = false;
   private inEscape = false;

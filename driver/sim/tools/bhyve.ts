@@ -133,6 +133,7 @@ export async function bhyveMain(root: string, argv: string[]): Promise<number> {
         vm.bhyvePid = null;
         vm.activeCpus = [];
         vm.state = 'stopped';
+        vm.guestStage = null;
       }
     });
   });
@@ -146,6 +147,7 @@ export async function bhyveMain(root: string, argv: string[]): Promise<number> {
     vm.startedAt = new Date().toISOString();
     vm.suspendRequest = null;
     vm.memoryBytes = memBytes;
+    vm.guestStage = 'booting';
   });
 
   const con: ConsolePort | null = dev.consoles.get('com1') ?? null;
@@ -166,6 +168,11 @@ export async function bhyveMain(root: string, argv: string[]): Promise<number> {
     con,
     {
       bootDelayMs: st.bootDelayMs,
+      onStage: (stage) => {
+        updateVmInstance(root, vmName, (vm) => {
+          vm.guestStage = stage === 'password' ? 'login' : stage;
+        });
+      },
       onPowerOff: (action) => {
         if (action === 'poweroff' && configBool(cfg, 'destroy_on_poweroff')) destroyVmInstance(root, vmName);
         void finish(EXIT_STATUS[action]);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import {ConsolePort} from '../console.js';
 import {getopt} from '../getopt.js';
 import {faultsFor, readHostStateSync} from '../host-state.js';
-import {nextInput, printLines} from '../loader-common.js';
+import {printLines} from '../loader-common.js';
 import {parseMemsize} from '../memsize.js';
 import {CRLF, userbootBanner, userbootKernelLoad, userbootMenu} from '../guest/loader-text.js';
 import {createOrReinitVm, updateVmInstance} from '../vm-instance.js';
@@ -111,12 +111,11 @@ async function countdown(con: ConsolePort, delayText: string): Promise<'boot' | 
   let paused = !Number.isFinite(seconds);
   while (seconds > 0 || paused) {
     if (!paused) con.write(`\rAutoboot in ${seconds} second${seconds === 1 ? '' : 's'}. [Space] to pause `);
-    const key = await nextInput(con, paused ? null : 1000);
-    if (key === null) {
+    const c = await con.readKey(paused ? null : 1000);
+    if (c === null) {
       seconds--;
       continue;
     }
-    const c = key[0];
     if (c === 0x0d || c === 0x0a || c === 0x31) break;
     if (c === 0x34) return 'reboot';
     if (!paused) con.write(`\r${' '.repeat(48)}\r`);
