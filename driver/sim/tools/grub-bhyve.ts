@@ -12,8 +12,32 @@ import {fail, hostPath, simRootFromEnv, sleep, writeOut} from '../tool-runtime.j
 
 const TRY = "Try `grub-bhyve --help' or `grub-bhyve --usage' for more information.";
 
+const HELP = `Usage: grub-bhyve [OPTION...] vmname
+GRUB emulator.
+
+  -c, --cons-dev=cons-dev    a tty(4) device to use for terminal I/O
+  -d, --directory=DIR        use GRUB files in the directory DIR
+                             [default=/usr/local/lib/grub/i386-pc]
+  -e, --evga                 exit on VGA/unhandled I/O port access
+  -g, --grub-cfg=FILE        alternative name for grub.cfg [default=grub.cfg]
+  -H, --hold[=SECS]          wait until a debugger will attach
+  -m, --device-map=FILE      use FILE as the device map
+                             [default=/boot/grub/device.map]
+  -M, --memory=MBYTES        guest RAM in Megabytes [default=256]
+  -n, --ncons                do not insert console=ttyS0 into Linux boot
+  -r, --root=DEVICE          set root device [default=hd0,msdos1]
+  -S, --wire-memory          wire guest memory
+  -v, --verbose              print verbose messages.
+  -?, --help                 give this help list
+      --usage                give a short usage message
+  -V, --version              print program version
+
+Mandatory or optional arguments to long options are also mandatory or optional
+for any corresponding short options.
+`;
+
 const SHORT_WITH_ARG: Record<string, string> = {r: 'root', m: 'device-map', d: 'directory', g: 'grub-cfg', c: 'cons-dev', M: 'memory'};
-const SHORT_FLAG: Record<string, string> = {e: 'evga', n: 'ncons', v: 'verbose', S: 'wire', H: 'hold'};
+const SHORT_FLAG: Record<string, string> = {e: 'evga', n: 'ncons', v: 'verbose', S: 'wire-memory', H: 'hold', '?': 'help', V: 'version'};
 const LONG_WITH_ARG = new Set(Object.values(SHORT_WITH_ARG));
 const LONG_FLAG = new Set([...Object.values(SHORT_FLAG), 'help', 'usage', 'version']);
 
@@ -83,7 +107,7 @@ export async function grubBhyveMain(argv: string[]): Promise<number> {
   const root = simRootFromEnv();
   const {opts, operands} = parseArgs(argv);
   if (opts.has('help') || opts.has('usage')) {
-    writeOut('Usage: grub-bhyve [OPTION...] vmname\n');
+    writeOut(opts.has('help') ? HELP : 'Usage: grub-bhyve [-enSv?V] [-c cons-dev] [-d DIR] [-g FILE] [-H[SECS]] [-m FILE] [-M MBYTES] [-r DEVICE] vmname\n');
     return 0;
   }
   if (opts.has('version')) {
