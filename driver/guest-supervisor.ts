@@ -118,10 +118,11 @@ export class GuestSupervisor {
         await this.destroyVmInstance();
       }
     } catch (e) {
-      if (!reported) this.fail(e);
-      else this.log(`stopped: ${(e as Error).message}`);
+      this.log(`start failed: ${(e as Error).message}`);
       this.recordLastError(e);
+      // Clean up before answering, so a failed start has left nothing behind when it returns.
       await this.cleanup(false);
+      if (!reported) this.fail(e);
       return 1;
     }
   }

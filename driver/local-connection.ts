@@ -107,7 +107,12 @@ export class LocalConnection implements Connection {
     if (state !== 'running' && state !== 'bootloader') {
       throw new DriverError(`domain '${name}' is not running; start it first`);
     }
-    return this.layout.resolve(consoles[0]!.slave);
+    const device = this.layout.resolve(consoles[0]!.slave);
+    // On FreeBSD the lookup itself clones the nmdm pair; the simulated pair appears once
+    // the loader or bhyve has opened its side, which may be a moment after the start.
+    const deadline = Date.now() + 3000;
+    while (!fs.existsSync(device) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return device;
   }
 
   close(): void {}

@@ -58,3 +58,13 @@ export function cli(dir: string, args: string[], opts: {input?: string} = {}): {
     return {status: err.status ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? ''};
   }
 }
+
+/** Polls until check() is true; fails with `what` after the timeout. */
+export async function eventually(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!check()) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
