@@ -148,7 +148,7 @@ test('unknown domain names and hostile names get one clear line and exit 1', (t)
   }
   const usage = cli(dir, ['start']);
   t.is(usage.status, 2);
-  t.regex(usage.stderr, /needs exactly one domain name/);
+  t.regex(usage.stderr, /needs exactly one argument/);
 });
 
 test('bhyve failing at start reports its stderr and exit status, and leaves nothing behind', (t) => {
