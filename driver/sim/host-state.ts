@@ -55,6 +55,11 @@ export interface HostState {
   tapUpOnOpen: boolean;
   /** total time from bhyve start to the login prompt */
   bootDelayMs: number;
+  /**
+   * autoboot_delay of the guests' loader.conf, in seconds (FreeBSD default 10;
+   * "NO" waits for a key, -1 boots at once). bhyveload -e autoboot_delay=N overrides it.
+   */
+  autobootDelay: number | 'NO';
   modules: Record<string, ModuleState>;
   interfaces: SimInterface[];
   /** keyed by VM name; "*" applies to every VM and holds host-wide faults */
@@ -70,6 +75,7 @@ export function defaultHostState(): HostState {
     vmmHardware: true,
     tapUpOnOpen: false,
     bootDelayMs: 600,
+    autobootDelay: 10,
     // tuntap is in GENERIC on 13+, hence "builtin" (kldstat -m works, -n does not).
     modules: {vmm: 'loaded', nmdm: 'loaded', if_bridge: 'loaded', if_tuntap: 'builtin'},
     interfaces: [

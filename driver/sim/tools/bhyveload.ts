@@ -82,7 +82,7 @@ export async function bhyveloadMain(argv: string[]): Promise<number> {
   const pace = Math.max(0, Math.round(st.bootDelayMs / 40));
   await printLines(con, userbootBanner(), pace);
   await printLines(con, userbootMenu(), 0);
-  const delayText = env.get('autoboot_delay') ?? '10';
+  const delayText = env.get('autoboot_delay') ?? String(st.autobootDelay);
   const outcome = await countdown(con, delayText);
   if (outcome !== 'boot') {
     con.write(outcome === 'reboot' ? `Rebooting...${CRLF}` : CRLF);
