@@ -3,19 +3,9 @@
 // byte, like `cu -l /dev/nmdm0B`, until the escape character (Ctrl-] as in virsh).
 import fs from 'node:fs';
 import tty from 'node:tty';
+import type {ConsoleChannel} from './connection.js';
 
-export interface ConsoleSession {
-  name: string;
-  device: string;
-  input: NodeJS.ReadStream;
-  output: NodeJS.WriteStream;
-  /** byte that ends the session; 0x1d (Ctrl-]) by default */
-  escape?: number;
-  /** polled while attached; false ends the session (the guest stopped) */
-  stillRunning?: () => Promise<boolean>;
-}
-
-export type ConsoleEnd = 'escape' | 'stopped' | 'hangup';
+export type ConsoleEnd = 'escape' | 'stopped' | 'taken' | 'hangup';
 
 export function escapeName(byte: number): string {
   return byte < 0x20 ? `^${String.fromCharCode(byte + 0x40)}` : String.fromCharCode(byte);
@@ -45,63 +35,43 @@ export function openConsoleDevice(device: string): {reader: tty.ReadStream; writ
   return {reader, writer};
 }
 
-export function attachConsole(s: ConsoleSession): Promise<ConsoleEnd> {
+/**
+ * Joins the terminal to a console channel, byte for byte, until the escape key, the end
+ * of the guest, or a takeover. The terminal's raw mode is restored on every path.
+ */
+export function attachTerminal(channel: ConsoleChannel, s: {name: string; input: NodeJS.ReadStream; output: NodeJS.WriteStream; escape?: number}): Promise<{end: ConsoleEnd; detail?: string}> {
   const escape = s.escape ?? 0x1d;
-  const {reader, writer} = openConsoleDevice(s.device);
   s.output.write(`Connected to domain '${s.name}'\r\nEscape character is ${escapeName(escape)} (Ctrl + ${String.fromCharCode(escape + 0x40)})\r\n`);
   binaryInput(s.input);
   const wasRaw = s.input.isTTY ? s.input.isRaw : false;
   if (s.input.isTTY) s.input.setRawMode(true);
   s.input.resume();
-
-  return new Promise<ConsoleEnd>((resolve) => {
+  return new Promise((resolve) => {
     let done = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (why: ConsoleEnd) => {
+    const finish = (end: ConsoleEnd, detail?: string) => {
       if (done) return;
       done = true;
-      if (timer) clearInterval(timer);
       s.input.off('data', onKey);
-      reader.off('data', onGuest);
-      reader.destroy();
-      writer.destroy();
+      s.input.off('end', onInputEnd);
+      channel.close();
       if (s.input.isTTY) s.input.setRawMode(wasRaw);
       s.input.pause();
-      resolve(why);
+      resolve(detail === undefined ? {end} : {end, detail});
     };
     const onKey = (chunk: Buffer | string) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       const at = bytes.indexOf(escape);
       if (at === -1) {
-        writer.write(bytes);
+        channel.write(bytes);
         return;
       }
-      if (at > 0) writer.write(bytes.subarray(0, at));
+      if (at > 0) channel.write(bytes.subarray(0, at));
       finish('escape');
     };
-    const onGuest = (chunk: Buffer) => {
-      s.output.write(chunk);
-    };
+    const onInputEnd = () => finish('escape');
     s.input.on('data', onKey);
-    reader.on('data', onGuest);
-    reader.once('end', () => finish('hangup'));
-    reader.once('error', () => finish('hangup'));
-    writer.once('error', () => finish('hangup'));
-    if (s.stillRunning) {
-      const check = s.stillRunning;
-      let busy = false;
-      timer = setInterval(() => {
-        if (busy) return;
-        busy = true;
-        check()
-          .then((alive) => {
-            if (!alive) finish('stopped');
-          })
-          .catch(() => {})
-          .finally(() => {
-            busy = false;
-          });
-      }, 500);
-    }
+    s.input.on('end', onInputEnd);
+    channel.onData((bytes) => s.output.write(bytes));
+    channel.onEnd((why, detail) => finish(why === 'stopped' ? 'stopped' : why === 'taken' ? 'taken' : 'hangup', detail));
   });
 }

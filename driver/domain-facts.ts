@@ -1,6 +1,7 @@
 // The few facts about a definition that starting, listing and attaching need, read from
 // the full domain model in one place so the lifecycle code does not depend on its shape.
 import type {DomainDef} from './domain-model.js';
+import type {LifecycleAction} from './domain-model.js';
 
 export interface DomainFacts {
   name: string;
@@ -12,9 +13,9 @@ export interface DomainFacts {
   files: {path: string; what: string}[];
   /** one entry per bridge-type interface, in device order */
   bridges: string[];
-  onReboot: string;
-  onPoweroff: string;
-  onCrash: string;
+  onReboot: LifecycleAction;
+  onPoweroff: LifecycleAction;
+  onCrash: LifecycleAction;
 }
 
 export function domainFacts(def: DomainDef): DomainFacts {

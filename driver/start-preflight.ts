@@ -5,9 +5,20 @@ import type {HostLayout} from './host-layout.js';
 import type {DomainFacts} from './domain-facts.js';
 import {probeModules} from './host-modules.js';
 import {runTool} from './host-tools.js';
+import {interfaceNameProblem} from './tap-network.js';
 
-export async function preflightProblems(layout: HostLayout, facts: DomainFacts): Promise<string[]> {
-  const problems: string[] = [];
+export interface PreflightProblem {
+  message: string;
+  hint?: string;
+}
+
+export interface PreflightHost {
+  /** host CPUs, when known */
+  ncpu: number | null;
+}
+
+export async function preflight(layout: HostLayout, facts: DomainFacts, host: PreflightHost = {ncpu: null}): Promise<PreflightProblem[]> {
+  const problems: PreflightProblem[] = [];
   const modules = await probeModules(layout);
   const needed = new Set<string>(['vmm']);
   if (facts.consoles.length > 0) needed.add('nmdm');
@@ -16,16 +27,32 @@ export async function preflightProblems(layout: HostLayout, facts: DomainFacts):
     needed.add('if_bridge');
   }
   for (const m of modules) {
-    if (needed.has(m.name) && !m.loaded) {
-      problems.push(`kernel module ${m.label} is not loaded; load it with: ${m.fix}`);
+    if (!needed.has(m.name) || m.loaded) continue;
+    if (m.detail === 'failed') {
+      problems.push({message: `kernel module ${m.label} is loaded but did not start: this CPU has no usable hardware virtualization`, hint: 'enable VT-x/AMD-V in the firmware setup'});
+    } else {
+      problems.push({message: `kernel module ${m.label} is not loaded; load it with: ${m.fix}`, hint: `to load it at every boot: ${m.persist}`});
     }
   }
+  if (host.ncpu !== null && facts.vcpus > host.ncpu) {
+    problems.push({message: `${facts.vcpus} vCPUs requested but the host has only ${host.ncpu}; lower <vcpu> to ${host.ncpu} or fewer`});
+  }
   for (const f of facts.files) {
-    if (!fs.existsSync(layout.resolve(f.path))) problems.push(`${f.what} ${f.path} does not exist`);
+    if (!fs.existsSync(layout.resolve(f.path))) problems.push({message: `${f.what} ${f.path} does not exist`, hint: 'fix the <source file=...> path or create the file'});
   }
   for (const bridge of new Set(facts.bridges)) {
+    const bad = interfaceNameProblem(bridge);
+    if (bad) {
+      problems.push({message: bad});
+      continue;
+    }
     const r = await runTool(layout, 'ifconfig', [bridge]);
-    if (r.exitCode !== 0) problems.push(`bridge ${bridge} does not exist; create it with: ifconfig ${bridge} create up`);
+    if (r.exitCode !== 0) problems.push({message: `bridge ${bridge} does not exist; create it with: ifconfig ${bridge} create up`});
   }
   return problems;
+}
+
+/** The first problems as lines (for a refused start). */
+export async function preflightProblems(layout: HostLayout, facts: DomainFacts, host?: PreflightHost): Promise<string[]> {
+  return (await preflight(layout, facts, host)).map((p) => p.message);
 }

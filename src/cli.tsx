@@ -1,9 +1,10 @@
 // bhyve-tui's command line: with no command it opens the TUI; otherwise virsh-style verbs.
 import {DriverError} from '../driver/connection.js';
 import {defaultConnectionUri} from '../driver/connection-uri.js';
-import {openConnection, type LocalConnection} from '../driver/local-connection.js';
+import {openConnection, type DaemonConnection} from '../driver/daemon-client.js';
 import {UsageError, type CommandContext, type CommandSpec} from './command-spec.js';
 import {lifecycleCommands} from './commands-lifecycle.js';
+import {xmlCommands} from './commands-xml.js';
 import pkg from '../package.json' with {type: 'json'};
 
 const versionCommand: CommandSpec = {
@@ -18,7 +19,7 @@ const versionCommand: CommandSpec = {
   },
 };
 
-const commands: CommandSpec[] = [...lifecycleCommands, versionCommand];
+const commands: CommandSpec[] = [...lifecycleCommands, ...xmlCommands, versionCommand];
 
 function usage(): string {
   const visible = commands.filter((c) => !c.hidden);
@@ -104,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(p.command ? `Usage: bhyve-tui [-c URI] ${p.command.synopsis}\n\n${p.command.summary}\n` : usage());
     return 0;
   }
-  let conn: LocalConnection | undefined;
+  let conn: DaemonConnection | undefined;
   const ctx: CommandContext = {
     uri: p.uri,
     args: p.args,

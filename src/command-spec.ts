@@ -1,5 +1,5 @@
 // What a CLI verb declares about itself; src/cli.tsx parses arguments against it.
-import type {LocalConnection} from '../driver/local-connection.js';
+import type {DaemonConnection} from '../driver/daemon-client.js';
 
 export class UsageError extends Error {}
 
@@ -10,7 +10,7 @@ export interface CommandContext {
   /** flags given: '--all' → true, '--timeout' → '30' */
   flags: Map<string, string | true>;
   /** opens the connection named by -c (or the default) */
-  connect(): Promise<LocalConnection>;
+  connect(): Promise<DaemonConnection>;
 }
 
 export interface CommandSpec {

@@ -1,12 +1,15 @@
-// Verbs that list and drive domains: list, start, destroy, console, and the hidden _run
-// that supervises one guest.
+// Verbs that list and drive domains, with virsh's names and messages, and `daemon`,
+// which runs the host daemon in the foreground.
+import fs from 'node:fs';
 import path from 'node:path';
-import type {Connection, DomainSummary} from '../driver/connection.js';
-import {attachConsole} from '../driver/console-attach.js';
-import {parseConnectionUri} from '../driver/connection-uri.js';
-import {GuestSupervisor} from '../driver/guest-supervisor.js';
-import {HostLayout} from '../driver/host-layout.js';
-import type {CommandSpec} from './command-spec.js';
+import {DriverError, type DomainSummary} from '../driver/connection.js';
+import type {DaemonConnection} from '../driver/daemon-client.js';
+import {layoutForUri} from '../driver/daemon-client.js';
+import {attachTerminal} from '../driver/console-attach.js';
+import {daemonLogger, runHostDaemon} from '../driver/host-daemon.js';
+import {ensureSimHost} from '../driver/sim/sim-host.js';
+import {seedDemoDomains} from '../driver/demo-domains.js';
+import {UsageError, flagValue, type CommandContext, type CommandSpec} from './command-spec.js';
 
 function listTable(domains: DomainSummary[]): string {
   const rows = domains.map((d) => [d.pid ? String(d.pid) : '-', d.name, d.state]);
@@ -17,41 +20,62 @@ function listTable(domains: DomainSummary[]): string {
   return [header, '-'.repeat(header.length + 3), ...rows.map(line)].join('\n') + '\n\n';
 }
 
-export async function consoleSession(conn: Connection, name: string): Promise<number> {
-  const device = await conn.consoleDevice(name);
-  const end = await attachConsole({
-    name,
-    device,
-    input: process.stdin,
-    output: process.stdout,
-    stillRunning: async () => {
-      const d = (await conn.listDomains()).find((x) => x.name === name);
-      return d?.state === 'running' || d?.state === 'bootloader';
-    },
-  });
-  process.stdout.write(end === 'escape' ? '\r\n' : `\r\nDomain '${name}' ${end === 'stopped' ? 'stopped' : 'console closed'}\r\n`);
+/** Hat notation as virsh takes it for -e: '^]' is Ctrl-], a single character is itself. */
+export function parseEscape(spec: string | undefined): number {
+  if (spec === undefined) return 0x1d;
+  if (/^\^[@-_a-z]$/.test(spec)) return spec.toUpperCase().charCodeAt(1) - 0x40;
+  if (spec.length === 1 && spec.charCodeAt(0) < 0x80) return spec.charCodeAt(0);
+  throw new UsageError(`invalid escape character '${spec}': use hat notation such as ^] or a single character`);
+}
+
+export async function consoleSession(conn: DaemonConnection, name: string, escape = 0x1d): Promise<number> {
+  const channel = await conn.openConsole(name);
+  const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape});
+  if (end === 'escape') process.stdout.write('\r\n');
+  else if (end === 'stopped') process.stdout.write(`\r\nDomain '${name}' stopped${detail ? ` (${detail})` : ''}\r\n`);
+  else process.stdout.write(`\r\nThe console of '${name}' was ${end === 'taken' ? 'taken over by another client' : 'closed'}\r\n`);
   return 0;
 }
 
-async function runSupervisor(uri: string, name: string): Promise<number> {
-  const parsed = parseConnectionUri(uri);
-  const layout = new HostLayout(parsed.driver === 'sim' ? path.resolve(parsed.path) : '');
-  // Reports go to the starting client while it listens; it may be gone long before we are.
-  let open = true;
-  process.stdout.on('error', () => {
-    open = false;
+function readFileArg(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    if (st.size > 1024 * 1024) throw new DriverError(`${file} is ${st.size} bytes; domain XML over 1 MiB is refused`);
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof DriverError) throw e;
+    throw new DriverError(`failed to read file '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+  }
+}
+
+const one = (ctx: CommandContext) => ctx.args[0]!;
+
+function intFlag(ctx: CommandContext, flag: string): number | undefined {
+  const v = flagValue(ctx, flag);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`option ${flag} needs a whole number, not '${v}'`);
+  return Number(v);
+}
+
+async function daemonCommand(ctx: CommandContext): Promise<number> {
+  const layout = layoutForUri(ctx.uri);
+  if (layout.root) {
+    fs.mkdirSync(layout.root, {recursive: true});
+    await ensureSimHost(layout.root);
+    seedDemoDomains(layout);
+  }
+  fs.mkdirSync(layout.logDir, {recursive: true});
+  const logFd = fs.openSync(path.join(layout.logDir, 'daemon.log'), 'a', 0o640);
+  const log = daemonLogger(logFd);
+  const daemon = await runHostDaemon(layout, ctx.uri, {boot: ctx.flags.has('--boot'), log});
+  // Guests never depend on the daemon: stopping it leaves them running.
+  await new Promise<void>((resolve) => {
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve());
+    process.on('SIGHUP', () => {});
   });
-  const sup = new GuestSupervisor(layout, name, (ev) => {
-    if (!open) return;
-    process.stdout.write(`${JSON.stringify(ev)}\n`);
-    if (ev.event !== 'bootloader') {
-      open = false;
-      process.stdout.end();
-    }
-  });
-  // Detached from any terminal, but a hangup must never take a guest down.
-  process.on('SIGHUP', () => {});
-  return sup.run();
+  log(`daemon ${process.pid} stopping; guests keep running`);
+  await daemon.close();
+  return 0;
 }
 
 export const lifecycleCommands: CommandSpec[] = [
@@ -62,9 +86,8 @@ export const lifecycleCommands: CommandSpec[] = [
     flags: ['--all', '--inactive', '--name', '--json'],
     args: 0,
     async run(ctx) {
-      const conn = await ctx.connect();
-      const all = await conn.listDomains();
-      const active = (d: DomainSummary) => d.state === 'running' || d.state === 'bootloader';
+      const all = await (await ctx.connect()).listDomains();
+      const active = (d: DomainSummary) => d.state === 'running' || d.state === 'bootloader' || d.state === 'in shutdown';
       const shown = ctx.flags.has('--all') ? all : ctx.flags.has('--inactive') ? all.filter((d) => !active(d)) : all.filter(active);
       if (ctx.flags.has('--json')) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       else if (ctx.flags.has('--name')) process.stdout.write(shown.map((d) => `${d.name}\n`).join('') + '\n');
@@ -80,10 +103,22 @@ export const lifecycleCommands: CommandSpec[] = [
     args: 1,
     async run(ctx) {
       const conn = await ctx.connect();
-      const name = ctx.args[0]!;
-      await conn.start(name);
-      process.stdout.write(`Domain '${name}' started\n\n`);
-      return ctx.flags.has('--console') ? consoleSession(conn, name) : 0;
+      await conn.start(one(ctx));
+      process.stdout.write(`Domain '${one(ctx)}' started\n\n`);
+      return ctx.flags.has('--console') ? consoleSession(conn, one(ctx)) : 0;
+    },
+  },
+  {
+    name: 'shutdown',
+    synopsis: 'shutdown NAME [--timeout S]',
+    summary: 'press the ACPI power button; force it off after S seconds (default 60)',
+    flags: ['--timeout='],
+    args: 1,
+    async run(ctx) {
+      const timeoutS = intFlag(ctx, '--timeout');
+      await (await ctx.connect()).shutdown(one(ctx), timeoutS === undefined ? {} : {timeoutS});
+      process.stdout.write(`Domain '${one(ctx)}' is being shutdown\n\n`);
+      return 0;
     },
   },
   {
@@ -93,30 +128,131 @@ export const lifecycleCommands: CommandSpec[] = [
     flags: [],
     args: 1,
     async run(ctx) {
+      await (await ctx.connect()).destroy(one(ctx));
+      process.stdout.write(`Domain '${one(ctx)}' destroyed\n\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'reboot',
+    synopsis: 'reboot NAME',
+    summary: 'reset a domain; it boots again through its loader',
+    flags: [],
+    args: 1,
+    async run(ctx) {
+      await (await ctx.connect()).reboot(one(ctx));
+      process.stdout.write(`Domain '${one(ctx)}' is being rebooted\n\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'define',
+    synopsis: 'define FILE',
+    summary: 'define (or redefine) a domain from an XML file',
+    flags: [],
+    args: 1,
+    async run(ctx) {
+      const xml = readFileArg(one(ctx));
+      const {name} = await (await ctx.connect()).define(xml);
+      process.stdout.write(`Domain '${name}' defined from ${one(ctx)}\n\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'undefine',
+    synopsis: 'undefine NAME',
+    summary: 'remove a shut-off domain’s definition',
+    flags: [],
+    args: 1,
+    async run(ctx) {
+      await (await ctx.connect()).undefine(one(ctx));
+      process.stdout.write(`Domain '${one(ctx)}' has been undefined\n\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'autostart',
+    synopsis: 'autostart NAME [--disable] [--order N] [--delay S]',
+    summary: 'start the domain when the host boots (in order N, S seconds after the previous)',
+    flags: ['--disable', '--order=', '--delay='],
+    args: 1,
+    async run(ctx) {
       const conn = await ctx.connect();
-      const name = ctx.args[0]!;
-      await conn.destroy(name);
-      process.stdout.write(`Domain '${name}' destroyed\n\n`);
+      const disable = ctx.flags.has('--disable');
+      const order = intFlag(ctx, '--order');
+      const delayS = intFlag(ctx, '--delay');
+      await conn.setAutostart(one(ctx), !disable, {...(order !== undefined ? {order} : {}), ...(delayS !== undefined ? {delayS} : {})});
+      process.stdout.write(disable ? `Domain '${one(ctx)}' unmarked as autostarted\n\n` : `Domain '${one(ctx)}' marked as autostarted\n\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'dominfo',
+    synopsis: 'dominfo NAME',
+    summary: 'basic information about a domain',
+    flags: [],
+    args: 1,
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const d = (await conn.listDomains()).find((x) => x.name === one(ctx));
+      if (!d) throw new DriverError(`failed to get domain '${one(ctx)}': no domain with that name is defined`);
+      const rows: [string, string][] = [
+        ['Id', d.pid ? String(d.pid) : '-'],
+        ['Name', d.name],
+      ];
+      if (d.state !== 'invalid') {
+        const det = await conn.domainDetails(d.name);
+        const auto = await conn.autostartInfo(d.name);
+        rows.push(['UUID', det.uuid], ['OS Type', 'hvm'], ['State', d.state], ['CPU(s)', String(det.vcpus)], ['Max memory', `${det.memoryKiB} KiB`], ['Used memory', `${det.memoryKiB} KiB`], ['Persistent', 'yes'], ['Autostart', auto ? `enable (order ${auto.order}, delay ${auto.delayS} s)` : 'disable'], ['Boot', det.boot], ['File', d.file]);
+      } else {
+        rows.push(['State', 'invalid'], ['Error', d.error ?? ''], ['File', d.file]);
+      }
+      process.stdout.write(rows.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}`).join('\n') + '\n\n');
+      return 0;
+    },
+  },
+  {
+    name: 'domstate',
+    synopsis: 'domstate NAME [--reason]',
+    summary: 'the state of a domain (and why)',
+    flags: ['--reason'],
+    args: 1,
+    async run(ctx) {
+      const d = (await (await ctx.connect()).listDomains()).find((x) => x.name === one(ctx));
+      if (!d) throw new DriverError(`failed to get domain '${one(ctx)}': no domain with that name is defined`);
+      process.stdout.write(`${d.state}${ctx.flags.has('--reason') && d.reason ? ` (${d.reason})` : ''}\n\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'log',
+    synopsis: 'log NAME [--tail BYTES]',
+    summary: "the domain's log: commands run, tools' output, every action taken",
+    flags: ['--tail='],
+    args: 1,
+    async run(ctx) {
+      const tailBytes = intFlag(ctx, '--tail');
+      process.stdout.write(await (await ctx.connect()).domainLog(one(ctx), tailBytes === undefined ? {} : {tailBytes}));
       return 0;
     },
   },
   {
     name: 'console',
-    synopsis: 'console NAME',
+    synopsis: 'console NAME [-e CHAR]',
     summary: "attach to a running domain's serial console (Ctrl-] leaves)",
-    flags: [],
+    flags: ['-e=', '--escape='],
     args: 1,
     async run(ctx) {
-      return consoleSession(await ctx.connect(), ctx.args[0]!);
+      const escape = parseEscape(flagValue(ctx, '-e') ?? flagValue(ctx, '--escape'));
+      return consoleSession(await ctx.connect(), one(ctx), escape);
     },
   },
   {
-    name: '_run',
-    synopsis: '_run NAME',
-    summary: 'supervise one guest (internal)',
-    flags: [],
-    args: 1,
-    hidden: true,
-    run: (ctx) => runSupervisor(ctx.uri, ctx.args[0]!),
+    name: 'daemon',
+    synopsis: 'daemon [--boot]',
+    summary: 'run the host daemon in the foreground (--boot: start autostart domains)',
+    flags: ['--boot'],
+    args: 0,
+    run: daemonCommand,
   },
 ];

@@ -3,7 +3,7 @@
 import React from 'react';
 import {render} from 'ink';
 import type {Connection} from '../driver/connection.js';
-import {attachConsole, type ConsoleEnd} from '../driver/console-attach.js';
+import {attachTerminal, type ConsoleEnd} from '../driver/console-attach.js';
 import {App} from '../ui/App.js';
 import {enterFullScreen, restoreTerminal} from './terminal-restore.js';
 
@@ -36,6 +36,7 @@ function showApp(conn: Connection, selection: string | undefined, status: {text:
 const endText: Record<ConsoleEnd, string> = {
   escape: 'Console closed',
   stopped: 'The guest stopped; console closed',
+  taken: 'Another client took over the console',
   hangup: 'The console device closed',
 };
 
@@ -59,27 +60,16 @@ export async function runTui(conn: Connection): Promise<void> {
 }
 
 async function runConsole(conn: Connection, name: string): Promise<{text: string; error?: boolean}> {
-  let device: string;
+  let channel;
   try {
-    device = await conn.consoleDevice(name);
+    channel = await conn.openConsole(name);
   } catch (e) {
     return {text: (e as Error).message, error: true};
   }
   process.stdout.write('\x1b[H\x1b[2J\x1b[?25h');
   try {
-    const end = await attachConsole({
-      name,
-      device,
-      input: process.stdin,
-      output: process.stdout,
-      stillRunning: async () => {
-        const d = (await conn.listDomains()).find((x) => x.name === name);
-        return d?.state === 'running' || d?.state === 'bootloader';
-      },
-    });
-    return {text: `${endText[end]} (${name})`};
-  } catch (e) {
-    return {text: `cannot open the console of '${name}': ${(e as Error).message}`, error: true};
+    const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout});
+    return {text: `${endText[end]} (${name}${detail ? `: ${detail}` : ''})`};
   } finally {
     process.stdout.write('\x1b[0m\x1b[H\x1b[2J');
   }

@@ -1,0 +1,252 @@
+// The Connection every client uses: requests to the host daemon over its unix socket.
+// A client that finds no daemon starts one (detached, like tmux's server) and retries.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import {
+  DriverError,
+  type ConsoleChannel,
+  type ConsoleOptions,
+  type Connection,
+  type DomainDetails,
+  type DomainEvent,
+  type DomainProblem,
+  type DomainSummary,
+  type HostStatus,
+  type ModuleName,
+} from './connection.js';
+import {parseConnectionUri} from './connection-uri.js';
+import {HostLayout} from './host-layout.js';
+import {daemonSocketPath, LineSplitter, type DaemonReply} from './daemon-protocol.js';
+import {cliPath} from './install-paths.js';
+import {openConsoleDevice} from './console-attach.js';
+
+export function layoutForUri(uri: string): HostLayout {
+  const parsed = parseConnectionUri(uri);
+  if (parsed.driver === 'bhyve') {
+    if (process.platform !== 'freebsd') {
+      throw new DriverError(`cannot connect to '${uri}': this is not a FreeBSD host; use a simulated host, e.g. -c sim:///tmp/bhyve-sim`);
+    }
+    return new HostLayout('');
+  }
+  return new HostLayout(path.resolve(parsed.path));
+}
+
+function connectSocket(sockPath: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = net.createConnection(sockPath);
+    sock.once('connect', () => {
+      sock.off('error', reject);
+      resolve(sock);
+    });
+    sock.once('error', reject);
+  });
+}
+
+export class DaemonConnection implements Connection {
+  readonly simulated: boolean;
+  private nextId = 1;
+  private pending = new Map<number, {resolve(v: unknown): void; reject(e: Error): void}>();
+  private listeners = new Set<(e: DomainEvent) => void>();
+  private subscribed = false;
+  private closed = false;
+
+  private constructor(
+    readonly uri: string,
+    readonly layout: HostLayout,
+    private sock: net.Socket,
+  ) {
+    this.simulated = layout.root !== '';
+    this.attach(sock);
+  }
+
+  static async open(uri: string): Promise<DaemonConnection> {
+    const layout = layoutForUri(uri);
+    return new DaemonConnection(uri, layout, await DaemonConnection.reach(uri, layout));
+  }
+
+  /** Connects to the daemon, starting one when none answers. */
+  private static async reach(uri: string, layout: HostLayout): Promise<net.Socket> {
+    const sockPath = daemonSocketPath(layout);
+    if (Buffer.byteLength(sockPath) > 100) {
+      throw new DriverError(`the daemon's socket path is too long for a unix socket (${sockPath}); use a shorter host directory`);
+    }
+    try {
+      return await connectSocket(sockPath);
+    } catch {
+      // no daemon (or a stale socket): start one below
+    }
+    if (layout.root) fs.mkdirSync(layout.root, {recursive: true});
+    fs.mkdirSync(layout.logDir, {recursive: true});
+    const logFd = fs.openSync(path.join(layout.logDir, 'daemon.log'), 'a', 0o640);
+    const child = spawn(process.execPath, [cliPath(), '-c', uri, 'daemon'], {detached: true, stdio: ['ignore', logFd, logFd]});
+    child.unref();
+    fs.closeSync(logFd);
+    let exited: number | null = null;
+    child.once('exit', (code) => (exited = code ?? 1));
+    const deadline = Date.now() + 15_000;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        return await connectSocket(sockPath);
+      } catch (e) {
+        last = e;
+      }
+      // A daemon that lost the race to another one exits; keep trying the winner.
+      if (exited !== null && exited !== 0 && !fs.existsSync(sockPath) && Date.now() > deadline - 12_000) {
+        const tail = fs.readFileSync(path.join(layout.logDir, 'daemon.log'), 'utf8').trim().split('\n').slice(-3).join('\n');
+        throw new DriverError(`the bhyve-tui daemon for ${uri} did not start`, tail || undefined);
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    throw new DriverError(`cannot reach the bhyve-tui daemon for ${uri}: ${(last as Error)?.message ?? 'timed out'}`);
+  }
+
+  private attach(sock: net.Socket): void {
+    const splitter = new LineSplitter((line) => {
+      const msg = JSON.parse(line) as DaemonReply | {event: DomainEvent};
+      if ('event' in msg) {
+        for (const l of this.listeners) l(msg.event);
+        return;
+      }
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if ('error' in msg) p.reject(new DriverError(msg.error.message, msg.error.detail, msg.error.exitCode));
+      else p.resolve(msg.result);
+    });
+    sock.on('data', (c) => splitter.push(c));
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      for (const p of this.pending.values()) p.reject(new DriverError('the connection to the bhyve-tui daemon was lost'));
+      this.pending.clear();
+      if (!this.closed) void this.reconnect();
+    });
+  }
+
+  /** The daemon went away (restart, kill): start or find the next one and carry on. */
+  private async reconnect(): Promise<void> {
+    for (let i = 0; i < 50 && !this.closed; i++) {
+      try {
+        this.sock = await DaemonConnection.reach(this.uri, this.layout);
+        this.attach(this.sock);
+        if (this.subscribed) await this.request('subscribe', []);
+        for (const l of this.listeners) l({type: 'domains-changed'});
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  request<T>(method: string, params: unknown[]): Promise<T> {
+    if (this.sock.destroyed) return Promise.reject(new DriverError('the connection to the bhyve-tui daemon was lost'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, {resolve: resolve as (v: unknown) => void, reject});
+      this.sock.write(`${JSON.stringify({id, method, params})}\n`);
+    });
+  }
+
+  listDomains(): Promise<DomainSummary[]> {
+    return this.request('listDomains', []);
+  }
+  hostStatus(): Promise<HostStatus> {
+    return this.request('hostStatus', []);
+  }
+  async start(name: string): Promise<void> {
+    await this.request('start', [name]);
+  }
+  async shutdown(name: string, opts: {timeoutS?: number} = {}): Promise<void> {
+    await this.request('shutdown', [name, opts.timeoutS ?? 60]);
+  }
+  async destroy(name: string): Promise<void> {
+    await this.request('destroy', [name]);
+  }
+  async reboot(name: string): Promise<void> {
+    await this.request('reboot', [name]);
+  }
+  define(xml: string): Promise<{name: string}> {
+    return this.request('define', [xml]);
+  }
+  async undefine(name: string): Promise<void> {
+    await this.request('undefine', [name]);
+  }
+  async setAutostart(name: string, enabled: boolean, entry: {order?: number; delayS?: number} = {}): Promise<void> {
+    await this.request('setAutostart', [name, enabled, entry.order, entry.delayS]);
+  }
+  autostartInfo(name: string): Promise<{order: number; delayS: number} | null> {
+    return this.request('autostartInfo', [name]);
+  }
+  domainXml(name: string): Promise<string> {
+    return this.request('domainXml', [name]);
+  }
+  domainDetails(name: string): Promise<DomainDetails> {
+    return this.request('domainDetails', [name]);
+  }
+  domainProblems(name: string): Promise<DomainProblem[]> {
+    return this.request('domainProblems', [name]);
+  }
+  domainLog(name: string, opts: {tailBytes?: number} = {}): Promise<string> {
+    return this.request('domainLog', [name, opts.tailBytes]);
+  }
+  async loadModule(name: ModuleName): Promise<void> {
+    await this.request('loadModule', [name]);
+  }
+  async consoleDevice(name: string): Promise<string> {
+    const device = await this.request<string>('consoleDevice', [name]);
+    // On FreeBSD the lookup itself clones the nmdm pair; the simulated pair appears once
+    // the loader or bhyve has opened its side, which may be a moment after the start.
+    const deadline = Date.now() + 3000;
+    while (!fs.existsSync(device) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    return device;
+  }
+
+  /** The console device opened here (no scrollback or sharing until the daemon holds consoles). */
+  async openConsole(name: string, _opts: ConsoleOptions = {}): Promise<ConsoleChannel> {
+    const device = await this.consoleDevice(name);
+    const {reader, writer} = openConsoleDevice(device);
+    const endListeners: ((why: 'stopped' | 'taken' | 'closed', detail?: string) => void)[] = [];
+    let ended = false;
+    const end = (why: 'stopped' | 'taken' | 'closed', detail?: string) => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      reader.destroy();
+      writer.destroy();
+      for (const l of endListeners) l(why, detail);
+    };
+    const unsubscribe = this.subscribe((e) => {
+      if (e.type === 'domain' && e.name === name && e.state !== 'running' && e.state !== 'bootloader' && e.state !== 'in shutdown') end('stopped', e.reason);
+    });
+    reader.on('end', () => end('closed'));
+    reader.on('error', () => end('closed'));
+    writer.on('error', () => end('closed'));
+    return {
+      onData: (l) => void reader.on('data', l),
+      onEnd: (l) => void endListeners.push(l),
+      write: (bytes) => void writer.write(bytes),
+      close: () => end('closed'),
+    };
+  }
+
+  subscribe(listener: (e: DomainEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.subscribed) {
+      this.subscribed = true;
+      void this.request('subscribe', []).catch(() => {});
+    }
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.sock.end();
+    this.sock.destroy();
+  }
+}
+
+export function openConnection(uri: string): Promise<DaemonConnection> {
+  return DaemonConnection.open(uri);
+}

@@ -1,0 +1,485 @@
+// The host daemon's view of the domains: definitions (cached by file mtime), the guests it
+// supervises, what stopped guests left behind, and every operation a client may ask for.
+// Operations on one domain are checked synchronously before the first await, so two
+// racing starts give one start and one 'already running'.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  DriverError,
+  type DomainDetails,
+  type DomainEvent,
+  type DomainProblem,
+  type DomainState,
+  type DomainSummary,
+  type HostStatus,
+  type ModuleName,
+  type ModuleStatus,
+} from './connection.js';
+import type {HostLayout} from './host-layout.js';
+import {listDomainFiles, loadDomainFile, type StoredDomain} from './domain-store.js';
+import {domainFacts} from './domain-facts.js';
+import {domainNameProblem} from './domain-name.js';
+import {loadModule, probeModules} from './host-modules.js';
+import {preflight} from './start-preflight.js';
+import {vmInstanceExists} from './domain-monitor.js';
+import {pidAlive} from './process-table.js';
+import {GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
+import {runTool} from './host-tools.js';
+import {destroyTaps} from './tap-network.js';
+import {domainLogPath, readLogSince} from './domain-log.js';
+import {writeFileAtomic} from './atomic-file.js';
+import {parseDomainXml} from './domain-xml-parse.js';
+import {domainPreview} from './domain-preview.js';
+
+interface Cached {
+  mtimeMs: number;
+  size: number;
+  stored: StoredDomain;
+}
+
+export interface AutostartEntry {
+  order: number;
+  delayS: number;
+}
+
+export class DomainManager {
+  private cache = new Map<string, Cached>();
+  private runs = new Map<string, GuestRun>();
+  private listeners = new Set<(e: DomainEvent) => void>();
+  private modulesCache: {at: number; value: Promise<ModuleStatus[]>} | null = null;
+  private watcher: fs.FSWatcher | undefined;
+
+  constructor(
+    readonly layout: HostLayout,
+    readonly uri: string,
+  ) {}
+
+  get simulated(): boolean {
+    return this.layout.root !== '';
+  }
+
+  // ---- events ----
+
+  subscribe(listener: (e: DomainEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: DomainEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private emitState(name: string): void {
+    const s = this.observe(name);
+    this.emit({type: 'domain', name, state: s.state, ...(s.reason ? {reason: s.reason} : {})});
+  }
+
+  /** Watches the config directory so edits made outside bhyve-tui reach the clients. */
+  watchDefinitions(): void {
+    fs.mkdirSync(this.layout.domainsDir, {recursive: true});
+    try {
+      let pending: NodeJS.Timeout | undefined;
+      this.watcher = fs.watch(this.layout.domainsDir, () => {
+        if (pending) return;
+        pending = setTimeout(() => {
+          pending = undefined;
+          this.emit({type: 'domains-changed'});
+        }, 100);
+      });
+    } catch {
+      // no file watching: clients still see changes on their next list
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+
+  // ---- definitions ----
+
+  private definitions(): StoredDomain[] {
+    const files = listDomainFiles(this.layout);
+    const seen = new Set<string>();
+    const out: StoredDomain[] = [];
+    for (const file of files) {
+      seen.add(file);
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(file);
+      } catch {
+        continue;
+      }
+      const hit = this.cache.get(file);
+      if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) {
+        out.push(hit.stored);
+        continue;
+      }
+      const stored = loadDomainFile(file);
+      this.cache.set(file, {mtimeMs: st.mtimeMs, size: st.size, stored});
+      out.push(stored);
+    }
+    for (const file of this.cache.keys()) if (!seen.has(file)) this.cache.delete(file);
+    return out;
+  }
+
+  private find(name: string): StoredDomain {
+    const problem = domainNameProblem(name);
+    if (problem) throw new DriverError(problem);
+    const d = this.definitions().find((x) => x.name === name);
+    if (!d) throw new DriverError(`failed to get domain '${name}': no domain with that name is defined`);
+    return d;
+  }
+
+  private findValid(name: string): Extract<StoredDomain, {ok: true}> {
+    const d = this.find(name);
+    if (!d.ok) throw new DriverError(`domain '${name}' is invalid: ${d.error}`, `file: ${d.file}`);
+    return d;
+  }
+
+  // ---- state ----
+
+  private observe(name: string): {state: DomainState; reason?: string; pid?: number; record?: RunRecord} {
+    const run = this.runs.get(name);
+    if (run) {
+      const out: {state: DomainState; reason?: string; pid?: number; record?: RunRecord} = {state: run.state, record: run.record};
+      if (run.record.pid) out.pid = run.record.pid;
+      if (run.state === 'running') out.reason = run.record.restarts.length ? 'rebooted' : 'booted';
+      if (run.state === 'in shutdown') out.reason = 'ACPI power button';
+      return out;
+    }
+    const record = readRunRecord(this.layout, name);
+    if (record || vmInstanceExists(this.layout, name)) {
+      const stop = readStopRecord(this.layout, name);
+      if (!record && stop?.state === 'crashed') return {state: 'crashed', reason: stop.reason};
+      return {state: 'orphaned', reason: record ? 'run record without a process' : `/dev/vmm/${name} without a process`};
+    }
+    const stop = readStopRecord(this.layout, name);
+    if (stop) return {state: stop.state, reason: stop.reason};
+    return {state: 'shut off'};
+  }
+
+  private autostartPath(name: string): string {
+    return path.join(this.layout.configDir, 'autostart', `${name}.json`);
+  }
+
+  readAutostart(name: string): AutostartEntry | null {
+    try {
+      return JSON.parse(fs.readFileSync(this.autostartPath(name), 'utf8')) as AutostartEntry;
+    } catch {
+      return null;
+    }
+  }
+
+  async listDomains(): Promise<DomainSummary[]> {
+    return this.definitions().map((d) => {
+      const autostart = this.readAutostart(d.name) !== null;
+      if (!d.ok) return {name: d.name, state: 'invalid', vcpus: null, memoryKiB: null, file: d.file, autostart, error: d.error, problemCount: 1};
+      const seen = this.observe(d.name);
+      const s: DomainSummary = {name: d.name, state: seen.state, vcpus: d.def.vcpus, memoryKiB: d.def.memoryKiB, file: d.file, autostart, problemCount: 0};
+      if (seen.reason) s.reason = seen.reason;
+      if (seen.pid) s.pid = seen.pid;
+      if (seen.record?.shutdown) s.shutdownDeadline = seen.record.shutdown.deadline;
+      const stop = readStopRecord(this.layout, d.name);
+      if (stop?.error && seen.state === 'shut off') {
+        s.lastError = stop.error;
+        s.problemCount++;
+      }
+      if (seen.state === 'orphaned') s.problemCount++;
+      return s;
+    });
+  }
+
+  private modules(): Promise<ModuleStatus[]> {
+    const now = Date.now();
+    if (!this.modulesCache || now - this.modulesCache.at > 3000) {
+      const value = probeModules(this.layout);
+      this.modulesCache = {at: now, value};
+      value.catch(() => (this.modulesCache = null));
+    }
+    return this.modulesCache.value;
+  }
+
+  private simHostJson(): {hostname?: string; ncpu?: number; tapUpOnOpen?: boolean; vmmHardware?: boolean} | null {
+    if (!this.simulated) return null;
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.layout.root, 'host.json'), 'utf8')) as {hostname?: string; ncpu?: number};
+    } catch {
+      return null;
+    }
+  }
+
+  private hostCpus(): number | null {
+    const sim = this.simHostJson();
+    if (this.simulated) return sim?.ncpu ?? null;
+    return os.cpus().length || null;
+  }
+
+  async hostStatus(): Promise<HostStatus> {
+    const modules = await this.modules();
+    const sim = this.simHostJson();
+    const status: HostStatus = {
+      uri: this.uri,
+      simulated: this.simulated,
+      hostname: sim?.hostname ?? os.hostname(),
+      modules,
+      ncpu: this.hostCpus(),
+    };
+    if (sim?.tapUpOnOpen !== undefined) status.tapUpOnOpen = sim.tapUpOnOpen;
+    if (sim) status.virtualization = sim.vmmHardware === false ? 'none (VT-x/AMD-V missing or disabled)' : 'VT-x with EPT and unrestricted guest (simulated)';
+    return status;
+  }
+
+  async loadModule(name: ModuleName): Promise<void> {
+    const r = await loadModule(this.layout, name);
+    this.modulesCache = null;
+    this.emit({type: 'host'});
+    if (!r.ok) throw new DriverError(`cannot load ${name}: ${r.message}`);
+  }
+
+  // ---- lifecycle ----
+
+  private hooks = {
+    changed: (name: string) => this.emitState(name),
+    finished: (name: string) => {
+      this.runs.delete(name);
+      this.emitState(name);
+    },
+  };
+
+  /** Adopts the guests a previous daemon left running (after a crash or kill -9). */
+  recover(): {adopted: string[]; orphans: string[]} {
+    const adopted: string[] = [];
+    const orphans: string[] = [];
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(this.layout.runDir).filter((f) => /^[^.].*\.json$/.test(f) && !f.endsWith('.last.json'));
+    } catch {
+      return {adopted, orphans};
+    }
+    for (const f of files) {
+      const name = f.slice(0, -'.json'.length);
+      const record = readRunRecord(this.layout, name);
+      if (!record || this.runs.has(name)) continue;
+      const stage = record.phase === 'bootloader' || record.phase === 'preparing' ? 'loader' : 'bhyve';
+      const statusFile = path.join(this.layout.runDir, `${name}.${stage}.status`);
+      const alive = record.pid !== undefined && pidAlive(record.pid);
+      let def;
+      try {
+        def = this.findValid(name).def;
+      } catch {
+        orphans.push(name);
+        continue;
+      }
+      if (alive || fs.existsSync(statusFile)) {
+        const run = new GuestRun(this.layout, def, this.hooks, record);
+        this.runs.set(name, run);
+        run.adopt();
+        adopted.push(name);
+      } else {
+        orphans.push(name);
+      }
+    }
+    return {adopted, orphans};
+  }
+
+  async start(name: string): Promise<void> {
+    const {def} = this.findValid(name);
+    const now = this.observe(name).state;
+    if (this.runs.has(name) || now === 'running' || now === 'bootloader' || now === 'in shutdown') {
+      throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
+    }
+    if (now === 'orphaned') {
+      throw new DriverError(`domain '${name}' has leftovers of an earlier run (${this.observe(name).reason}); clean them up with: bhyve-tui destroy ${name}`);
+    }
+    if (!GuestRun.lock(this.layout, name)) throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
+    const run = new GuestRun(this.layout, def, this.hooks);
+    run.preflightHost = {ncpu: this.hostCpus()};
+    this.runs.set(name, run);
+    try {
+      await run.start();
+    } finally {
+      if (!run.active) this.runs.delete(name);
+    }
+  }
+
+  async destroy(name: string): Promise<void> {
+    this.find(name);
+    const run = this.runs.get(name);
+    if (run) {
+      await run.destroy();
+      return;
+    }
+    const seen = this.observe(name);
+    if (seen.state !== 'orphaned' && seen.state !== 'crashed') {
+      throw new DriverError(`Requested operation is not valid: domain '${name}' is not running`);
+    }
+    // Orphan or preserved crash: clean up what the run left behind.
+    const record = readRunRecord(this.layout, name);
+    if (record?.pid && pidAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+    if (record?.taps.length) await destroyTaps(this.layout, record.taps, () => {});
+    if (vmInstanceExists(this.layout, name)) {
+      const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${name}`]);
+      if (r.exitCode !== 0 && vmInstanceExists(this.layout, name)) throw new DriverError(`failed to destroy '${name}': ${r.stderr.trim() || r.stdout.trim()}`, undefined, r.exitCode);
+    }
+    for (const f of fs.readdirSync(this.layout.runDir)) {
+      if (f.startsWith(`${name}.`) && !f.endsWith('.last.json')) fs.rmSync(path.join(this.layout.runDir, f), {force: true});
+    }
+    writeFileAtomic(stopRecordPath(this.layout, name), JSON.stringify({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()}), 0o600);
+    this.emitState(name);
+  }
+
+  shutdown(name: string, timeoutS = 60): void {
+    this.find(name);
+    const run = this.runs.get(name);
+    if (!run) throw new DriverError(`Requested operation is not valid: domain '${name}' is not running`);
+    run.shutdown(timeoutS);
+    this.emit({type: 'shutdown', name, stage: 'acpi', deadline: run.record.shutdown!.deadline});
+  }
+
+  async reboot(name: string): Promise<void> {
+    this.find(name);
+    const run = this.runs.get(name);
+    if (!run) throw new DriverError(`Requested operation is not valid: domain '${name}' is not running`);
+    await run.reboot();
+  }
+
+  /** Waits until the domain is no longer supervised (for shutdown --wait and tests). */
+  async waitStopped(name: string): Promise<void> {
+    await this.runs.get(name)?.stopped();
+  }
+
+  // ---- definitions: define, undefine, autostart ----
+
+  define(xml: string): {name: string} {
+    if (Buffer.byteLength(xml) > 1024 * 1024) throw new DriverError('domain XML over 1 MiB is refused');
+    let name: string;
+    try {
+      name = parseDomainXml(xml).name;
+    } catch (e) {
+      const loc = e as Error & {line?: number; column?: number};
+      throw new DriverError(`${loc.line ? `line ${loc.line}${loc.column ? `, column ${loc.column}` : ''}: ` : ''}${(e as Error).message}`);
+    }
+    const bad = domainNameProblem(name);
+    if (bad) throw new DriverError(bad);
+    // The existing file for this name, wherever it is, else NAME.xml.
+    const existing = this.definitions().find((d) => d.name === name);
+    const file = existing?.file ?? path.join(this.layout.domainsDir, `${name}.xml`);
+    writeFileAtomic(file, xml, 0o644);
+    this.emit({type: 'domains-changed'});
+    return {name};
+  }
+
+  undefine(name: string): void {
+    const d = this.find(name);
+    const state = this.observe(name).state;
+    if (state === 'running' || state === 'bootloader' || state === 'in shutdown' || this.runs.has(name)) {
+      throw new DriverError(`Requested operation is not valid: domain '${name}' is running; destroy or shut it down first`);
+    }
+    fs.rmSync(d.file, {force: true});
+    fs.rmSync(this.autostartPath(name), {force: true});
+    fs.rmSync(stopRecordPath(this.layout, name), {force: true});
+    this.emit({type: 'domains-changed'});
+  }
+
+  setAutostart(name: string, enabled: boolean, entry: Partial<AutostartEntry> = {}): void {
+    this.findValid(name);
+    if (!enabled) {
+      fs.rmSync(this.autostartPath(name), {force: true});
+    } else {
+      writeFileAtomic(this.autostartPath(name), JSON.stringify({order: entry.order ?? 0, delayS: entry.delayS ?? 0}), 0o644);
+    }
+    this.emitState(name);
+  }
+
+  /** Domains marked autostart, in start order (then by name). */
+  autostartList(): {name: string; entry: AutostartEntry}[] {
+    return this.definitions()
+      .filter((d) => d.ok)
+      .map((d) => ({name: d.name, entry: this.readAutostart(d.name)}))
+      .filter((x): x is {name: string; entry: AutostartEntry} => x.entry !== null)
+      .sort((a, b) => a.entry.order - b.entry.order || a.name.localeCompare(b.name));
+  }
+
+  // ---- information ----
+
+  domainXml(name: string): string {
+    return fs.readFileSync(this.find(name).file, 'utf8');
+  }
+
+  domainDetails(name: string): DomainDetails {
+    const d = this.findValid(name);
+    const seen = this.observe(name);
+    return domainPreview(this.layout, d.def, d.file, {
+      state: seen.state,
+      ...(seen.reason ? {reason: seen.reason} : {}),
+      autostart: this.readAutostart(name) !== null,
+      taps: seen.record?.taps ?? [],
+    });
+  }
+
+  async domainProblems(name: string): Promise<DomainProblem[]> {
+    const d = this.find(name);
+    const problems: DomainProblem[] = [];
+    if (!d.ok) {
+      const syntax = /line \d+/.test(d.error) && /not well-formed|syntax|expected|unexpected|unclosed|mismatch|invalid character|end of/i.test(d.error);
+      const m = /^line (\d+)(?:, column (\d+))?: (.*)$/.exec(d.error);
+      const p: DomainProblem = {severity: 'error', source: syntax ? 'xml-syntax' : 'xml-semantic', message: m ? m[3]! : d.error, file: d.file, hint: syntax ? 'fix the XML syntax at that place (E edits the file)' : 'correct the definition (E edits the file)'};
+      if (m) {
+        p.line = Number(m[1]);
+        if (m[2]) p.column = Number(m[2]);
+      }
+      problems.push(p);
+      return problems;
+    }
+    const state = this.observe(name);
+    if (state.state === 'shut off' || state.state === 'crashed') {
+      for (const p of await preflight(this.layout, domainFacts(d.def), {ncpu: this.hostCpus()})) {
+        problems.push({severity: 'error', source: 'host', message: p.message, ...(p.hint ? {hint: p.hint} : {})});
+      }
+    }
+    if (state.state === 'orphaned') {
+      problems.push({severity: 'warning', source: 'host', message: `leftovers of an earlier run: ${state.reason}`, hint: `clean up with: bhyve-tui destroy ${name} (D in the list)`});
+    }
+    const stop = readStopRecord(this.layout, name);
+    if (stop?.error || (stop && stop.state === 'crashed')) {
+      const p: DomainProblem = {severity: 'error', source: 'last-start', message: stop.error ?? `the guest stopped: ${stop.reason}`, file: domainLogPath(this.layout, name)};
+      if (stop.detail) p.detail = stop.detail;
+      if (stop.exitCode !== undefined) {
+        p.exitCode = stop.exitCode;
+        p.exitMeaning = stop.exitMeaning ?? '';
+      }
+      p.hint = 'see the log (l) for the full output';
+      problems.push(p);
+    }
+    return problems;
+  }
+
+  domainLog(name: string, tailBytes = 64 * 1024): string {
+    this.find(name);
+    try {
+      return readLogSince(this.layout, name, 0, tailBytes);
+    } catch {
+      return '';
+    }
+  }
+
+  consoleDevice(name: string): {device: string; state: DomainState} {
+    const {def} = this.findValid(name);
+    const consoles = domainFacts(def).consoles;
+    if (consoles.length === 0) throw new DriverError(`domain '${name}' has no nmdm console; add <serial type='nmdm'/> to its definition`);
+    const state = this.observe(name).state;
+    if (state !== 'running' && state !== 'bootloader' && state !== 'in shutdown') {
+      throw new DriverError(`domain '${name}' is not running; start it first`);
+    }
+    return {device: this.layout.resolve(consoles[0]!.slave), state};
+  }
+
+  isActive(name: string): boolean {
+    return this.runs.has(name);
+  }
+
+  runRecordFile(name: string): string {
+    return runRecordPath(this.layout, name);
+  }
+}

@@ -1,0 +1,71 @@
+// What the details view shows about a domain: its devices as the operator thinks of them,
+// how it boots, and the exact command lines a start would run (the domxml-to-native dry run).
+import fs from 'node:fs';
+import path from 'node:path';
+import type {DomainDetails, DomainState} from './connection.js';
+import type {HostLayout} from './host-layout.js';
+import {cloneDomainDef, type DomainDef} from './domain-model.js';
+import {domainDefToNative} from './native-argv-convert.js';
+import {defaultHostCaps} from './command-build.js';
+
+function bootMethod(def: DomainDef): string {
+  if (def.bootloader !== undefined) return path.basename(def.bootloader).includes('grub-bhyve') ? 'grub-bhyve' : `custom loader ${def.bootloader}`;
+  if (def.os.loader?.path) return `UEFI (${def.os.loader.path})`;
+  if (def.os.firmware === 'efi') return 'UEFI (firmware chosen at start)';
+  return 'bhyveload';
+}
+
+function vncOf(def: DomainDef): DomainDetails['vnc'] {
+  const g = def.graphics.find((x) => x.type === 'vnc');
+  if (!g) return undefined;
+  const listen = g.listens.find((l) => l.address)?.address ?? '127.0.0.1';
+  const local = listen === '127.0.0.1' || listen === '::1' || listen === 'localhost';
+  const vnc: NonNullable<DomainDetails['vnc']> = {listen, port: g.autoport || g.port <= 0 ? 'auto' : g.port, password: !!g.passwd};
+  if (!local && !g.passwd) vnc.warning = `VNC listens on ${listen} without a password: anyone who can reach this host sees the guest's screen`;
+  return vnc;
+}
+
+export function domainPreview(layout: HostLayout, def: DomainDef, file: string, live: {state: DomainState; reason?: string; autostart: boolean; taps: string[]}): DomainDetails {
+  let tap = 0;
+  const details: DomainDetails = {
+    name: def.name,
+    uuid: def.uuid,
+    state: live.state,
+    vcpus: def.vcpus,
+    memoryKiB: def.memoryKiB,
+    autostart: live.autostart,
+    file,
+    boot: bootMethod(def),
+    disks: def.disks.map((d) => {
+      const disk: DomainDetails['disks'][number] = {target: d.target.dev, bus: d.target.bus, device: d.device};
+      if (d.source) {
+        disk.source = d.source;
+        if (d.type === 'file' || d.type === 'block') disk.exists = fs.existsSync(layout.resolve(d.source));
+      }
+      return disk;
+    }),
+    nics: def.nets.map((n) => {
+      const nic: DomainDetails['nics'][number] = {type: n.type};
+      if (n.model) nic.model = n.model;
+      if (n.type === 'bridge' && n.source) {
+        nic.bridge = n.source;
+        const t = live.taps[tap++];
+        if (t) nic.tap = t;
+      }
+      if (n.mac) nic.mac = n.mac;
+      return nic;
+    }),
+    consoles: def.serials.filter((s) => s.type === 'nmdm' && s.master && s.slave).map((s) => ({master: s.master!, slave: s.slave!})),
+  };
+  if (live.reason) details.reason = live.reason;
+  const vnc = vncOf(def);
+  if (vnc) details.vnc = vnc;
+  try {
+    const lines = domainDefToNative(cloneDomainDef(def), {...defaultHostCaps()}).trimEnd().split('\n');
+    const bhyve = lines.pop()!;
+    details.commands = lines.length ? {loader: lines.join('\n'), bhyve} : {bhyve};
+  } catch (e) {
+    details.commandsError = (e as Error).message;
+  }
+  return details;
+}

@@ -1,0 +1,466 @@
+// One guest's life, supervised by the host daemon: destroy a stale VM instance, create the
+// taps, run the loader, run bhyve, act on bhyve's exit status (0 reboot, 1 power-off,
+// 2 halt, >=3 fault) with the domain's <on_*> policy, clean up. Both the loader and bhyve
+// run under the exit recorder, so a daemon that is killed and restarted adopts the guest
+// from its run record and still learns how it ended.
+import fs from 'node:fs';
+import path from 'node:path';
+import type {HostLayout} from './host-layout.js';
+import {DriverError, type DomainState} from './connection.js';
+import type {DomainDef} from './domain-model.js';
+import {domainFacts, type DomainFacts} from './domain-facts.js';
+import {preflightProblems, type PreflightHost} from './start-preflight.js';
+import {runTool, toolMessage} from './host-tools.js';
+import {createTaps, destroyTaps} from './tap-network.js';
+import {logLine, logSize, openDomainLog, readLogSince} from './domain-log.js';
+import {isBhyveTitleFor, pidAlive, processTitle} from './process-table.js';
+import {vmInstanceExists} from './domain-monitor.js';
+import {readExitStatus, readPidFile, spawnRecorded} from './exit-recorder.js';
+import {buildGuestCommands} from './guest-commands.js';
+import {renderCommandLineFlat} from './argv-render.js';
+import {writeFileAtomic} from './atomic-file.js';
+
+export type Stage = 'loader' | 'bhyve';
+
+export interface RunRecord {
+  name: string;
+  daemonPid: number;
+  phase: 'preparing' | 'bootloader' | 'running' | 'in shutdown' | 'stopping';
+  /** the loader's pid (bootloader) or bhyve's (running) */
+  pid?: number;
+  taps: string[];
+  startedAt: string;
+  /** start times of recent automatic restarts, for the crash-loop guard */
+  restarts: number[];
+  /** set by destroy: whatever bhyve's exit status, the guest stops */
+  stopRequested?: 'destroyed' | 'shutdown';
+  shutdown?: {deadline: number; stage: 'acpi' | 'force-poweroff' | 'destroy'};
+}
+
+/** How the guest last stopped, kept after the run record is gone. */
+export interface StopRecord {
+  state: 'shut off' | 'crashed';
+  reason: string;
+  at: string;
+  error?: string;
+  detail?: string;
+  exitCode?: number;
+  exitMeaning?: string;
+}
+
+export const crashLoopLimit = 3;
+export const crashLoopWindowMs = 60_000;
+const forcePoweroffGraceMs = 10_000;
+
+export function runRecordPath(layout: HostLayout, name: string): string {
+  return path.join(layout.runDir, `${name}.json`);
+}
+export function stopRecordPath(layout: HostLayout, name: string): string {
+  return path.join(layout.runDir, `${name}.last.json`);
+}
+function stageFiles(layout: HostLayout, name: string, stage: Stage): {status: string; pid: string} {
+  return {status: path.join(layout.runDir, `${name}.${stage}.status`), pid: path.join(layout.runDir, `${name}.${stage}.pid`)};
+}
+
+export function readRunRecord(layout: HostLayout, name: string): RunRecord | null {
+  try {
+    return JSON.parse(fs.readFileSync(runRecordPath(layout, name), 'utf8')) as RunRecord;
+  } catch {
+    return null;
+  }
+}
+export function readStopRecord(layout: HostLayout, name: string): StopRecord | null {
+  try {
+    return JSON.parse(fs.readFileSync(stopRecordPath(layout, name), 'utf8')) as StopRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** What bhyve's exit status means (bhyve(8) EXIT STATUS); sh reports a signal N as 128+N. */
+export function bhyveExitMeaning(status: number): string {
+  if (status > 128) return `killed by signal ${status - 128}${status - 128 === 6 ? ' (SIGABRT: fatal VM exit)' : status - 128 === 9 ? ' (SIGKILL)' : ''}`;
+  switch (status) {
+    case 0: return 'rebooted';
+    case 1: return 'powered off';
+    case 2: return 'halted';
+    case 3: return 'triple fault';
+    case 4: return 'exited due to an error';
+    case 64: return 'usage error';
+    case 71: return 'operating system error';
+    case 100: return 'unknown suspend reason';
+    default: return `exit status ${status}`;
+  }
+}
+
+export interface GuestRunHooks {
+  /** the guest's state changed (the daemon tells its clients) */
+  changed(name: string): void;
+  /** the guest is stopped for good; the run object can go */
+  finished(name: string): void;
+}
+
+export class GuestRun {
+  record: RunRecord;
+  private logFd: number;
+  private facts: DomainFacts;
+  private shutdownTimer: NodeJS.Timeout | undefined;
+  private exitWaiters = new Map<Stage, (status: number) => void>();
+  private watcher: fs.FSWatcher | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private stoppedPromise: Promise<void>;
+  private resolveStopped!: () => void;
+  /** false once the guest has stopped for good */
+  active = true;
+  /** what preflight checks against (host CPUs) */
+  preflightHost: PreflightHost = {ncpu: null};
+
+  constructor(
+    private readonly layout: HostLayout,
+    private readonly def: DomainDef,
+    private readonly hooks: GuestRunHooks,
+    adopted?: RunRecord,
+  ) {
+    this.facts = domainFacts(def);
+    this.logFd = openDomainLog(layout, def.name);
+    this.record = adopted ?? {name: def.name, daemonPid: process.pid, phase: 'preparing', taps: [], startedAt: new Date().toISOString(), restarts: []};
+    this.stoppedPromise = new Promise((r) => (this.resolveStopped = r));
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  get state(): DomainState {
+    switch (this.record.phase) {
+      case 'preparing':
+      case 'bootloader':
+        return 'bootloader';
+      case 'in shutdown':
+        return 'in shutdown';
+      default:
+        return 'running';
+    }
+  }
+
+  stopped(): Promise<void> {
+    return this.stoppedPromise;
+  }
+
+  private log(text: string): void {
+    if (this.logFd >= 0) logLine(this.logFd, text);
+  }
+
+  private save(): void {
+    writeFileAtomic(runRecordPath(this.layout, this.name), JSON.stringify(this.record), 0o600);
+    this.hooks.changed(this.name);
+  }
+
+  /** Takes the start lock (the run record, created exclusively). */
+  static lock(layout: HostLayout, name: string): boolean {
+    fs.mkdirSync(layout.runDir, {recursive: true, mode: 0o700});
+    try {
+      fs.writeFileSync(runRecordPath(layout, name), JSON.stringify({name, daemonPid: process.pid, phase: 'preparing', taps: [], startedAt: new Date().toISOString(), restarts: []}), {flag: 'wx', mode: 0o600});
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  }
+
+  /** Starts the guest; resolves once bhyve runs, rejects (after cleaning up) when it cannot. */
+  async start(): Promise<void> {
+    try {
+      this.save();
+      const problems = await preflightProblems(this.layout, this.facts, this.preflightHost);
+      if (problems.length > 0) throw new DriverError(`cannot start '${this.name}': ${problems[0]}`, problems.slice(1).join('\n') || undefined);
+      fs.rmSync(stopRecordPath(this.layout, this.name), {force: true});
+      if (vmInstanceExists(this.layout, this.name)) {
+        this.log(`destroying stale VM instance /dev/vmm/${this.name}`);
+        await this.destroyVmInstance();
+      }
+      this.log(`starting domain ${this.name}`);
+      this.record.taps = await createTaps(this.layout, this.facts.bridges, this.name);
+      this.save();
+      await this.boot();
+    } catch (e) {
+      const err = e instanceof DriverError ? e : new DriverError(`cannot start '${this.name}': ${(e as Error).message}`);
+      this.log(`start failed: ${err.message}${err.detail ? `\n${err.detail}` : ''}`);
+      await this.finish({state: 'shut off', reason: 'failed', at: new Date().toISOString(), error: err.message, ...(err.detail ? {detail: err.detail} : {}), ...(err.exitCode !== undefined ? {exitCode: err.exitCode} : {})}, false);
+      throw err;
+    }
+    void this.superviseFrom('bhyve');
+  }
+
+  /** Loader (if any), then bhyve, until bhyve is up. Throws DriverError with the tool's output. */
+  private async boot(): Promise<void> {
+    const cmds = buildGuestCommands(this.layout, this.def, this.record.taps, (m) => this.log(`warning: ${m}`));
+    if (cmds.loader) {
+      if (cmds.loader.deviceMap) fs.writeFileSync(cmds.loader.deviceMap.path, cmds.loader.deviceMap.contents);
+      const offset = logSize(this.layout, this.name);
+      await this.spawnStage('loader', cmds.loader.argv, 'bootloader');
+      const status = await this.waitStage('loader');
+      if (this.record.stopRequested) throw new DriverError(`start of '${this.name}' cancelled: the domain was destroyed`);
+      if (status !== 0) {
+        const program = path.basename(cmds.loader.argv[0]!);
+        throw new DriverError(`${program} failed: ${program} exited with status ${status}`, this.outputSince(offset), status);
+      }
+    }
+    const offset = logSize(this.layout, this.name);
+    await this.spawnStage('bhyve', cmds.bhyve, 'bootloader');
+    // bhyve retitles itself 'bhyve: NAME' once its devices are set up; any start-up error
+    // makes it exit before that.
+    const exited = this.waitStage('bhyve');
+    let early: number | null = null;
+    void exited.then((s) => (early = s));
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && early === null) {
+      if (isBhyveTitleFor(await processTitle(this.record.pid!), this.name)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    if (early !== null) {
+      throw new DriverError(`bhyve failed to start '${this.name}': bhyve exited with status ${early} (${bhyveExitMeaning(early)})`, this.outputSince(offset), early);
+    }
+    this.record.phase = 'running';
+    this.save();
+    this.log(`running, bhyve pid ${this.record.pid}`);
+  }
+
+  private outputSince(offset: number): string | undefined {
+    const out = readLogSince(this.layout, this.name, offset).split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !/^\S+Z run: /.test(l)).join('\n').trim();
+    return out || undefined;
+  }
+
+  private async spawnStage(stage: Stage, argv: string[], phase: RunRecord['phase']): Promise<void> {
+    const [argv0, ...args] = argv;
+    this.log(`run: ${renderCommandLineFlat(argv)}`);
+    const files = stageFiles(this.layout, this.name, stage);
+    const rec = await spawnRecorded(this.layout.program(argv0!), args, files, this.logFd, {...process.env, LC_ALL: 'C'});
+    rec.recorder.once('exit', () => this.noticeExit(stage));
+    this.record.phase = phase;
+    this.record.pid = rec.pid;
+    this.save();
+  }
+
+  /** Resolves with the stage's recorded exit status. */
+  private waitStage(stage: Stage): Promise<number> {
+    return new Promise((resolve) => {
+      this.exitWaiters.set(stage, resolve);
+      this.noticeExit(stage);
+    });
+  }
+
+  private noticeExit(stage: Stage): void {
+    const waiter = this.exitWaiters.get(stage);
+    if (!waiter) return;
+    const files = stageFiles(this.layout, this.name, stage);
+    let status = readExitStatus(files.status);
+    if (status === null) {
+      // No status: still running, or the recorder itself was killed (the status is lost).
+      const pid = readPidFile(files.pid);
+      if (pid && pidAlive(pid)) return;
+      if (pid && !pidAlive(pid)) {
+        // Give the recorder a moment to write the file after its child exited.
+        setTimeout(() => {
+          if (this.exitWaiters.get(stage) !== waiter) return;
+          const again = readExitStatus(files.status);
+          this.exitWaiters.delete(stage);
+          waiter(again ?? 255);
+        }, 200);
+      }
+      return;
+    }
+    this.exitWaiters.delete(stage);
+    waiter(status);
+  }
+
+  /** Watches for the stage's exit when it is not our child (adopted after a daemon restart). */
+  private watchAdopted(stage: Stage): void {
+    const name = path.basename(stageFiles(this.layout, this.name, stage).status);
+    try {
+      this.watcher = fs.watch(this.layout.runDir, (_ev, file) => {
+        if (file === name || file === null) this.noticeExit(stage);
+      });
+    } catch {
+      // no inotify/kqueue: the poll below still notices
+    }
+    this.pollTimer = setInterval(() => this.noticeExit(stage), 1000);
+    this.pollTimer.unref();
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  /** Resumes supervision of a guest found running when this daemon started. */
+  adopt(): void {
+    this.record.daemonPid = process.pid;
+    this.log(`daemon ${process.pid} adopted the guest (phase ${this.record.phase}, pid ${this.record.pid ?? '-'})`);
+    this.save();
+    if (this.record.shutdown) this.scheduleShutdownEscalation();
+    const stage: Stage = this.record.phase === 'bootloader' || this.record.phase === 'preparing' ? 'loader' : 'bhyve';
+    void this.superviseFrom(stage, true);
+  }
+
+  /** The supervision loop from a given point: wait for the stage's exit, act, repeat. */
+  private async superviseFrom(stage: Stage, adopted = false): Promise<void> {
+    try {
+      if (stage === 'loader') {
+        if (adopted) this.watchAdopted('loader');
+        const status = await this.waitStage('loader');
+        this.stopWatching();
+        if (status !== 0 || this.record.stopRequested) {
+          await this.finish({state: 'shut off', reason: this.record.stopRequested ?? 'failed', at: new Date().toISOString(), ...(status !== 0 ? {error: `loader exited with status ${status}`, exitCode: status} : {})});
+          return;
+        }
+        await this.continueAfterLoader();
+      }
+      for (;;) {
+        if (adopted) this.watchAdopted('bhyve');
+        adopted = false;
+        const status = await this.waitStage('bhyve');
+        this.stopWatching();
+        this.log(`bhyve exited with status ${status} (${bhyveExitMeaning(status)})`);
+        const next = this.nextAction(status);
+        this.log(`action: ${next.action}${next.reason ? ` (${next.reason})` : ''}`);
+        if (next.action !== 'restart') {
+          await this.finish({state: next.action === 'preserve' || next.reason === 'crash loop' || next.reason === 'crashed' ? 'crashed' : 'shut off', reason: next.reason, at: new Date().toISOString(), exitCode: status, exitMeaning: bhyveExitMeaning(status)}, next.action === 'preserve');
+          return;
+        }
+        await this.destroyVmInstance();
+        this.record.restarts.push(Date.now());
+        try {
+          await this.boot();
+        } catch (e) {
+          this.log(`restart failed: ${(e as Error).message}`);
+          await this.finish({state: 'crashed', reason: 'restart failed', at: new Date().toISOString(), error: (e as Error).message});
+          return;
+        }
+      }
+    } catch (e) {
+      this.log(`supervision error: ${(e as Error).message}`);
+      await this.finish({state: 'crashed', reason: 'supervision error', at: new Date().toISOString(), error: (e as Error).message});
+    }
+  }
+
+  private async continueAfterLoader(): Promise<void> {
+    // Adopted during the loader: bhyve still has to be started.
+    await this.boot();
+  }
+
+  /** The domain's exit policy (<on_reboot>, <on_poweroff>, <on_crash>) for this exit. */
+  private nextAction(status: number): {action: 'restart' | 'destroy' | 'preserve'; reason: string} {
+    if (this.record.stopRequested) return {action: 'destroy', reason: this.record.stopRequested};
+    let policy: string;
+    let reason: string;
+    if (status === 0) [policy, reason] = [this.facts.onReboot, 'rebooted'];
+    else if (status === 1 || status === 2) [policy, reason] = [this.facts.onPoweroff, status === 1 ? 'shutdown' : 'halted'];
+    else [policy, reason] = [this.facts.onCrash, 'crashed'];
+    if (policy === 'preserve') return {action: 'preserve', reason};
+    if (policy === 'restart' || policy === 'rename-restart' || policy === 'coredump-restart') {
+      const now = Date.now();
+      const recent = this.record.restarts.filter((t) => now - t < crashLoopWindowMs);
+      this.record.restarts = recent;
+      if (recent.length >= crashLoopLimit) return {action: 'destroy', reason: 'crash loop'};
+      return {action: 'restart', reason};
+    }
+    return {action: 'destroy', reason};
+  }
+
+  private async destroyVmInstance(): Promise<void> {
+    if (!vmInstanceExists(this.layout, this.name)) return;
+    const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${this.name}`]);
+    this.log(`bhyvectl --destroy --vm=${this.name}: exit ${r.exitCode}${r.exitCode ? `: ${toolMessage(r)}` : ''}`);
+  }
+
+  /** Cleans up after the guest's last exit: VM instance, taps, run files. */
+  private async finish(stop: StopRecord, preserveInstance = false): Promise<void> {
+    this.stopWatching();
+    if (this.shutdownTimer) clearTimeout(this.shutdownTimer);
+    try {
+      if (!preserveInstance) await this.destroyVmInstance();
+      if (this.record.taps.length) await destroyTaps(this.layout, this.record.taps, (m) => this.log(m));
+    } finally {
+      for (const stage of ['loader', 'bhyve'] as const) {
+        const f = stageFiles(this.layout, this.name, stage);
+        fs.rmSync(f.status, {force: true});
+        fs.rmSync(f.pid, {force: true});
+      }
+      writeFileAtomic(stopRecordPath(this.layout, this.name), JSON.stringify(stop), 0o600);
+      fs.rmSync(runRecordPath(this.layout, this.name), {force: true});
+      this.log(`stopped: ${stop.state} (${stop.reason})`);
+      this.active = false;
+      fs.closeSync(this.logFd);
+      this.logFd = -1;
+      this.hooks.changed(this.name);
+      this.hooks.finished(this.name);
+      this.resolveStopped();
+    }
+  }
+
+  /** Pulls the plug: stops the loader or destroys the VM; resolves once cleaned up. */
+  async destroy(): Promise<void> {
+    this.record.stopRequested = 'destroyed';
+    this.save();
+    if ((this.record.phase === 'bootloader' || this.record.phase === 'preparing') && this.record.pid && pidAlive(this.record.pid) && !vmInstanceExists(this.layout, this.name)) {
+      process.kill(this.record.pid, 'SIGTERM');
+    } else if (vmInstanceExists(this.layout, this.name)) {
+      const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${this.name}`]);
+      this.log(`destroy requested: bhyvectl --destroy --vm=${this.name}: exit ${r.exitCode}`);
+      if (r.exitCode !== 0 && this.record.pid && pidAlive(this.record.pid)) process.kill(this.record.pid, 'SIGKILL');
+    } else if (this.record.pid && pidAlive(this.record.pid)) {
+      process.kill(this.record.pid, 'SIGKILL');
+    }
+    await this.stopped();
+  }
+
+  /** Presses the ACPI power button once (one SIGTERM); escalates after timeoutS. */
+  shutdown(timeoutS: number): void {
+    if (this.record.phase !== 'running' || !this.record.pid) {
+      throw new DriverError(`Requested operation is not valid: domain '${this.name}' is not running`);
+    }
+    this.record.phase = 'in shutdown';
+    this.record.stopRequested = 'shutdown';
+    this.record.shutdown = {deadline: Date.now() + timeoutS * 1000, stage: 'acpi'};
+    this.save();
+    this.log(`shutdown: ACPI power button (SIGTERM to bhyve ${this.record.pid}); forced power-off in ${timeoutS} s`);
+    process.kill(this.record.pid, 'SIGTERM');
+    this.scheduleShutdownEscalation();
+  }
+
+  private scheduleShutdownEscalation(): void {
+    const sd = this.record.shutdown;
+    if (!sd) return;
+    if (this.shutdownTimer) clearTimeout(this.shutdownTimer);
+    this.shutdownTimer = setTimeout(() => void this.escalate(), Math.max(0, sd.deadline - Date.now()));
+  }
+
+  private async escalate(): Promise<void> {
+    const sd = this.record.shutdown;
+    if (!sd || !this.record.pid || !pidAlive(this.record.pid)) return;
+    if (sd.stage === 'acpi') {
+      sd.stage = 'force-poweroff';
+      sd.deadline = Date.now() + forcePoweroffGraceMs;
+      this.save();
+      const r = await runTool(this.layout, 'bhyvectl', ['--force-poweroff', `--vm=${this.name}`]);
+      this.log(`shutdown timed out: bhyvectl --force-poweroff --vm=${this.name}: exit ${r.exitCode}`);
+      this.scheduleShutdownEscalation();
+    } else if (sd.stage === 'force-poweroff') {
+      sd.stage = 'destroy';
+      this.save();
+      this.log('forced power-off did not stop the guest: destroying it');
+      await this.destroy();
+    }
+  }
+
+  /** A reset, as the reset button: bhyve exits 0 and <on_reboot> decides. */
+  async reboot(): Promise<void> {
+    if (this.record.phase !== 'running') throw new DriverError(`Requested operation is not valid: domain '${this.name}' is not running`);
+    const r = await runTool(this.layout, 'bhyvectl', ['--force-reset', `--vm=${this.name}`]);
+    this.log(`reboot: bhyvectl --force-reset --vm=${this.name}: exit ${r.exitCode}`);
+    if (r.exitCode !== 0) throw new DriverError(`failed to reboot '${this.name}': ${toolMessage(r)}`, undefined, r.exitCode);
+  }
+}

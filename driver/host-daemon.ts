@@ -1,0 +1,174 @@
+// The host daemon (`bhyve-tui daemon`): one per host, started on first use by any client
+// (like tmux's server) or at boot by rc.d. It supervises the guests, answers clients over
+// a unix socket only its owner can open, and pushes state changes to subscribers. Guests
+// do not depend on it: killing it leaves them running, and the next daemon adopts them.
+import fs from 'node:fs';
+import net from 'node:net';
+import {DriverError, type DomainEvent, type ModuleName} from './connection.js';
+import type {HostLayout} from './host-layout.js';
+import {DomainManager} from './domain-manager.js';
+import {daemonPidPath, daemonSocketPath, LineSplitter, type DaemonReply, type DaemonRequest} from './daemon-protocol.js';
+import {pidAlive} from './process-table.js';
+import {logLine} from './domain-log.js';
+
+type Handler = (m: DomainManager, params: unknown[]) => unknown;
+
+const str = (v: unknown, what: string): string => {
+  if (typeof v !== 'string') throw new DriverError(`bad request: ${what} must be a string`);
+  return v;
+};
+
+// Only these methods exist; a request can never reach anything else.
+const handlers: Record<string, Handler> = {
+  listDomains: (m) => m.listDomains(),
+  hostStatus: (m) => m.hostStatus(),
+  start: (m, [name]) => m.start(str(name, 'name')),
+  destroy: (m, [name]) => m.destroy(str(name, 'name')),
+  shutdown: (m, [name, timeoutS]) => m.shutdown(str(name, 'name'), typeof timeoutS === 'number' && timeoutS > 0 ? timeoutS : 60),
+  reboot: (m, [name]) => m.reboot(str(name, 'name')),
+  define: (m, [xml]) => m.define(str(xml, 'xml')),
+  undefine: (m, [name]) => m.undefine(str(name, 'name')),
+  setAutostart: (m, [name, enabled, order, delayS]) =>
+    m.setAutostart(str(name, 'name'), enabled === true, {
+      ...(typeof order === 'number' ? {order} : {}),
+      ...(typeof delayS === 'number' ? {delayS} : {}),
+    }),
+  autostartInfo: (m, [name]) => m.readAutostart(str(name, 'name')),
+  domainXml: (m, [name]) => m.domainXml(str(name, 'name')),
+  domainDetails: (m, [name]) => m.domainDetails(str(name, 'name')),
+  domainProblems: (m, [name]) => m.domainProblems(str(name, 'name')),
+  domainLog: (m, [name, tail]) => m.domainLog(str(name, 'name'), typeof tail === 'number' ? tail : undefined),
+  consoleDevice: (m, [name]) => m.consoleDevice(str(name, 'name')).device,
+  loadModule: (m, [name]) => m.loadModule(str(name, 'module') as ModuleName),
+  ping: () => ({pid: process.pid}),
+};
+
+export interface DaemonOptions {
+  /** start the autostart domains (host boot) */
+  boot?: boolean;
+  log?: (line: string) => void;
+}
+
+function takePidLock(file: string): boolean {
+  for (let i = 0; i < 2; i++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, {flag: 'wx', mode: 0o600});
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const other = Number(fs.readFileSync(file, 'utf8').trim());
+      if (pidAlive(other) && other !== process.pid) return false;
+      fs.rmSync(file, {force: true}); // left by a daemon that died
+    }
+  }
+  return false;
+}
+
+export async function runHostDaemon(layout: HostLayout, uri: string, opts: DaemonOptions = {}): Promise<{close(): Promise<void>}> {
+  fs.mkdirSync(layout.runDir, {recursive: true, mode: 0o700});
+  fs.chmodSync(layout.runDir, 0o700);
+  const log = opts.log ?? (() => {});
+  const pidFile = daemonPidPath(layout);
+  if (!takePidLock(pidFile)) throw new DriverError(`another bhyve-tui daemon already runs for ${uri} (pid file ${pidFile})`);
+  const sockPath = daemonSocketPath(layout);
+  fs.rmSync(sockPath, {force: true});
+
+  const manager = new DomainManager(layout, uri);
+  const {adopted, orphans} = manager.recover();
+  if (adopted.length) log(`adopted running guests: ${adopted.join(', ')}`);
+  if (orphans.length) log(`orphaned run records: ${orphans.join(', ')}`);
+  manager.watchDefinitions();
+
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    let unsubscribe: (() => void) | undefined;
+    const send = (obj: unknown) => {
+      if (!sock.destroyed) sock.write(`${JSON.stringify(obj)}\n`);
+    };
+    const splitter = new LineSplitter((line) => {
+      let req: DaemonRequest;
+      try {
+        req = JSON.parse(line) as DaemonRequest;
+      } catch {
+        sock.destroy();
+        return;
+      }
+      if (req.method === 'subscribe') {
+        unsubscribe ??= manager.subscribe((event: DomainEvent) => send({event}));
+        send({id: req.id, result: true});
+        return;
+      }
+      const handler = Object.hasOwn(handlers, req.method) ? handlers[req.method] : undefined;
+      if (!handler) {
+        send({id: req.id, error: {message: `unknown request '${String(req.method)}'`}});
+        return;
+      }
+      Promise.resolve()
+        .then(() => handler(manager, Array.isArray(req.params) ? req.params : []))
+        .then(
+          (result) => send({id: req.id, result: result ?? null} satisfies DaemonReply),
+          (e: unknown) => {
+            const err = e instanceof DriverError
+              ? {message: e.message, ...(e.detail ? {detail: e.detail} : {}), ...(e.exitCode !== undefined ? {exitCode: e.exitCode} : {})}
+              : {message: `internal error: ${e instanceof Error ? e.message : String(e)}`};
+            if (!(e instanceof DriverError)) log(`internal error in ${req.method}: ${e instanceof Error ? e.stack : String(e)}`);
+            send({id: req.id, error: err} satisfies DaemonReply);
+          },
+        );
+    });
+    sock.on('data', (chunk) => {
+      try {
+        splitter.push(chunk);
+      } catch {
+        sock.destroy();
+      }
+    });
+    sock.on('close', () => {
+      unsubscribe?.();
+      sockets.delete(sock);
+    });
+    sock.on('error', () => {});
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Created owner-only: the umask makes the socket 0600 before anyone can connect.
+    const old = process.umask(0o177);
+    server.listen(sockPath, () => {
+      process.umask(old);
+      resolve();
+    });
+  });
+  fs.chmodSync(sockPath, 0o600);
+  log(`daemon ${process.pid} listening on ${sockPath}`);
+
+  if (opts.boot) void autostartAll(manager, log);
+
+  return {
+    close: async () => {
+      manager.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      fs.rmSync(sockPath, {force: true});
+      fs.rmSync(pidFile, {force: true});
+    },
+  };
+}
+
+/** Host boot: starts the autostart domains in their order, waiting each one's delay. */
+async function autostartAll(manager: DomainManager, log: (l: string) => void): Promise<void> {
+  for (const {name, entry} of manager.autostartList()) {
+    if (entry.delayS > 0) await new Promise((r) => setTimeout(r, entry.delayS * 1000));
+    try {
+      await manager.start(name);
+      log(`autostart: started ${name}`);
+    } catch (e) {
+      log(`autostart: ${name}: ${(e as Error).message}`);
+    }
+  }
+}
+
+export function daemonLogger(fd: number): (line: string) => void {
+  return (line) => logLine(fd, line);
+}

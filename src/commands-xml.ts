@@ -1,0 +1,191 @@
+// Verbs that translate and check domain XML, with virsh's semantics for the bhyve driver:
+// domxml-to-native, domxml-from-native, validate and dumpxml.
+//
+// What goes to stdout is what virsh prints: the result, then the empty line virsh writes
+// after every command's output. Failures are one line on stderr ('error: ...', written by
+// cli.tsx from the DriverError thrown here) and exit status 1. Warnings libvirt would only
+// log (a NIC dropped by from-native, VNC without a password) go to stderr as 'warning: ...'.
+import fs from 'node:fs';
+import {DriverError} from '../driver/connection.js';
+import {DomainXmlError, VirError} from '../driver/domain-errors.js';
+import {parseDomainXml} from '../driver/domain-xml-parse.js';
+import {formatDomainXml} from '../driver/domain-xml-format.js';
+import {defaultHostCaps} from '../driver/bhyve-capabilities.js';
+import {BHYVE_NATIVE_FORMAT, domainDefToNative, nativeToDomainXml} from '../driver/native-argv-convert.js';
+import {requireValidDomain} from '../driver/domain-store.js';
+import {DEFAULT_XML_LIMITS} from '../driver/xml-dom.js';
+import type {DomainDef} from '../driver/domain-model.js';
+import type {CommandSpec} from './command-spec.js';
+
+/** Input files bigger than this are refused unread (the XML parser's own limit). */
+const maxInputBytes = DEFAULT_XML_LIMITS.maxBytes;
+
+const errnoText: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+  EFBIG: 'File too large',
+  EIO: 'Input/output error',
+};
+
+function systemError(what: string, file: string, e: unknown): DriverError {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return new DriverError(`${what} '${file}': ${errnoText[code] ?? (code || String(e))}`);
+}
+
+/**
+ * Reads a file given on the command line, at most maxInputBytes (so /dev/zero or a
+ * huge file cannot exhaust memory), with virsh's wording when that fails.
+ */
+export function readInputFile(file: string): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw systemError('Failed to open file', file, e);
+  }
+  try {
+    const buf = Buffer.alloc(maxInputBytes + 1);
+    let len = 0;
+    while (len < buf.length) {
+      const n = fs.readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+    }
+    if (len > maxInputBytes) throw systemError('Failed to read file', file, {code: 'EFBIG'});
+    return buf.toString('utf8', 0, len);
+  } catch (e) {
+    if (e instanceof DriverError) throw e;
+    throw systemError('Failed to read file', file, e);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * One line for a translation error. A syntax error always names its place
+ * (FILE:LINE:COLUMN: what); libvirt's messages are given as libvirt words them,
+ * prefixed by the place (or just the file) when `where` is asked for.
+ */
+function describe(e: unknown, file: string, where: boolean): DriverError {
+  if (e instanceof DomainXmlError && (e.kind === 'syntax' || where)) return new DriverError(firstLine(e.describe(file)));
+  if (e instanceof VirError) return new DriverError(firstLine(where ? `${file}: ${e.message}` : e.message));
+  if (e instanceof DriverError) return e;
+  // anything else is a bug of ours; still one line, no stack
+  return new DriverError(`internal error: ${firstLine(e instanceof Error ? e.message : String(e))}`);
+}
+
+const firstLine = (s: string) => s.split('\n')[0]!;
+
+function warn(message: string): void {
+  process.stderr.write(`warning: ${firstLine(message)}\n`);
+}
+
+function checkFormat(format: string, message: string): void {
+  if (format !== BHYVE_NATIVE_FORMAT) throw new DriverError(`invalid argument: ${message} ${format}`);
+}
+
+/**
+ * The caps a command is built with. Like `start` (driver/guest-commands.ts) this is a
+ * current FreeBSD host's set; libvirt would use the caps it probed at driver start.
+ */
+const hostCaps = () => defaultHostCaps();
+
+export const xmlCommands: CommandSpec[] = [
+  {
+    name: 'domxml-to-native',
+    synopsis: 'domxml-to-native FORMAT FILE',
+    summary: 'print the loader and bhyve commands for domain XML (FORMAT: bhyve-argv)',
+    flags: [],
+    args: 2,
+    async run(ctx) {
+      const [format, file] = ctx.args as [string, string];
+      // virsh reads the file first; the driver then checks the format
+      const xml = readInputFile(file);
+      checkFormat(format, 'Unsupported config type');
+      let out: string;
+      try {
+        const caps = hostCaps();
+        const def = parseDomainXml(xml, {caps: caps.caps, file});
+        // a dry run, as libvirt's: taps are tap0, no VNC port is taken, firmware='efi' is not resolved
+        out = domainDefToNative(def, {...caps, warn});
+      } catch (e) {
+        throw describe(e, file, false);
+      }
+      // libvirt returns the lines without the last newline; virsh ends its output with one
+      process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'domxml-from-native',
+    synopsis: 'domxml-from-native FORMAT FILE',
+    summary: 'print domain XML for loader and bhyve commands (FORMAT: bhyve-argv)',
+    flags: [],
+    args: 2,
+    async run(ctx) {
+      const [format, file] = ctx.args as [string, string];
+      const text = readInputFile(file);
+      checkFormat(format, 'unsupported config type');
+      const logged: string[] = [];
+      let xml: string;
+      try {
+        // libvirt formats with default flags here: no VNC password in the output
+        xml = nativeToDomainXml(text, {caps: hostCaps().caps, log: (m) => logged.push(m)});
+      } catch (e) {
+        throw describe(e, file, false);
+      }
+      for (const m of logged) warn(m);
+      process.stdout.write(`${xml}\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'validate',
+    synopsis: 'validate FILE',
+    summary: 'check domain XML as define and start would',
+    flags: [],
+    args: 1,
+    async run(ctx) {
+      const file = ctx.args[0]!;
+      const xml = readInputFile(file);
+      try {
+        const caps = hostCaps();
+        const def = parseDomainXml(xml, {caps: caps.caps, file});
+        // Building the command lines catches what libvirt only reports at start
+        // ("unsupported configuration: ..."); its warnings are not failures.
+        domainDefToNative(def, {...caps});
+      } catch (e) {
+        throw describe(e, file, true);
+      }
+      process.stdout.write(`${file} validates\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'dumpxml',
+    synopsis: 'dumpxml NAME [--inactive] [--security-info]',
+    summary: "print a defined domain's XML (--security-info: with the VNC password)",
+    flags: ['--inactive', '--security-info'],
+    args: 1,
+    async run(ctx) {
+      const conn = await ctx.connect();
+      const name = ctx.args[0]!;
+      let def: DomainDef;
+      try {
+        ({def} = requireValidDomain(conn.layout, name));
+      } catch (e) {
+        if (e instanceof DriverError && e.detail) throw new DriverError(`${e.message} (${e.detail})`);
+        throw e;
+      }
+      // The live and the inactive XML are the same for now: a running guest's live data
+      // (tap names, the VNC port taken, id=) is not recorded anywhere we could read it back.
+      process.stdout.write(`${formatDomainXml(def, {inactive: true, secure: ctx.flags.has('--security-info')})}\n`);
+      return 0;
+    },
+  },
+];
