@@ -137,6 +137,7 @@ export class GuestRun {
       case 'bootloader':
         return 'bootloader';
       case 'in shutdown':
+      case 'stopping':
         return 'in shutdown';
       default:
         return 'running';
@@ -327,7 +328,9 @@ export class GuestRun {
         const next = this.nextAction(status);
         this.log(`action: ${next.action}${next.reason ? ` (${next.reason})` : ''}`);
         if (next.action !== 'restart') {
-          await this.finish({state: next.action === 'preserve' || next.reason === 'crash loop' || next.reason === 'crashed' ? 'crashed' : 'shut off', reason: next.reason, at: new Date().toISOString(), exitCode: status, exitMeaning: bhyveExitMeaning(status)}, next.action === 'preserve');
+          this.record.phase = 'stopping';
+          this.save();
+          await this.finish({state: next.action === 'preserve' || next.reason === 'crash loop' ? 'crashed' : 'shut off', reason: next.reason, at: new Date().toISOString(), exitCode: status, exitMeaning: bhyveExitMeaning(status)}, next.action === 'preserve');
           return;
         }
         await this.destroyVmInstance();
