@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -67,4 +67,34 @@ export async function eventually(what: string, check: () => boolean, timeoutMs =
     await new Promise((r) => setTimeout(r, 50));
   }
   if (!check()) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Runs the built CLI without blocking the test's event loop (for races and consoles). */
+export function cliAsync(dir: string, args: string[]): Promise<{status: number; stdout: string; stderr: string}> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {stdio: ['ignore', 'pipe', 'pipe']});
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({status: code ?? 1, stdout, stderr}));
+  });
+}
+
+/** A fresh simulated host with its demo domains, tuned so guests boot in well under a second. */
+export function fastSimHost(t: {teardown(fn: () => void): void}, label: string): string {
+  const dir = makeSimDir(label);
+  t.teardown(() => removeSimDir(dir));
+  const r = cli(dir, ['list']);
+  if (r.status !== 0) throw new Error(r.stderr);
+  const hostJson = path.join(dir, 'host.json');
+  const state = JSON.parse(fs.readFileSync(hostJson, 'utf8')) as Record<string, unknown>;
+  state.bootDelayMs = 50;
+  state.autobootDelay = 0;
+  fs.writeFileSync(hostJson, JSON.stringify(state, null, 2));
+  return dir;
+}
+
+export function daemonPid(dir: string): number {
+  return Number(fs.readFileSync(path.join(dir, 'var', 'run', 'bhyve-tui', 'daemon.pid'), 'utf8').trim());
 }
