@@ -26,14 +26,14 @@ export function answerFor(input: string, key: Key): ConfirmAnswer | undefined {
 	return !key.ctrl && !key.meta && (input[0] === 'y' || input[0] === 'Y') ? 'yes' : 'no';
 }
 
-export function ConfirmDialog(props: {question: string; width: number}) {
+export function ConfirmDialog(props: {question: string; width: number; color?: string}) {
 	return (
 		<Box
 			flexDirection="column"
 			flexShrink={0}
 			width={props.width}
 			borderStyle="round"
-			borderColor={tint('red')}
+			borderColor={tint(props.color ?? 'red')}
 			paddingX={1}
 		>
 			{confirmLines(props.question, props.width).map((line, index) => (

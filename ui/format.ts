@@ -79,7 +79,9 @@ export interface TextStyle {
 const stateColors: Record<DomainState, string | undefined> = {
 	running: 'green',
 	bootloader: 'yellow',
+	'in shutdown': 'yellow',
 	'shut off': undefined,
+	crashed: 'red',
 	orphaned: 'magenta',
 	invalid: 'red',
 };
@@ -91,7 +93,7 @@ export function stateStyle(state: DomainState, env: NodeJS.ProcessEnv = process.
 	}
 
 	const color = stateColors[state];
-	return {color: color === undefined ? undefined : tint(color, env), bold: state === 'invalid'};
+	return {color: color === undefined ? undefined : tint(color, env), bold: state === 'invalid' || state === 'crashed'};
 }
 
 /** Removes escape sequences and control characters from text that came from a tool. */
@@ -139,4 +141,18 @@ export function wrapWords(text: string, width: number): string[] {
 	}
 
 	return lines;
+}
+
+/** CPU use in percent of one core: `0.4`, `12`, `180`; blank when unknown. */
+export function formatPercent(value: number | undefined): string {
+	if (value === undefined || !Number.isFinite(value)) {
+		return '';
+	}
+
+	return value < 10 ? value.toFixed(1) : String(Math.round(value));
+}
+
+/** Seconds left until `deadline` (epoch ms), never negative. */
+export function secondsLeft(deadline: number, now: number): number {
+	return Math.max(0, Math.ceil((deadline - now) / 1000));
 }

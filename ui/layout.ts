@@ -8,7 +8,7 @@ export interface LayoutInput {
 	rows: number;
 	/** rows of the status line or the confirmation dialog */
 	bottomRows: number;
-	/** lines of the host panel's content (used when it has to sit under the list) */
+	/** lines of the host strip's content (used when the host panel sits under the list) */
 	hostLines: number;
 }
 
@@ -27,8 +27,8 @@ export interface Layout {
 	viewport: number;
 }
 
-/** Narrowest terminal that still gets the host panel beside the list. */
-export const SIDE_BY_SIDE_MIN_COLUMNS = 80;
+/** Narrowest terminal that still gets the host panel beside the list (the list keeps 66 columns). */
+export const SIDE_BY_SIDE_MIN_COLUMNS = 100;
 
 export function computeLayout(input: LayoutInput): Layout {
 	const width = Math.max(20, input.columns);
@@ -42,8 +42,9 @@ export function computeLayout(input: LayoutInput): Layout {
 		return {width, height, mainHeight, hostBeside, hostHeight: mainHeight, hostWidth: HOST_PANEL_WIDTH, listWidth, listHeight: mainHeight, viewport: mainHeight - LIST_CHROME_ROWS};
 	}
 
+	// The strip gets what it needs as long as the list keeps three rows; else it shrinks to its summary.
 	const wanted = input.hostLines + 2;
-	const hostHeight = mainHeight - wanted >= LIST_CHROME_ROWS + 3 ? wanted : 0;
+	const hostHeight = mainHeight - wanted >= LIST_CHROME_ROWS + 3 ? wanted : mainHeight - 3 >= LIST_CHROME_ROWS + 3 ? 3 : 0;
 	const listHeight = mainHeight - hostHeight;
 	return {width, height, mainHeight, hostBeside, hostHeight, hostWidth: width, listWidth: width, listHeight, viewport: Math.max(1, listHeight - LIST_CHROME_ROWS)};
 }

@@ -55,8 +55,19 @@ export function fitOffset(offset: number, index: number, length: number, viewpor
 	return clamp(next, 0, Math.max(0, length - rows));
 }
 
+/** Same items: by reference first (the usual case once rows are reconciled), else by value. */
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-	return a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
+	if (a.length !== b.length) {
+		return false;
+	}
+
+	for (let index = 0; index < a.length; index++) {
+		if (a[index] !== b[index] && JSON.stringify(a[index]) !== JSON.stringify(b[index])) {
+			return false;
+		}
+	}
+
+	return true;
 }
 
 export function createListReducer<T>(keyOf: (item: T) => string) {

@@ -6,7 +6,8 @@ export type PollResult<T> = {ok: true; data: T} | {ok: false; error: unknown};
 
 export interface PollerOptions<T> {
 	fetch(): Promise<T>;
-	intervalMs: number;
+	/** pause between the end of one fetch and the next; a function is asked each time (0 = no timer) */
+	intervalMs: number | (() => number);
 	onResult(result: PollResult<T>): void;
 }
 
@@ -24,13 +25,14 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
 
 	const schedule = () => {
 		clearTimeout(timer);
-		if (stopped || options.intervalMs <= 0) {
+		const intervalMs = typeof options.intervalMs === 'function' ? options.intervalMs() : options.intervalMs;
+		if (stopped || intervalMs <= 0) {
 			return;
 		}
 
 		timer = setTimeout(() => {
 			void refresh();
-		}, options.intervalMs);
+		}, intervalMs);
 		// The terminal keeps the process alive; the timer must not.
 		timer.unref();
 	};

@@ -1,7 +1,16 @@
-// Host readiness (kernel modules, CPUs), polled from the connection.
+// Host readiness (kernel modules, tap sysctl, CPU virtualization): fetched at start, on the
+// daemon's `host` events, and by a slow safety poll.
+import {useEffect} from 'react';
 import type {Connection, HostStatus} from '../driver/connection.js';
 import {usePoll, type Polled} from './use-poll.js';
 
 export function useHostStatus(connection: Connection, options: {intervalMs: number}): Polled<HostStatus> {
-	return usePoll(async () => connection.hostStatus(), {intervalMs: options.intervalMs});
+	const polled = usePoll(async () => connection.hostStatus(), {intervalMs: options.intervalMs});
+	const {refresh} = polled;
+	useEffect(() => connection.subscribe(event => {
+		if (event.type === 'host') {
+			void refresh();
+		}
+	}), [connection, refresh]);
+	return polled;
 }

@@ -1,6 +1,7 @@
 // Polls an async source on a timer (via createPoller) and keeps its latest result in state.
 // State only changes when the data or the error actually changed, so an idle screen does
-// not re-render every second.
+// not re-render on every poll. With `keep: false` the data only goes to onData (a store
+// that diffs it itself), and state holds just whether loading worked.
 import {useCallback, useEffect, useRef, useState} from 'react';
 import {createPoller, type Poller} from './poller.js';
 
@@ -27,28 +28,47 @@ function sameData(a: unknown, b: unknown): boolean {
 
 export function usePoll<T>(
 	fetch: () => Promise<T>,
-	options: {intervalMs: number; onData?: (data: T) => void},
+	options: {
+		/** pause after each fetch; a function is asked every time; 0 turns the timer off */
+		intervalMs: number | (() => number);
+		onData?: (data: T) => void;
+		/** keep the data in state (default true) */
+		keep?: boolean;
+	},
 ): Polled<T> {
 	const [state, setState] = useState<PollState<T>>({data: undefined, error: undefined, settled: false});
 	const fetchRef = useRef(fetch);
 	const onDataRef = useRef(options.onData);
+	const intervalRef = useRef(options.intervalMs);
 	useEffect(() => {
 		fetchRef.current = fetch;
 		onDataRef.current = options.onData;
+		intervalRef.current = options.intervalMs;
 	});
+	const keep = options.keep ?? true;
 	const pollerRef = useRef<Poller | undefined>(undefined);
+	// A new number restarts the poller; a function is read through the ref.
+	const intervalKey = typeof options.intervalMs === 'number' ? options.intervalMs : -1;
 
 	useEffect(() => {
 		const poller = createPoller<T>({
 			fetch: async () => fetchRef.current(),
-			intervalMs: options.intervalMs,
+			intervalMs() {
+				const interval = intervalRef.current;
+				return typeof interval === 'number' ? interval : interval();
+			},
 			onResult(result) {
 				if (result.ok) {
 					onDataRef.current?.(result.data);
-					setState(previous =>
-						previous.settled && previous.error === undefined && sameData(previous.data, result.data)
+					setState(previous => {
+						if (!keep) {
+							return previous.settled && previous.error === undefined ? previous : {data: undefined, error: undefined, settled: true};
+						}
+
+						return previous.settled && previous.error === undefined && sameData(previous.data, result.data)
 							? previous
-							: {data: result.data, error: undefined, settled: true});
+							: {data: result.data, error: undefined, settled: true};
+					});
 				} else {
 					setState(previous =>
 						previous.settled && previous.error !== undefined && errorKey(previous.error) === errorKey(result.error)
@@ -65,7 +85,7 @@ export function usePoll<T>(
 				pollerRef.current = undefined;
 			}
 		};
-	}, [options.intervalMs]);
+	}, [intervalKey, keep]);
 
 	const refresh = useCallback(async () => pollerRef.current?.refresh(), []);
 	return {...state, refresh};
