@@ -56,7 +56,8 @@ test('an exit while no daemon runs is honoured by the next one: reboot restarts,
   const dir = fastSimHost(t, 'exitnodaemon');
   t.is(cli(dir, ['start', 'web1']).status, 0);
   const first = dom(dir, 'web1').pid!;
-  await eventually('the old daemon to die', () => !alive(killDaemon(dir)));
+  const firstDaemon = killDaemon(dir);
+  await eventually('the old daemon to die', () => !alive(firstDaemon));
   // Reset while nobody supervises: bhyve exits 0, <on_reboot>restart</on_reboot>.
   execFileSync(path.join(dir, 'usr/sbin/bhyvectl'), ['--force-reset', '--vm=web1']);
   await eventually('bhyve to exit', () => !alive(first));
@@ -65,7 +66,8 @@ test('an exit while no daemon runs is honoured by the next one: reboot restarts,
     return d.state === 'running' && d.pid !== undefined && d.pid !== first;
   });
   const second = dom(dir, 'web1').pid!;
-  await eventually('the daemon to die again', () => !alive(killDaemon(dir)));
+  const secondDaemon = killDaemon(dir);
+  await eventually('the daemon to die again', () => !alive(secondDaemon));
   process.kill(second, 'SIGTERM'); // ACPI power button: the guest powers off, exit 1
   await eventually('bhyve to exit', () => !alive(second));
   await eventually('shut off', () => dom(dir, 'web1').state === 'shut off');
@@ -163,7 +165,8 @@ test('autostart: marked domains start in order when the daemon starts with --boo
   t.is(cli(dir, ['autostart', 'db1', '--order', '1', '--delay', '0']).status, 0);
   t.regex(cli(dir, ['dominfo', 'web1']).stdout, /Autostart:\s+enable \(order 2/);
   t.true(dom(dir, 'web1').autostart);
-  await eventually('the daemon to die', () => !alive(killDaemon(dir)));
+  const old = killDaemon(dir);
+  await eventually('the daemon to die', () => !alive(old));
   const boot = cliAsync(dir, ['daemon', '--boot']);
   await eventually('both autostarted', () => {
     try {
