@@ -1,6 +1,6 @@
 import test from 'ava';
 import {DriverError, FakeConnection, domain, gate} from './fake-connection.js';
-import {ESC, keys, renderApp, sleep} from './helpers.js';
+import {ESC, keys, press, renderApp, sleep} from './helpers.js';
 
 function fleet(count: number): FakeConnection {
 	const domains = Array.from({length: count}, (_, i) => domain(`dom${String(i).padStart(3, '0')}`, i % 2 === 0 ? 'running' : 'shut off'));
@@ -22,16 +22,18 @@ test('renders the title, the table with human memory sizes, the host panel and t
 	const frame = await app.waitForText('web1');
 	t.regex(frame, /^bhyve-tui {2}bhyve:\/\/\/system {2}/);
 	await app.waitForText('fakehost');
-	t.regex(frame, /NAME\s+STATE\s+VCPUS\s+MEMORY/);
+	t.regex(frame, /NAME↑\s+STATE\s+VCPUS\s+MEMORY\s+CPU%\s+RSS\s+AUTO/);
 	t.regex(frame, /web1\s+running\s+1\s+512M/);
 	t.regex(frame, /db1\s+shut off\s+2\s+2G/);
 	t.regex(frame, /broken\s+invalid\s+-\s+-/);
 	t.regex(frame, /stale\s+orphaned/);
 	t.regex(frame, /loader\s+bootloader/);
-	t.true(frame.includes('↑↓/jk select  s start  c/⏎ console  D destroy  q quit'));
-	t.true(frame.includes('5 domains, 1 running'));
+	t.true(frame.includes('↑↓ select  ⏎ details  / filter  o sort  s start  t shutdown  D destroy  c console  ? help  q quit'));
+	t.true(frame.includes('5 domains, 1 running, 1 with problems (!)'));
 	t.false(frame.includes('SIMULATED HOST'));
-	t.is(app.selected(), 'web1');
+	// Sorted by name; the invalid domain carries the problem mark.
+	t.is(app.selected(), 'broken');
+	t.regex(frame, /› ! broken/);
 	// The frame is one row shorter than the (default 24-row) terminal.
 	t.is(frame.split('\n').length, 23);
 	app.unmount();
@@ -43,23 +45,23 @@ test('j/k and the arrow keys move the selection; jjj in one write moves three ti
 	app.write('j');
 	await app.waitFor(() => app.selected() === 'db1');
 	app.write('jjj');
-	await app.waitFor(() => app.selected() === 'loader');
+	await app.waitFor(() => app.selected() === 'web1');
 	t.pass();
 	app.write('j'); // already at the bottom
 	await sleep(30);
-	t.is(app.selected(), 'loader');
+	t.is(app.selected(), 'web1');
 	app.write(keys.up);
 	await app.waitFor(() => app.selected() === 'stale');
 	app.write('kk');
 	await app.waitFor(() => app.selected() === 'db1');
-	app.write(keys.down);
+	app.write(keys.up);
 	await app.waitFor(() => app.selected() === 'broken');
 	// The selected invalid domain shows its error under the list.
 	await app.waitForText('✘ broken: line 4: <memory> is missing');
-	app.write('g');
-	await app.waitFor(() => app.selected() === 'web1');
 	app.write('G');
-	await app.waitFor(() => app.selected() === 'loader');
+	await app.waitFor(() => app.selected() === 'web1');
+	app.write('g');
+	await app.waitFor(() => app.selected() === 'broken');
 	t.pass();
 	app.unmount();
 });
@@ -67,7 +69,7 @@ test('j/k and the arrow keys move the selection; jjj in one write moves three ti
 test('200 domains: only a window of rows is drawn and it follows the selection', async t => {
 	const app = renderApp(fleet(200));
 	let frame = await app.waitForText('dom000');
-	const rows = (text: string) => text.split('\n').filter(line => /^│[› ] dom\d{3}/.test(line));
+	const rows = (text: string) => text.split('\n').filter(line => /^│[› ] [! ] dom\d{3}/.test(line));
 	const initial = rows(frame);
 	t.true(initial.length > 5 && initial.length < 30, `${initial.length} rows drawn`);
 	t.false(frame.includes('dom199'));
@@ -155,7 +157,7 @@ test('start on a running domain explains instead of acting', async t => {
 	const connection = small();
 	const app = renderApp(connection);
 	await app.waitForText('web1');
-	app.write('s');
+	app.write('Gs');
 	await app.waitForText('web1 is already running');
 	t.deepEqual(connection.calls, []);
 	app.unmount();
@@ -165,7 +167,7 @@ test('start on an invalid domain shows its definition error', async t => {
 	const connection = small();
 	const app = renderApp(connection);
 	await app.waitForText('broken');
-	app.write('jjs');
+	app.write('s');
 	await app.waitForText('broken cannot start: line 4: <memory> is missing');
 	t.deepEqual(connection.calls, []);
 	app.unmount();
@@ -173,7 +175,7 @@ test('start on an invalid domain shows its definition error', async t => {
 
 test('D asks for confirmation and y destroys', async t => {
 	const connection = small();
-	const app = renderApp(connection);
+	const app = renderApp(connection, {initialSelection: 'web1'});
 	await app.waitForText('web1');
 	app.write('D');
 	let frame = await app.waitForText("Destroy domain 'web1'? This stops it immediately, like pulling the plug. [y/N]");
@@ -188,7 +190,7 @@ test('D asks for confirmation and y destroys', async t => {
 
 test('D then n cancels; D then any other key cancels', async t => {
 	const connection = small();
-	const app = renderApp(connection);
+	const app = renderApp(connection, {initialSelection: 'web1'});
 	await app.waitForText('web1');
 	app.write('D');
 	await app.waitForText('[y/N]');
@@ -201,14 +203,14 @@ test('D then n cancels; D then any other key cancels', async t => {
 	await app.waitFor(current => !current.includes('[y/N]'));
 	t.deepEqual(connection.calls, []);
 	// The list has the keys again.
-	app.write('j');
-	await app.waitFor(() => app.selected() === 'db1');
+	app.write('k');
+	await app.waitFor(() => app.selected() === 'stale');
 	app.unmount();
 });
 
 test('D then Esc cancels (after Ink\'s lone-Esc delay)', async t => {
 	const connection = small();
-	const app = renderApp(connection);
+	const app = renderApp(connection, {initialSelection: 'web1'});
 	await app.waitForText('web1');
 	app.write('D');
 	await app.waitForText('[y/N]');
@@ -220,7 +222,7 @@ test('D then Esc cancels (after Ink\'s lone-Esc delay)', async t => {
 
 test('keys typed after D in the same chunk do not answer the question', async t => {
 	const connection = small();
-	const app = renderApp(connection);
+	const app = renderApp(connection, {initialSelection: 'web1'});
 	await app.waitForText('web1');
 	app.write('Dy');
 	await app.waitForText('[y/N]');
@@ -243,7 +245,7 @@ test('D on a shut-off domain says it is not running', async t => {
 test('a failed destroy is reported', async t => {
 	const connection = small();
 	connection.destroyError = new DriverError('bhyvectl --destroy failed for web1', 'bhyvectl: vm_destroy: Operation not permitted', 1);
-	const app = renderApp(connection);
+	const app = renderApp(connection, {initialSelection: 'web1'});
 	await app.waitForText('web1');
 	app.write('D');
 	await app.waitForText('[y/N]');
@@ -253,13 +255,14 @@ test('a failed destroy is reported', async t => {
 	app.unmount();
 });
 
-test('c and Enter hand the selected running domain to onConsole', async t => {
+test('c hands the selected running domain to onConsole, with the filter and sort to resume', async t => {
 	const connection = small();
-	let app = renderApp(connection);
-	await app.waitForText('web1');
+	let app = renderApp(connection, {initialSelection: 'web1'});
+	await app.waitFor(() => app.selected() === 'web1');
 	app.write('c');
 	await app.waitFor(() => app.consoles.length > 0);
 	t.deepEqual(app.consoles, ['web1']);
+	t.deepEqual(app.resumes, [{filter: '', sort: 'name', descending: false}]);
 	// Keys after leaving for the console are ignored.
 	app.write('c');
 	await sleep(30);
@@ -268,9 +271,33 @@ test('c and Enter hand the selected running domain to onConsole', async t => {
 
 	app = renderApp(connection, {initialSelection: 'loader'});
 	await app.waitFor(() => app.selected() === 'loader');
-	app.write(keys.enter);
+	app.write('c');
 	await app.waitFor(() => app.consoles.length > 0);
 	t.deepEqual(app.consoles, ['loader']);
+	app.unmount();
+});
+
+test('Enter opens the details view; c there attaches to that domain\'s console and keeps the view to resume', async t => {
+	const connection = small();
+	const app = renderApp(connection, {initialSelection: 'web1'});
+	await app.waitFor(() => app.selected() === 'web1');
+	app.write(keys.enter);
+	await app.waitForText('Details: web1');
+	app.write('c');
+	await app.waitFor(() => app.consoles.length > 0);
+	t.deepEqual(app.consoles, ['web1']);
+	t.deepEqual(app.resumes[0]?.view, {kind: 'details', name: 'web1'});
+	app.unmount();
+});
+
+test('resume restores the filter, the sort and the view after the console', async t => {
+	const app = renderApp(small(), {initialSelection: 'web1', resume: {filter: 'web', sort: 'state', descending: false, view: {kind: 'details', name: 'web1'}}});
+	await app.waitForText('Details: web1');
+	await press(app, ESC);
+	const frame = await app.waitForText('/web');
+	t.true(frame.includes('NAME') && frame.includes('STATE↑'));
+	t.is(app.selected(), 'web1');
+	t.false(frame.includes('stale'), 'filtered out');
 	app.unmount();
 });
 
@@ -291,8 +318,8 @@ test('q and Ctrl-C call onQuit', async t => {
 	await app.waitFor(() => app.quits === 1);
 	app.unmount();
 
-	app = renderApp(small());
-	await app.waitForText('web1');
+	app = renderApp(small(), {initialSelection: 'web1'});
+	await app.waitFor(() => app.selected() === 'web1');
 	app.write('D');
 	await app.waitForText('[y/N]');
 	app.write(keys.ctrlC);
@@ -308,8 +335,9 @@ test('the host panel shows a missing module with its fix, and the CPU count', as
 	connection.ncpu = 8;
 	const app = renderApp(connection);
 	const frame = await app.waitForText('kldload vmm');
-	t.true(frame.includes('✘ vmm missing'));
-	t.true(frame.includes('✔ nmdm loaded'));
+	t.regex(frame, /✘ vmm +missing/);
+	t.regex(frame, /✔ nmdm +loaded/);
+	t.true(frame.includes('sysrc kld_list+=vmm'), 'the line that makes it persistent');
 	t.true(frame.includes('CPUs  8'));
 	app.unmount();
 });
@@ -326,7 +354,7 @@ test('a simulated connection shows the SIMULATED HOST badge', async t => {
 test('initialStatus is shown until the first action', async t => {
 	let app = renderApp(small(), {initialStatus: {text: 'Console closed'}});
 	await app.waitFor(current => current.includes('Console closed') && current.includes('web1'));
-	app.write('s');
+	app.write('Gs');
 	await app.waitForText('web1 is already running');
 	t.false(app.frame().includes('Console closed'));
 	app.unmount();
@@ -345,7 +373,9 @@ test('changes on the host appear on the next poll; polls never overlap and stop 
 	connection.setState('db1', 'running');
 	await app.waitFor(current => /db1\s+running/.test(current));
 	// Actions add refreshes on top of the timer.
-	app.write('jD');
+	app.write('j');
+	await app.waitFor(() => app.selected() === 'db1');
+	app.write('D');
 	await app.waitForText('[y/N]');
 	app.write('y');
 	await app.waitForText('Destroyed db1');
@@ -385,7 +415,7 @@ test('follows terminal resizes', async t => {
 	app.unmount();
 });
 
-test('a narrow terminal puts the host panel under the list', async t => {
+test('a terminal under 100 columns puts the host strip under the list', async t => {
 	const connection = small();
 	connection.modules = connection.modules.map(module =>
 		module.name === 'nmdm' ? {name: 'nmdm', label: 'nmdm', loaded: false, fix: 'kldload nmdm'} : module);
@@ -397,6 +427,7 @@ test('a narrow terminal puts the host panel under the list', async t => {
 	const lines = frame.split('\n');
 	const tableRow = lines.findIndex(line => line.includes('web1'));
 	const hostRow = lines.findIndex(line => line.includes('kldload nmdm'));
+	t.regex(frame, /✘ nmdm missing: kldload nmdm \(K\)/);
 	t.true(hostRow > tableRow);
 	t.true(lines.every(line => [...line].length <= 60), 'nothing wider than the terminal');
 	app.unmount();

@@ -1,6 +1,6 @@
 // Rendering the App under ink-testing-library and waiting on what it draws.
 import {render} from 'ink-testing-library';
-import {App, type AppProps} from '../../ui/App.js';
+import {App, type AppProps, type ResumeState} from '../../ui/App.js';
 import type {FakeConnection} from './fake-connection.js';
 
 const ansi = /\u001B\[[0-?]*[ -/]*[@-~]/g;
@@ -17,6 +17,9 @@ export const keys = {
 	pageDown: '\u001B[6~',
 	enter: '\r',
 	ctrlC: '\u0003',
+	ctrlU: '\u0015',
+	backspace: '\u007F',
+	tab: '\t',
 } as const;
 
 export async function sleep(ms: number): Promise<void> {
@@ -33,6 +36,8 @@ export interface Rendered {
 	/** The name on the highlighted row, or undefined. */
 	selected(): string | undefined;
 	consoles: string[];
+	/** what onConsole got as its second argument, per call */
+	resumes: ResumeState[];
 	quits: number;
 	stdout: NodeJS.EventEmitter & {rows?: number; columns: number};
 	unmount(): void;
@@ -40,12 +45,14 @@ export interface Rendered {
 
 export function renderApp(connection: FakeConnection, props: Partial<AppProps> = {}): Rendered {
 	const consoles: string[] = [];
+	const resumes: ResumeState[] = [];
 	const state = {quits: 0};
 	const instance = render(
 		<App
 			connection={connection}
-			onConsole={name => {
+			onConsole={(name, resume) => {
 				consoles.push(name);
+				resumes.push(resume);
 			}}
 			onQuit={() => {
 				state.quits++;
@@ -80,10 +87,11 @@ export function renderApp(connection: FakeConnection, props: Partial<AppProps> =
 			return waitFor(current => current.includes(text), timeoutMs);
 		},
 		selected() {
-			const match = /›\s(\S+)/.exec(frame());
+			const match = /›\s[! ]\s(\S+)/.exec(frame());
 			return match?.[1];
 		},
 		consoles,
+		resumes,
 		get quits() {
 			return state.quits;
 		},
@@ -93,4 +101,19 @@ export function renderApp(connection: FakeConnection, props: Partial<AppProps> =
 			instance.cleanup();
 		},
 	};
+}
+
+/** Resizes the fake terminal and tells Ink about it. */
+export function resize(app: Rendered, columns: number, rows: number): void {
+	Object.defineProperty(app.stdout, 'columns', {value: columns, configurable: true});
+	Object.defineProperty(app.stdout, 'rows', {value: rows, configurable: true});
+	app.stdout.emit('resize');
+}
+
+/** Writes the keys and waits past Ink's lone-Esc delay when the last one is Esc. */
+export async function press(app: Rendered, data: string): Promise<void> {
+	app.write(data);
+	if (data === ESC) {
+		await sleep(40);
+	}
 }
