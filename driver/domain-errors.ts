@@ -53,10 +53,12 @@ export class DomainXmlError extends VirError {
   readonly line?: number;
   readonly column?: number;
   readonly file?: string;
+  /** What is wrong, without position or category: the parser's words for a syntax error, else `message`. */
+  readonly reason: string;
   constructor(
     code: VirErrorCode,
     detail: string,
-    opts: { kind?: 'syntax' | 'semantic'; line?: number; column?: number; file?: string } = {},
+    opts: { kind?: 'syntax' | 'semantic'; line?: number; column?: number; file?: string; reason?: string } = {},
   ) {
     super(code, detail);
     this.name = 'DomainXmlError';
@@ -64,12 +66,17 @@ export class DomainXmlError extends VirError {
     if (opts.line !== undefined) this.line = opts.line;
     if (opts.column !== undefined) this.column = opts.column;
     if (opts.file !== undefined) this.file = opts.file;
+    this.reason = opts.reason ?? this.message;
   }
 
-  /** "file:line:column: message" for syntax errors, the plain message otherwise. */
-  describe(): string {
-    const where = [this.file, this.line, this.column].filter((x) => x !== undefined).join(':');
-    return where ? `${where}: ${this.message}` : this.message;
+  /**
+   * One line, "file:line:column: what": the parser's words for a syntax error,
+   * libvirt's message for a semantic one. Parts that are unknown are left out.
+   */
+  describe(file = this.file): string {
+    const where = [file, this.line, this.column].filter((x) => x !== undefined).join(':');
+    const what = this.kind === 'syntax' ? this.reason : this.message;
+    return where ? `${where}: ${what}` : what;
   }
 }
 

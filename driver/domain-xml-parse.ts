@@ -1051,7 +1051,12 @@ function parseCommandline(def: DomainDef, root: XmlElement): void {
 function toDomainXmlError(e: unknown, file: string | undefined): DomainXmlError {
   if (e instanceof DomainXmlError) return e;
   if (e instanceof XmlSyntaxError) {
-    const o: { kind: 'syntax'; line: number; column: number; file?: string } = { kind: 'syntax', line: e.line, column: e.column };
+    const o: { kind: 'syntax'; line: number; column: number; file?: string; reason: string } = {
+      kind: 'syntax',
+      line: e.line,
+      column: e.column,
+      reason: e.reason,
+    };
     if (file !== undefined) o.file = file;
     return new DomainXmlError('xml', `${file ?? 'domain XML'}:${e.line}:${e.column}: ${e.reason}`, o);
   }
@@ -1104,7 +1109,8 @@ export async function validateDomainXmlFile(path: string, opts: DomainParseOptio
   const st = await stat(path);
   const max = opts.limits?.maxBytes ?? 1024 * 1024;
   if (st.size > max) {
-    return { ok: false, error: new DomainXmlError('xml', `${path}: file is larger than ${max} bytes`, { kind: 'syntax', file: path, line: 1, column: 1 }) };
+    const reason = `file is larger than ${max} bytes`;
+    return { ok: false, error: new DomainXmlError('xml', `${path}: ${reason}`, { kind: 'syntax', file: path, line: 1, column: 1, reason }) };
   }
   const text = await readFile(path, 'utf8');
   return validateDomainXml(text, { ...opts, file: opts.file ?? path });

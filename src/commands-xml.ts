@@ -13,6 +13,7 @@ import {formatDomainXml} from '../driver/domain-xml-format.js';
 import {defaultHostCaps} from '../driver/bhyve-capabilities.js';
 import {BHYVE_NATIVE_FORMAT, domainDefToNative, nativeToDomainXml} from '../driver/native-argv-convert.js';
 import {requireValidDomain} from '../driver/domain-store.js';
+import {domainNameProblem} from '../driver/domain-name.js';
 import {DEFAULT_XML_LIMITS} from '../driver/xml-dom.js';
 import type {DomainDef} from '../driver/domain-model.js';
 import type {CommandSpec} from './command-spec.js';
@@ -156,6 +157,9 @@ export const xmlCommands: CommandSpec[] = [
       try {
         const caps = hostCaps();
         const def = parseDomainXml(xml, {caps: caps.caps, file});
+        // our own rule: the name becomes a path under /dev/vmm and a command argument
+        const badName = domainNameProblem(def.name);
+        if (badName) throw new DriverError(`${file}: ${badName}`);
         // Building the command lines catches what libvirt only reports at start
         // ("unsupported configuration: ..."); its warnings are not failures.
         domainDefToNative(def, {...caps});
