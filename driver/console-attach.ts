@@ -1,6 +1,7 @@
 // The serial console: the user's side (B) of the guest's nmdm pair, opened as a plain tty
 // (no native code: works with or without serialport) and joined to the terminal byte for
 // byte, like `cu -l /dev/nmdm0B`, until the escape character (Ctrl-] as in virsh).
+import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import tty from 'node:tty';
 import type {ConsoleChannel} from './connection.js';
@@ -44,7 +45,12 @@ export function attachTerminal(channel: ConsoleChannel, s: {name: string; input:
   s.output.write(`Connected to domain '${s.name}'\r\nEscape character is ${escapeName(escape)} (Ctrl + ${String.fromCharCode(escape + 0x40)})\r\n`);
   binaryInput(s.input);
   const wasRaw = s.input.isTTY ? s.input.isRaw : false;
-  if (s.input.isTTY) s.input.setRawMode(true);
+  if (s.input.isTTY) {
+    s.input.setRawMode(true);
+    // Node's raw mode keeps output processing (a lone \n becomes \r\n); a console is
+    // byte for byte, as virsh's cfmakeraw. setRawMode(false) restores the saved settings.
+    spawnSync('stty', ['-opost'], {stdio: [s.input as unknown as number, 'ignore', 'ignore']});
+  }
   s.input.resume();
   return new Promise((resolve) => {
     let done = false;

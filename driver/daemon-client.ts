@@ -20,7 +20,8 @@ import {parseConnectionUri} from './connection-uri.js';
 import {HostLayout} from './host-layout.js';
 import {daemonSocketPath, LineSplitter, type DaemonReply} from './daemon-protocol.js';
 import {cliPath} from './install-paths.js';
-import {openConsoleDevice} from './console-attach.js';
+import os from 'node:os';
+import {FRAME_DATA, FRAME_END, FrameReader, frame} from './console-frames.js';
 
 export function layoutForUri(uri: string): HostLayout {
   const parsed = parseConnectionUri(uri);
@@ -203,31 +204,67 @@ export class DaemonConnection implements Connection {
     return device;
   }
 
-  /** The console device opened here (no scrollback or sharing until the daemon holds consoles). */
-  async openConsole(name: string, _opts: ConsoleOptions = {}): Promise<ConsoleChannel> {
-    const device = await this.consoleDevice(name);
-    const {reader, writer} = openConsoleDevice(device);
+  /** Attaches to the console the daemon holds: scrollback first, then live bytes both ways. */
+  async openConsole(name: string, opts: ConsoleOptions = {}): Promise<ConsoleChannel> {
+    const sock = await connectSocket(daemonSocketPath(this.layout));
+    const dataListeners: ((b: Buffer) => void)[] = [];
     const endListeners: ((why: 'stopped' | 'taken' | 'closed', detail?: string) => void)[] = [];
-    let ended = false;
+    const pendingData: Buffer[] = [];
+    let ended: {why: 'stopped' | 'taken' | 'closed'; detail?: string} | undefined;
     const end = (why: 'stopped' | 'taken' | 'closed', detail?: string) => {
       if (ended) return;
-      ended = true;
-      unsubscribe();
-      reader.destroy();
-      writer.destroy();
+      ended = detail === undefined ? {why} : {why, detail};
       for (const l of endListeners) l(why, detail);
     };
-    const unsubscribe = this.subscribe((e) => {
-      if (e.type === 'domain' && e.name === name && e.state !== 'running' && e.state !== 'bootloader' && e.state !== 'in shutdown') end('stopped', e.reason);
+    const frames = new FrameReader((type, payload) => {
+      if (type === FRAME_DATA) {
+        if (dataListeners.length) for (const l of dataListeners) l(payload);
+        else pendingData.push(Buffer.from(payload));
+      } else if (type === FRAME_END) {
+        const info = JSON.parse(payload.toString()) as {why: 'stopped' | 'taken' | 'closed'; detail?: string};
+        end(info.why, info.detail);
+      }
     });
-    reader.on('end', () => end('closed'));
-    reader.on('error', () => end('closed'));
-    writer.on('error', () => end('closed'));
+    let header = Buffer.alloc(0);
+    let replied = false;
+    await new Promise<void>((resolve, reject) => {
+      sock.on('data', (chunk: Buffer) => {
+        if (replied) {
+          frames.push(chunk);
+          return;
+        }
+        header = Buffer.concat([header, chunk]);
+        const nl = header.indexOf(0x0a);
+        if (nl < 0) return;
+        replied = true;
+        const reply = JSON.parse(header.subarray(0, nl).toString()) as DaemonReply;
+        if ('error' in reply) {
+          sock.destroy();
+          reject(new DriverError(reply.error.message, reply.error.detail, reply.error.exitCode));
+          return;
+        }
+        const rest = header.subarray(nl + 1);
+        if (rest.length) frames.push(rest);
+        resolve();
+      });
+      sock.on('error', (e) => (replied ? end('closed') : reject(new DriverError(`console of '${name}': ${e.message}`))));
+      sock.on('close', () => (replied ? end('closed') : reject(new DriverError('the bhyve-tui daemon closed the console connection'))));
+      const params = [name, {force: opts.force === true, readonly: opts.readonly === true, pid: process.pid, user: os.userInfo().username}];
+      sock.write(`${JSON.stringify({id: 1, method: 'console', params})}\n`);
+    });
     return {
-      onData: (l) => void reader.on('data', l),
-      onEnd: (l) => void endListeners.push(l),
-      write: (bytes) => void writer.write(bytes),
-      close: () => end('closed'),
+      onData: (l) => {
+        dataListeners.push(l);
+        for (const b of pendingData.splice(0)) l(b);
+      },
+      onEnd: (l) => {
+        endListeners.push(l);
+        if (ended) l(ended.why, ended.detail);
+      },
+      write: (bytes) => {
+        if (!sock.destroyed && !opts.readonly) sock.write(frame(FRAME_DATA, bytes));
+      },
+      close: () => sock.destroy(),
     };
   }
 

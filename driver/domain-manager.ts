@@ -475,6 +475,16 @@ export class DomainManager {
     return {device: this.layout.resolve(consoles[0]!.slave), state};
   }
 
+  /** The console the daemon holds for a running guest. */
+  consoleFor(name: string): import('./console-hub.js').GuestConsole {
+    const {def} = this.findValid(name);
+    if (domainFacts(def).consoles.length === 0) throw new DriverError(`domain '${name}' has no nmdm console; add <serial type='nmdm'/> to its definition`);
+    const run = this.runs.get(name);
+    if (!run) throw new DriverError(`domain '${name}' is not running; start it first`);
+    if (!run.console) throw new DriverError(`the console of '${name}' could not be opened; see its log`);
+    return run.console;
+  }
+
   isActive(name: string): boolean {
     return this.runs.has(name);
   }

@@ -19,6 +19,8 @@ import {readExitStatus, readPidFile, spawnRecorded} from './exit-recorder.js';
 import {buildGuestCommands} from './guest-commands.js';
 import {renderCommandLineFlat} from './argv-render.js';
 import {writeFileAtomic} from './atomic-file.js';
+import {GuestConsole} from './console-hub.js';
+import {readHostConfig} from './host-config.js';
 
 export type Stage = 'loader' | 'bhyve';
 
@@ -114,6 +116,8 @@ export class GuestRun {
   active = true;
   /** what preflight checks against (host CPUs) */
   preflightHost: PreflightHost = {ncpu: null};
+  /** the guest's serial console, held for its whole run */
+  console: GuestConsole | undefined;
 
   constructor(
     private readonly layout: HostLayout,
@@ -183,6 +187,7 @@ export class GuestRun {
       this.log(`starting domain ${this.name}`);
       this.record.taps = await createTaps(this.layout, this.facts.bridges, this.name);
       this.save();
+      await this.openConsole();
       await this.boot();
     } catch (e) {
       const err = e instanceof DriverError ? e : new DriverError(`cannot start '${this.name}': ${(e as Error).message}`);
@@ -191,6 +196,23 @@ export class GuestRun {
       throw err;
     }
     void this.superviseFrom('bhyve');
+  }
+
+  /**
+   * Opens the user side of the console before the loader runs, so nothing the loader or
+   * the guest prints is lost. A console that cannot be opened does not stop the guest.
+   */
+  private async openConsole(): Promise<void> {
+    const c = this.facts.consoles[0];
+    if (!c || this.console) return;
+    const {config} = readHostConfig(this.layout);
+    const con = new GuestConsole(this.layout, this.name, c.slave, config.console);
+    try {
+      await con.open();
+      this.console = con;
+    } catch (e) {
+      this.log(`console ${c.slave} could not be opened: ${(e as Error).message}`);
+    }
   }
 
   /** Loader (if any), then bhyve, until bhyve is up. Throws DriverError with the tool's output. */
@@ -302,6 +324,7 @@ export class GuestRun {
     this.log(`daemon ${process.pid} adopted the guest (phase ${this.record.phase}, pid ${this.record.pid ?? '-'})`);
     this.save();
     if (this.record.shutdown) this.scheduleShutdownEscalation();
+    void this.openConsole();
     const stage: Stage = this.record.phase === 'bootloader' || this.record.phase === 'preparing' ? 'loader' : 'bhyve';
     void this.superviseFrom(stage, true);
   }
@@ -392,6 +415,8 @@ export class GuestRun {
         fs.rmSync(f.status, {force: true});
         fs.rmSync(f.pid, {force: true});
       }
+      this.console?.close('stopped', stop.state === 'crashed' ? `crashed: ${stop.reason}` : stop.reason);
+      this.console = undefined;
       writeFileAtomic(stopRecordPath(this.layout, this.name), JSON.stringify(stop), 0o600);
       fs.rmSync(runRecordPath(this.layout, this.name), {force: true});
       this.log(`stopped: ${stop.state} (${stop.reason})`);

@@ -10,6 +10,8 @@ import {DomainManager} from './domain-manager.js';
 import {daemonPidPath, daemonSocketPath, LineSplitter, type DaemonReply, type DaemonRequest} from './daemon-protocol.js';
 import {pidAlive} from './process-table.js';
 import {logLine} from './domain-log.js';
+import {FRAME_DATA, FrameReader} from './console-frames.js';
+import type {ConsoleClient} from './console-hub.js';
 
 type Handler = (m: DomainManager, params: unknown[]) => unknown;
 
@@ -86,12 +88,31 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
     const send = (obj: unknown) => {
       if (!sock.destroyed) sock.write(`${JSON.stringify(obj)}\n`);
     };
+    // After a 'console' request the connection carries console frames instead of lines.
+    let frames: FrameReader | undefined;
     const splitter = new LineSplitter((line) => {
       let req: DaemonRequest;
       try {
         req = JSON.parse(line) as DaemonRequest;
       } catch {
         sock.destroy();
+        return;
+      }
+      if (frames) return;
+      if (req.method === 'console') {
+        const [name, o] = Array.isArray(req.params) ? req.params : [];
+        const opt = (o ?? {}) as {force?: boolean; readonly?: boolean; pid?: number; user?: string};
+        try {
+          const con = manager.consoleFor(str(name, 'name'));
+          const client: ConsoleClient = {sock, readonly: opt.readonly === true, pid: typeof opt.pid === 'number' ? opt.pid : 0, user: typeof opt.user === 'string' ? opt.user.slice(0, 64) : '?', since: new Date()};
+          send({id: req.id, result: {name, readonly: client.readonly}});
+          frames = new FrameReader((type, payload) => {
+            if (type === FRAME_DATA) con.input(client, payload);
+          });
+          con.attach(client, opt.force === true);
+        } catch (e) {
+          send({id: req.id, error: {message: e instanceof Error ? e.message : String(e)}});
+        }
         return;
       }
       if (req.method === 'subscribe') {
@@ -119,7 +140,8 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
     });
     sock.on('data', (chunk) => {
       try {
-        splitter.push(chunk);
+        if (frames) frames.push(chunk);
+        else splitter.push(chunk);
       } catch {
         sock.destroy();
       }

@@ -2,7 +2,8 @@
 // which runs the host daemon in the foreground.
 import fs from 'node:fs';
 import path from 'node:path';
-import {DriverError, type DomainSummary} from '../driver/connection.js';
+import {DriverError, type ConsoleOptions, type DomainSummary} from '../driver/connection.js';
+import {readHostConfig} from '../driver/host-config.js';
 import type {DaemonConnection} from '../driver/daemon-client.js';
 import {layoutForUri} from '../driver/daemon-client.js';
 import {attachTerminal} from '../driver/console-attach.js';
@@ -28,13 +29,23 @@ export function parseEscape(spec: string | undefined): number {
   throw new UsageError(`invalid escape character '${spec}': use hat notation such as ^] or a single character`);
 }
 
-export async function consoleSession(conn: DaemonConnection, name: string, escape = 0x1d): Promise<number> {
-  const channel = await conn.openConsole(name);
+export async function consoleSession(conn: DaemonConnection, name: string, escape = defaultEscape(conn), opts: ConsoleOptions = {}): Promise<number> {
+  const channel = await conn.openConsole(name, opts);
   const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape});
   if (end === 'escape') process.stdout.write('\r\n');
   else if (end === 'stopped') process.stdout.write(`\r\nDomain '${name}' stopped${detail ? ` (${detail})` : ''}\r\n`);
   else process.stdout.write(`\r\nThe console of '${name}' was ${end === 'taken' ? 'taken over by another client' : 'closed'}\r\n`);
   return 0;
+}
+
+/** The escape character from the host's config file (console.escape), else Ctrl-]. */
+export function defaultEscape(conn: DaemonConnection): number {
+  const {config} = readHostConfig(conn.layout);
+  try {
+    return parseEscape(config.console.escape);
+  } catch {
+    return 0x1d;
+  }
 }
 
 function readFileArg(file: string): string {
@@ -238,13 +249,15 @@ export const lifecycleCommands: CommandSpec[] = [
   },
   {
     name: 'console',
-    synopsis: 'console NAME [-e CHAR]',
-    summary: "attach to a running domain's serial console (Ctrl-] leaves)",
-    flags: ['-e=', '--escape='],
+    synopsis: 'console NAME [--force] [--readonly] [-e CHAR]',
+    summary: "attach to a running domain's serial console (Ctrl-] leaves; --force takes it over)",
+    flags: ['-e=', '--escape=', '--force', '--readonly'],
     args: 1,
     async run(ctx) {
-      const escape = parseEscape(flagValue(ctx, '-e') ?? flagValue(ctx, '--escape'));
-      return consoleSession(await ctx.connect(), one(ctx), escape);
+      const conn = await ctx.connect();
+      const given = flagValue(ctx, '-e') ?? flagValue(ctx, '--escape');
+      const escape = given === undefined ? defaultEscape(conn) : parseEscape(given);
+      return consoleSession(conn, one(ctx), escape, {force: ctx.flags.has('--force'), readonly: ctx.flags.has('--readonly')});
     },
   },
   {

@@ -1,0 +1,185 @@
+// The daemon owns each running guest's console: it opens the user side (B) of the nmdm
+// pair when the guest starts and reads it for the guest's whole life, so output printed
+// while nobody is attached is kept (a scrollback ring and a rotated console log). Clients
+// attach through the daemon: one interactive client at a time (another may take over with
+// force), any number of read-only watchers. Detaching never disturbs the guest.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import tty from 'node:tty';
+import type net from 'node:net';
+import {DriverError} from './connection.js';
+import type {HostLayout} from './host-layout.js';
+import {FRAME_DATA, FRAME_END, frame} from './console-frames.js';
+import {openTtyBackend} from './sim/nmdm.js';
+
+export interface ConsoleClient {
+  sock: net.Socket;
+  readonly: boolean;
+  pid: number;
+  user: string;
+  since: Date;
+}
+
+/** Opens a tty device as bhyve does (O_RDWR|O_NONBLOCK|O_NOCTTY); nmdm names clone the pair. */
+function openDevice(layout: HostLayout, hostPath: string): number {
+  if (layout.root) return openTtyBackend(layout.root, hostPath);
+  return fs.openSync(hostPath, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+}
+
+/** A byte ring: the last `size` bytes written. */
+class Ring {
+  private buf: Buffer;
+  private start = 0;
+  private len = 0;
+
+  constructor(readonly size: number) {
+    this.buf = Buffer.alloc(size);
+  }
+
+  write(data: Buffer): void {
+    if (data.length >= this.size) {
+      data.copy(this.buf, 0, data.length - this.size);
+      this.start = 0;
+      this.len = this.size;
+      return;
+    }
+    const end = (this.start + this.len) % this.size;
+    const first = Math.min(data.length, this.size - end);
+    data.copy(this.buf, end, 0, first);
+    if (first < data.length) data.copy(this.buf, 0, first);
+    const overflow = Math.max(0, this.len + data.length - this.size);
+    this.len = Math.min(this.size, this.len + data.length);
+    this.start = (this.start + overflow) % this.size;
+  }
+
+  contents(): Buffer {
+    if (this.start + this.len <= this.size) return Buffer.from(this.buf.subarray(this.start, this.start + this.len));
+    return Buffer.concat([this.buf.subarray(this.start), this.buf.subarray(0, (this.start + this.len) % this.size)]);
+  }
+}
+
+export class GuestConsole {
+  private reader: tty.ReadStream | undefined;
+  private writer: tty.WriteStream | undefined;
+  private ring: Ring;
+  private logFd = -1;
+  private logBytes = 0;
+  private clients = new Set<ConsoleClient>();
+  private holder: ConsoleClient | undefined;
+
+  constructor(
+    private readonly layout: HostLayout,
+    readonly name: string,
+    readonly device: string,
+    private readonly opts: {scrollbackKiB: number; logMaxKiB: number},
+  ) {
+    this.ring = new Ring(opts.scrollbackKiB * 1024);
+  }
+
+  get logPath(): string {
+    return path.join(this.layout.logDir, `${this.name}.console.log`);
+  }
+
+  /** Opens the device (creating an nmdm pair as FreeBSD's devfs does) and starts reading. */
+  async open(): Promise<void> {
+    if (this.reader) return;
+    const rfd = openDevice(this.layout, this.device);
+    const wfd = openDevice(this.layout, this.device);
+    // Raw both ways like cu(1): no echo, no line editing, no output processing; stty
+    // works on its standard input, so no path is given to it.
+    await new Promise<void>((resolve) => {
+      const stty = spawn('stty', ['raw', '-echo', '-opost'], {stdio: [rfd, 'ignore', 'ignore']});
+      stty.once('close', () => resolve());
+      stty.once('error', () => resolve());
+    });
+    this.reader = new tty.ReadStream(rfd);
+    this.writer = new tty.WriteStream(wfd);
+    this.writer.on('error', () => {});
+    this.reader.on('error', () => {});
+    this.reader.on('data', (chunk: Buffer) => this.output(chunk));
+    this.seedFromLog();
+    fs.mkdirSync(this.layout.logDir, {recursive: true});
+    this.logFd = fs.openSync(this.logPath, 'a', 0o640);
+    this.logBytes = fs.fstatSync(this.logFd).size;
+  }
+
+  /** After a daemon restart the ring starts from the end of the console log. */
+  private seedFromLog(): void {
+    try {
+      const fd = fs.openSync(this.logPath, 'r');
+      const size = fs.fstatSync(fd).size;
+      const take = Math.min(size, this.ring.size);
+      const buf = Buffer.alloc(take);
+      fs.readSync(fd, buf, 0, take, size - take);
+      fs.closeSync(fd);
+      this.ring.write(buf);
+    } catch {
+      // no log yet
+    }
+  }
+
+  private output(chunk: Buffer): void {
+    this.ring.write(chunk);
+    if (this.logFd >= 0) {
+      if (this.logBytes + chunk.length > this.opts.logMaxKiB * 1024) this.rotateLog();
+      fs.writeSync(this.logFd, chunk);
+      this.logBytes += chunk.length;
+    }
+    const f = frame(FRAME_DATA, chunk);
+    for (const c of this.clients) if (!c.sock.destroyed) c.sock.write(f);
+  }
+
+  private rotateLog(): void {
+    fs.closeSync(this.logFd);
+    fs.renameSync(this.logPath, `${this.logPath}.1`);
+    this.logFd = fs.openSync(this.logPath, 'a', 0o640);
+    this.logBytes = 0;
+  }
+
+  holderInfo(): string | null {
+    const h = this.holder;
+    if (!h) return null;
+    return `pid ${h.pid} (${h.user}) since ${h.since.toISOString().replace('T', ' ').slice(0, 19)}`;
+  }
+
+  /** Adds a client; throws DriverError naming the holder when the console is busy and !force. */
+  attach(client: ConsoleClient, force: boolean): void {
+    if (!client.readonly) {
+      if (this.holder && !this.holder.sock.destroyed && !force) {
+        throw new DriverError(`the console of '${this.name}' is in use by ${this.holderInfo()}; attach with --force to take it over, or --readonly to watch`);
+      }
+      if (this.holder && !this.holder.sock.destroyed) this.end(this.holder, 'taken', `by pid ${client.pid} (${client.user})`);
+      this.holder = client;
+    }
+    this.clients.add(client);
+    const replay = this.ring.contents();
+    if (replay.length) client.sock.write(frame(FRAME_DATA, replay));
+    client.sock.on('close', () => this.detach(client));
+  }
+
+  input(client: ConsoleClient, bytes: Buffer): void {
+    if (client === this.holder && !client.readonly) this.writer?.write(bytes);
+  }
+
+  detach(client: ConsoleClient): void {
+    this.clients.delete(client);
+    if (this.holder === client) this.holder = undefined;
+  }
+
+  private end(client: ConsoleClient, why: 'stopped' | 'taken' | 'closed', detail?: string): void {
+    this.detach(client);
+    if (!client.sock.destroyed) client.sock.end(frame(FRAME_END, Buffer.from(JSON.stringify({why, ...(detail ? {detail} : {})}))));
+  }
+
+  /** The guest stopped: tell every client why, release the device. */
+  close(why: 'stopped' | 'closed', detail?: string): void {
+    for (const c of [...this.clients]) this.end(c, why, detail);
+    this.reader?.destroy();
+    this.writer?.destroy();
+    this.reader = undefined;
+    this.writer = undefined;
+    if (this.logFd >= 0) fs.closeSync(this.logFd);
+    this.logFd = -1;
+  }
+}
