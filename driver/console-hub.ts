@@ -143,12 +143,17 @@ export class GuestConsole {
     return `pid ${h.pid} (${h.user}) since ${h.since.toISOString().replace('T', ' ').slice(0, 19)}`;
   }
 
-  /** Adds a client; throws DriverError naming the holder when the console is busy and !force. */
+  /** Throws DriverError naming the holder when the console is busy and the client may not take it. */
+  checkAttach(client: ConsoleClient, force: boolean): void {
+    if (!client.readonly && this.holder && !this.holder.sock.destroyed && !force) {
+      throw new DriverError(`the console of '${this.name}' is in use by ${this.holderInfo()}; attach with --force to take it over, or --readonly to watch`);
+    }
+  }
+
+  /** Adds a client (after checkAttach): replays the scrollback, then streams live output. */
   attach(client: ConsoleClient, force: boolean): void {
+    this.checkAttach(client, force);
     if (!client.readonly) {
-      if (this.holder && !this.holder.sock.destroyed && !force) {
-        throw new DriverError(`the console of '${this.name}' is in use by ${this.holderInfo()}; attach with --force to take it over, or --readonly to watch`);
-      }
       if (this.holder && !this.holder.sock.destroyed) this.end(this.holder, 'taken', `by pid ${client.pid} (${client.user})`);
       this.holder = client;
     }

@@ -230,7 +230,11 @@ export class DaemonConnection implements Connection {
     await new Promise<void>((resolve, reject) => {
       sock.on('data', (chunk: Buffer) => {
         if (replied) {
-          frames.push(chunk);
+          try {
+            frames.push(chunk);
+          } catch {
+            sock.destroy(); // a broken stream ends the session, never the program
+          }
           return;
         }
         header = Buffer.concat([header, chunk]);

@@ -105,6 +105,7 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
         try {
           const con = manager.consoleFor(str(name, 'name'));
           const client: ConsoleClient = {sock, readonly: opt.readonly === true, pid: typeof opt.pid === 'number' ? opt.pid : 0, user: typeof opt.user === 'string' ? opt.user.slice(0, 64) : '?', since: new Date()};
+          con.checkAttach(client, opt.force === true);
           send({id: req.id, result: {name, readonly: client.readonly}});
           frames = new FrameReader((type, payload) => {
             if (type === FRAME_DATA) con.input(client, payload);
