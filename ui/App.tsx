@@ -930,7 +930,8 @@ export function App(props: AppProps) {
 	const dialog = screen.dialog;
 	const tableState = table.state;
 	const counting = tableState.all.some(domain => domain.shutdownDeadline !== undefined);
-	const now = useNow(counting);
+	// The ticking clock, but never behind a deadline set since its last tick.
+	const now = Math.max(useNow(counting), counting ? Date.now() : 0);
 
 	const onBounds = useCallback((maxScroll: number) => {
 		screenStore.dispatch({type: 'bounds', maxScroll});

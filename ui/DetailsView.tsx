@@ -40,6 +40,7 @@ export function DetailsView(props: {
 			scroll={props.scroll}
 			width={props.width}
 			height={props.height}
+			ready={data !== undefined}
 			onBounds={props.onBounds}
 		/>
 	);

@@ -130,7 +130,7 @@ export function detailText(domain: DomainSummary | undefined, error: unknown, no
 	}
 
 	if (domain.state === 'in shutdown' && domain.shutdownDeadline !== undefined) {
-		return {text: `${domain.name}: ACPI shutdown requested — forced power-off in ${secondsLeft(domain.shutdownDeadline, now)} s (D: now)`, color: 'yellow'};
+		return {text: `Forced power-off in ${secondsLeft(domain.shutdownDeadline, now)} s: ${domain.name} is shutting down (ACPI); D powers off now`, color: 'yellow'};
 	}
 
 	if (domain.state === 'invalid') {

@@ -34,6 +34,7 @@ export function ErrorsView(props: {
 			scroll={props.scroll}
 			width={props.width}
 			height={props.height}
+			ready={data !== undefined}
 			onBounds={props.onBounds}
 		/>
 	);

@@ -9,7 +9,7 @@ import type {HostStatus, ModuleStatus} from '../driver/connection.js';
 import {tint, truncate, wrapWords} from './format.js';
 import {errorStatus} from './status.js';
 
-export const HOST_PANEL_WIDTH = 34;
+export const HOST_PANEL_WIDTH = 38;
 
 export interface HostLine {
 	text: string;

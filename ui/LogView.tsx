@@ -38,6 +38,7 @@ export function LogView(props: {
 			scroll={props.scroll}
 			width={props.width}
 			height={props.height}
+			ready={data !== undefined}
 			onBounds={props.onBounds}
 		/>
 	);

@@ -17,6 +17,8 @@ export function Pager(props: {
 	scroll: number;
 	width: number;
 	height: number;
+	/** false while the content is loading: no bounds are reported yet (a G pressed early waits for the real content) */
+	ready?: boolean;
 	onBounds(maxScroll: number): void;
 }) {
 	const {width, height, onBounds} = props;
@@ -28,9 +30,12 @@ export function Pager(props: {
 	const visible = wrapped.slice(scroll, scroll + rows);
 	const position = wrapped.length > rows ? `${scroll + 1}-${scroll + visible.length}/${wrapped.length}` : '';
 
+	const ready = props.ready ?? true;
 	useEffect(() => {
-		onBounds(maxScroll);
-	}, [maxScroll, onBounds]);
+		if (ready) {
+			onBounds(maxScroll);
+		}
+	}, [maxScroll, onBounds, ready]);
 
 	const badge = props.badge;
 	const titleRoom = Math.max(1, inner - position.length - (badge === undefined ? 0 : badge.text.length + 2) - 1);

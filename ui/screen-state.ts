@@ -133,6 +133,11 @@ export function screenReducer(state: ScreenState, action: ScreenAction): ScreenS
 		}
 
 		case 'scroll-to': {
+			if (action.line === 'bottom' && topEntry(state).maxScroll < 0) {
+				// Not laid out yet (G right after Enter): go to the end once the bounds are known.
+				return updateTop(state, top => ({...top, scroll: Number.MAX_SAFE_INTEGER, follow: true}));
+			}
+
 			return updateTop(state, top => clampScroll(top, action.line === 'top' ? 0 : Math.max(top.maxScroll, 0)));
 		}
 
@@ -144,7 +149,7 @@ export function screenReducer(state: ScreenState, action: ScreenAction): ScreenS
 				}
 
 				const scroll = top.follow ? maxScroll : Math.min(top.scroll, maxScroll);
-				return {...top, maxScroll, scroll};
+				return {...top, maxScroll, scroll, follow: top.view.kind === 'log' && top.follow};
 			});
 		}
 

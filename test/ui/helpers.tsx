@@ -61,7 +61,7 @@ export function renderApp(connection: FakeConnection, props: Partial<AppProps> =
 		/>,
 	);
 	const frame = () => plain(instance.lastFrame());
-	const waitFor = async (predicate: (frame: string) => boolean, timeoutMs = 3000) => {
+	const waitFor = async (predicate: (frame: string) => boolean, timeoutMs = 10_000) => {
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			const current = frame();
