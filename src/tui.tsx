@@ -2,20 +2,45 @@
 // terminal is handed to a raw byte pipe, then Ink is mounted again with the same selection.
 import React from 'react';
 import {render} from 'ink';
-import type {Connection} from '../driver/connection.js';
+import {execFile} from 'node:child_process';
+import {DriverError} from '../driver/connection.js';
+import type {DaemonConnection} from '../driver/daemon-client.js';
 import {attachTerminal, type ConsoleEnd} from '../driver/console-attach.js';
-import {App} from '../ui/App.js';
+import {cliPath} from '../driver/install-paths.js';
+import {App, type ResumeState} from '../ui/App.js';
 import {enterFullScreen, restoreTerminal} from './terminal-restore.js';
+import {editText} from './tui-editor.js';
+import {defaultEscape} from './commands-lifecycle.js';
 
-type Next = {kind: 'quit'} | {kind: 'console'; name: string};
+type Next = {kind: 'quit'} | {kind: 'console'; name: string; resume: ResumeState};
 
-function showApp(conn: Connection, selection: string | undefined, status: {text: string; error?: boolean} | undefined): Promise<Next> {
+// Verbs the `:` line may not run: they need the terminal or are internal.
+const notFromCommandLine = new Set(['console', 'daemon']);
+
+/** `:verb args` — the CLI verb as a child process (argv, no shell); its output is shown. */
+function runCommandLine(uri: string, argv: string[]): Promise<string> {
+  const verb = argv[0] ?? '';
+  if (notFromCommandLine.has(verb) || verb.startsWith('-')) {
+    return Promise.reject(new DriverError(`':${verb}' cannot run inside the TUI; ${verb === 'console' ? 'press c on the domain' : 'use the command line'}`));
+  }
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cliPath(), '-c', uri, ...argv], {timeout: 120_000, maxBuffer: 4 * 1024 * 1024}, (err, stdout, stderr) => {
+      if (err) reject(new DriverError((stderr.trim().split('\n')[0] ?? '').replace(/^error: /, '') || err.message));
+      else resolve(stdout.trimEnd());
+    });
+  });
+}
+
+function showApp(conn: DaemonConnection, selection: string | undefined, resume: ResumeState | undefined, status: {text: string; error?: boolean} | undefined): Promise<Next> {
   return new Promise((resolve) => {
     let next: Next = {kind: 'quit'};
     const props: React.ComponentProps<typeof App> = {
       connection: conn,
-      onConsole: (name) => {
-        next = {kind: 'console', name};
+      editText,
+      loadModule: (name) => conn.loadModule(name),
+      runCommandLine: (argv) => runCommandLine(conn.uri, argv),
+      onConsole: (name, resumeState) => {
+        next = {kind: 'console', name, resume: resumeState};
         setImmediate(() => instance.unmount());
       },
       onQuit: () => {
@@ -24,6 +49,7 @@ function showApp(conn: Connection, selection: string | undefined, status: {text:
       },
     };
     if (selection !== undefined) props.initialSelection = selection;
+    if (resume !== undefined) props.resume = resume;
     if (status !== undefined) props.initialStatus = status;
     const instance = render(<App {...props} />, {exitOnCtrlC: false, patchConsole: false});
     instance.waitUntilExit().then(
@@ -40,18 +66,20 @@ const endText: Record<ConsoleEnd, string> = {
   hangup: 'The console device closed',
 };
 
-export async function runTui(conn: Connection): Promise<void> {
+export async function runTui(conn: DaemonConnection): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new Error('the TUI needs a terminal; use a command instead (bhyve-tui list, start, console, ...)');
   }
   enterFullScreen();
   let selection: string | undefined;
+  let resume: ResumeState | undefined;
   let status: {text: string; error?: boolean} | undefined;
   try {
     for (;;) {
-      const next = await showApp(conn, selection, status);
+      const next = await showApp(conn, selection, resume, status);
       if (next.kind === 'quit') break;
       selection = next.name;
+      resume = next.resume;
       status = await runConsole(conn, next.name);
     }
   } finally {
@@ -59,7 +87,7 @@ export async function runTui(conn: Connection): Promise<void> {
   }
 }
 
-async function runConsole(conn: Connection, name: string): Promise<{text: string; error?: boolean}> {
+async function runConsole(conn: DaemonConnection, name: string): Promise<{text: string; error?: boolean}> {
   let channel;
   try {
     channel = await conn.openConsole(name);
@@ -68,7 +96,7 @@ async function runConsole(conn: Connection, name: string): Promise<{text: string
   }
   process.stdout.write('\x1b[H\x1b[2J\x1b[?25h');
   try {
-    const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout});
+    const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape: defaultEscape(conn)});
     return {text: `${endText[end]} (${name}${detail ? `: ${detail}` : ''})`};
   } finally {
     process.stdout.write('\x1b[0m\x1b[H\x1b[2J');

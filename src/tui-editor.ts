@@ -1,0 +1,49 @@
+// `E` in the TUI: the domain XML in the operator's editor, like `virsh edit`. Ink is
+// suspended by hand (ink 6 has no suspendTerminal): leave the alternate screen, give the
+// terminal back in cooked mode, run $VISUAL/$EDITOR, then take the screen back and make
+// Ink repaint. The text is kept in a file under the user's state directory, so an edit
+// that fails validation is never lost.
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {DriverError} from '../driver/connection.js';
+import type {EditRequest, EditResult} from '../ui/App.js';
+
+export function editsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(os.homedir(), '.local', 'state');
+  return path.join(state, 'bhyve-tui', 'edits');
+}
+
+/** $VISUAL, else $EDITOR, else vi; split on blanks (no shell), so 'code -w' works. */
+export function editorCommand(env: NodeJS.ProcessEnv = process.env): string[] {
+  const spec = (env.VISUAL?.trim() || env.EDITOR?.trim() || 'vi').split(/\s+/);
+  return spec;
+}
+
+export async function editText(text: string, request: EditRequest): Promise<EditResult | null> {
+  const dir = editsDir();
+  fs.mkdirSync(dir, {recursive: true, mode: 0o700});
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = path.join(dir, `${request.name}-${stamp}-${request.attempt}.xml`);
+  fs.writeFileSync(file, text, {mode: 0o600});
+  const [program, ...args] = editorCommand();
+  const stdin = process.stdin;
+  const wasRaw = stdin.isTTY ? stdin.isRaw : false;
+  stdin.pause();
+  if (stdin.isTTY) stdin.setRawMode(false);
+  process.stdout.write('\x1b[?25h\x1b[?1049l');
+  let result;
+  try {
+    result = spawnSync(program!, [...args, file], {stdio: 'inherit'});
+  } finally {
+    process.stdout.write('\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l');
+    if (stdin.isTTY) stdin.setRawMode(wasRaw);
+    stdin.resume();
+    // Ink repaints everything on a resize.
+    process.stdout.emit('resize');
+  }
+  if (result.error) throw new DriverError(`cannot run the editor '${program}': ${result.error.message}; set $VISUAL or $EDITOR`);
+  if (result.status !== 0) return null;
+  return {text: fs.readFileSync(file, 'utf8'), savedAt: file};
+}
