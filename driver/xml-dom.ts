@@ -97,6 +97,10 @@ function isXmlChar(c: number): boolean {
   return c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000;
 }
 
+/** Characters that make decode() do more than return its input. */
+const ATTR_SPECIAL = /[&<\t\n\r]/;
+const TEXT_SPECIAL = /[&\r]/;
+
 class Parser {
   private pos = 0;
   private line = 1;
@@ -121,18 +125,27 @@ class Parser {
   }
 
   private advance(n = 1): void {
-    for (let i = 0; i < n && this.pos < this.s.length; i++) {
-      const c = this.s.charCodeAt(this.pos);
-      this.pos++;
+    this.advanceTo(Math.min(this.pos + n, this.s.length));
+  }
+
+  /** Moves to `end`, keeping line and column (in code points) up to date. */
+  private advanceTo(end: number): void {
+    const s = this.s;
+    let line = this.line;
+    let col = this.col;
+    for (let i = this.pos; i < end; i++) {
+      const c = s.charCodeAt(i);
       if (c === 0x0a) {
-        this.line++;
-        this.col = 1;
-      } else if (c >= 0xdc00 && c <= 0xdfff) {
-        // low surrogate: same column as its high surrogate
-      } else {
-        this.col++;
+        line++;
+        col = 1;
+      } else if (c < 0xdc00 || c > 0xdfff) {
+        // (a low surrogate stays in the column of its high surrogate)
+        col++;
       }
     }
+    this.pos = end;
+    this.line = line;
+    this.col = col;
   }
 
   private eof(): boolean {
@@ -140,19 +153,22 @@ class Parser {
   }
 
   private skipSpace(): boolean {
-    let any = false;
-    while (!this.eof() && isSpace(this.peek())) {
-      this.advance();
-      any = true;
-    }
-    return any;
+    const s = this.s;
+    let i = this.pos;
+    while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+    if (i === this.pos) return false;
+    this.advanceTo(i);
+    return true;
   }
 
   private readName(what: string): string {
+    const s = this.s;
     const start = this.pos;
     if (this.eof() || !isNameStart(this.peek())) this.fail(`expected ${what}`);
-    while (!this.eof() && isNameChar(this.peek())) this.advance();
-    return this.s.slice(start, this.pos);
+    let i = start + 1;
+    while (i < s.length && isNameChar(s.charCodeAt(i))) i++;
+    this.advanceTo(i);
+    return s.slice(start, i);
   }
 
   private countNode(): void {
@@ -161,6 +177,8 @@ class Parser {
 
   /** Decode character data, resolving only the predefined entities and character references. */
   private decode(raw: string, line: number, column: number, inAttr: boolean): string {
+    // most values have nothing to resolve or normalise
+    if (!(inAttr ? ATTR_SPECIAL : TEXT_SPECIAL).test(raw)) return raw;
     let out = '';
     let i = 0;
     let l = line;
