@@ -476,13 +476,15 @@ export class DomainManager {
   }
 
   /** The console the daemon holds for a running guest. */
-  consoleFor(name: string): import('./console-hub.js').GuestConsole {
+  async consoleFor(name: string): Promise<import('./console-hub.js').GuestConsole> {
     const {def} = this.findValid(name);
     if (domainFacts(def).consoles.length === 0) throw new DriverError(`domain '${name}' has no nmdm console; add <serial type='nmdm'/> to its definition`);
     const run = this.runs.get(name);
     if (!run) throw new DriverError(`domain '${name}' is not running; start it first`);
-    if (!run.console) throw new DriverError(`the console of '${name}' could not be opened; see its log`);
-    return run.console;
+    // Right after a start the console may still be opening.
+    const con = run.console ?? (await Promise.race([run.consoleReady, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]));
+    if (!con) throw new DriverError(`the console of '${name}' could not be opened; see its log (bhyve-tui log ${name})`);
+    return con;
   }
 
   isActive(name: string): boolean {

@@ -118,6 +118,9 @@ export class GuestRun {
   preflightHost: PreflightHost = {ncpu: null};
   /** the guest's serial console, held for its whole run */
   console: GuestConsole | undefined;
+  /** settles once the console is open (or could not be opened) */
+  readonly consoleReady: Promise<GuestConsole | undefined>;
+  private settleConsole!: (c: GuestConsole | undefined) => void;
 
   constructor(
     private readonly layout: HostLayout,
@@ -129,6 +132,7 @@ export class GuestRun {
     this.logFd = openDomainLog(layout, def.name);
     this.record = adopted ?? {name: def.name, daemonPid: process.pid, phase: 'preparing', taps: [], startedAt: new Date().toISOString(), restarts: []};
     this.stoppedPromise = new Promise((r) => (this.resolveStopped = r));
+    this.consoleReady = new Promise((r) => (this.settleConsole = r));
   }
 
   get name(): string {
@@ -204,7 +208,11 @@ export class GuestRun {
    */
   private async openConsole(): Promise<void> {
     const c = this.facts.consoles[0];
-    if (!c || this.console) return;
+    if (this.console) return;
+    if (!c) {
+      this.settleConsole(undefined);
+      return;
+    }
     const {config} = readHostConfig(this.layout);
     const con = new GuestConsole(this.layout, this.name, c.slave, config.console);
     try {
@@ -213,6 +221,7 @@ export class GuestRun {
     } catch (e) {
       this.log(`console ${c.slave} could not be opened: ${(e as Error).message}`);
     }
+    this.settleConsole(this.console);
   }
 
   /** Loader (if any), then bhyve, until bhyve is up. Throws DriverError with the tool's output. */
@@ -417,6 +426,7 @@ export class GuestRun {
       }
       this.console?.close('stopped', stop.state === 'crashed' ? `crashed: ${stop.reason}` : stop.reason);
       this.console = undefined;
+      this.settleConsole(undefined);
       writeFileAtomic(stopRecordPath(this.layout, this.name), JSON.stringify(stop), 0o600);
       fs.rmSync(runRecordPath(this.layout, this.name), {force: true});
       this.log(`stopped: ${stop.state} (${stop.reason})`);

@@ -90,6 +90,20 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
     };
     // After a 'console' request the connection carries console frames instead of lines.
     let frames: FrameReader | undefined;
+    const attachConsole = async (id: number, name: unknown, opt: {force?: boolean; readonly?: boolean; pid?: number; user?: string}) => {
+      try {
+        const con = await manager.consoleFor(str(name, 'name'));
+        const client: ConsoleClient = {sock, readonly: opt.readonly === true, pid: typeof opt.pid === 'number' ? opt.pid : 0, user: typeof opt.user === 'string' ? opt.user.slice(0, 64) : '?', since: new Date()};
+        con.checkAttach(client, opt.force === true);
+        send({id, result: {name, readonly: client.readonly}});
+        frames = new FrameReader((type, payload) => {
+          if (type === FRAME_DATA) con.input(client, payload);
+        });
+        con.attach(client, opt.force === true);
+      } catch (e) {
+        send({id, error: {message: e instanceof Error ? e.message : String(e)}});
+      }
+    };
     const splitter = new LineSplitter((line) => {
       let req: DaemonRequest;
       try {
@@ -102,18 +116,8 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
       if (req.method === 'console') {
         const [name, o] = Array.isArray(req.params) ? req.params : [];
         const opt = (o ?? {}) as {force?: boolean; readonly?: boolean; pid?: number; user?: string};
-        try {
-          const con = manager.consoleFor(str(name, 'name'));
-          const client: ConsoleClient = {sock, readonly: opt.readonly === true, pid: typeof opt.pid === 'number' ? opt.pid : 0, user: typeof opt.user === 'string' ? opt.user.slice(0, 64) : '?', since: new Date()};
-          con.checkAttach(client, opt.force === true);
-          send({id: req.id, result: {name, readonly: client.readonly}});
-          frames = new FrameReader((type, payload) => {
-            if (type === FRAME_DATA) con.input(client, payload);
-          });
-          con.attach(client, opt.force === true);
-        } catch (e) {
-          send({id: req.id, error: {message: e instanceof Error ? e.message : String(e)}});
-        }
+        frames = new FrameReader(() => {}); // nothing but the answer until attached
+        void attachConsole(req.id, name, opt);
         return;
       }
       if (req.method === 'subscribe') {
