@@ -500,7 +500,7 @@ export function App(props: AppProps) {
 			const failed = hostNow.modules.find(candidate => moduleCondition(candidate) === 'failed');
 			report(failed === undefined
 				? infoStatus('Every kernel module bhyve needs is loaded')
-				: {tone: 'error', text: `${failed.label} is loaded but failed to start: this CPU offers no hardware virtualization (VT-x/AMD-V), which kldload cannot fix`});
+				: {tone: 'error', text: `${failed.label} failed to start: no hardware virtualization (VT-x/AMD-V); kldload cannot fix that`});
 			return;
 		}
 
