@@ -38,8 +38,23 @@ export function formatUuidBytes(b: readonly number[]): string {
 }
 
 /** Random UUID as libvirt generates it (random bytes, RFC 4122 v4 bits). */
+// Random bytes are taken from a pool: one call into the system's generator per 64
+// identifiers instead of one per MAC address (a domain list parses many at once).
+let pool = Buffer.alloc(0);
+let poolPos = 0;
+
+function randomByteArray(n: number): number[] {
+  if (poolPos + n > pool.length) {
+    pool = randomBytes(1024);
+    poolPos = 0;
+  }
+  const out = [...pool.subarray(poolPos, poolPos + n)];
+  poolPos += n;
+  return out;
+}
+
 export function generateUuid(): string {
-  const b = [...randomBytes(16)];
+  const b = randomByteArray(16);
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   return formatUuidBytes(b);
@@ -83,7 +98,7 @@ export function isMulticastMac(mac: string): boolean {
 
 /** Random MAC with libvirt's default prefix 52:54:00. */
 export function generateMac(): string {
-  const b = [...randomBytes(3)];
+  const b = randomByteArray(3);
   return formatMac([0x52, 0x54, 0x00, ...b]);
 }
 

@@ -31,7 +31,7 @@ export interface XmlElement extends XmlPosition {
   attrs: XmlAttr[];
   children: XmlNode[];
   /** Namespace declarations made on this element: prefix ('' = default) -> URI. */
-  nsDecls: Map<string, string>;
+  nsDecls: ReadonlyMap<string, string>;
   /** All namespace bindings in scope at this element. */
   nsScope: ReadonlyMap<string, string>;
   parent: XmlElement | undefined;
@@ -96,6 +96,12 @@ function isSpace(c: number): boolean {
 function isXmlChar(c: number): boolean {
   return c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000;
 }
+
+/** Shared by every element that declares no namespace. */
+const NO_NS_DECLS: ReadonlyMap<string, string> = new Map();
+
+/** Characters that are not allowed anywhere in a document. */
+const BAD_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 
 /** Characters that make decode() do more than return its input. */
 const ATTR_SPECIAL = /[&<\t\n\r]/;
@@ -238,14 +244,14 @@ class Parser {
     }
     if (this.peek() === 0xfeff) this.advance();
     // check for invalid characters up front (cheap, and gives a position)
-    for (let i = 0; i < this.s.length; i++) {
+    const bad = BAD_CHAR.exec(this.s);
+    if (bad) {
+      const i = bad.index;
       const c = this.s.charCodeAt(i);
-      if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) {
-        const before = this.s.slice(0, i);
-        const line = before.split('\n').length;
-        const column = i - before.lastIndexOf('\n');
-        this.fail(`invalid character U+${c.toString(16).padStart(4, '0')} in document`, line, column);
-      }
+      const before = this.s.slice(0, i);
+      const line = before.split('\n').length;
+      const column = i - before.lastIndexOf('\n');
+      this.fail(`invalid character U+${c.toString(16).padStart(4, '0')} in document`, line, column);
     }
     if (this.startsWith('<?xml')) {
       const end = this.s.indexOf('?>', this.pos);
@@ -298,6 +304,15 @@ class Parser {
     this.countNode();
   }
 
+  private splitQName(qname: string, l: number, c: number): [string | undefined, string] {
+    const i = qname.indexOf(':');
+    if (i < 0) return [undefined, qname];
+    const p = qname.slice(0, i);
+    const loc = qname.slice(i + 1);
+    if (!p || !loc || loc.includes(':')) this.fail(`malformed qualified name '${qname}'`, l, c);
+    return [p, loc];
+  }
+
   private parseElement(parent: XmlElement | undefined, scope: Map<string, string>, depth: number): XmlElement {
     if (depth > this.limits.maxDepth) this.fail(`elements nested deeper than ${this.limits.maxDepth} levels`);
     this.countNode();
@@ -343,33 +358,25 @@ class Parser {
     }
 
     // namespaces
-    const nsDecls = new Map<string, string>();
+    let nsDecls: Map<string, string> | undefined;
     for (const a of rawAttrs) {
-      if (a.name === 'xmlns') nsDecls.set('', a.value);
+      if (a.name === 'xmlns') (nsDecls ??= new Map()).set('', a.value);
       else if (a.name.startsWith('xmlns:')) {
         const p = a.name.slice(6);
         if (!p || p.includes(':')) this.fail(`malformed namespace declaration '${a.name}'`, a.line, a.column);
         if (a.value === '') this.fail(`namespace prefix '${p}' cannot be undeclared`, a.line, a.column);
-        nsDecls.set(p, a.value);
+        (nsDecls ??= new Map()).set(p, a.value);
       }
     }
     let elScope: Map<string, string> = scope;
-    if (nsDecls.size) {
+    if (nsDecls) {
       elScope = new Map(scope);
       for (const [p, u] of nsDecls) {
         if (p === '' && u === '') elScope.delete('');
         else elScope.set(p, u);
       }
     }
-    const split = (qname: string, l: number, c: number): [string | undefined, string] => {
-      const i = qname.indexOf(':');
-      if (i < 0) return [undefined, qname];
-      const p = qname.slice(0, i);
-      const loc = qname.slice(i + 1);
-      if (!p || !loc || loc.includes(':')) this.fail(`malformed qualified name '${qname}'`, l, c);
-      return [p, loc];
-    };
-    const [prefix, local] = split(name, line, column);
+    const [prefix, local] = this.splitQName(name, line, column);
     let ns: string | undefined;
     if (prefix !== undefined) {
       ns = elScope.get(prefix);
@@ -377,16 +384,18 @@ class Parser {
     } else {
       ns = elScope.get('') || undefined;
     }
-    const attrs: XmlAttr[] = rawAttrs.map((a) => {
-      const [ap, al] = split(a.name, a.line, a.column);
+    const attrs: XmlAttr[] = new Array<XmlAttr>(rawAttrs.length);
+    for (let k = 0; k < rawAttrs.length; k++) {
+      const a = rawAttrs[k]!;
+      const [ap, al] = this.splitQName(a.name, a.line, a.column);
       let ans: string | undefined;
       if (a.name === 'xmlns' || ap === 'xmlns') ans = XMLNS_NS;
       else if (ap !== undefined) {
         ans = elScope.get(ap);
         if (ans === undefined) this.fail(`namespace prefix '${ap}' is not declared`, a.line, a.column);
       }
-      return { name: a.name, prefix: ap, local: al, ns: ans, value: a.value, line: a.line, column: a.column };
-    });
+      attrs[k] = { name: a.name, prefix: ap, local: al, ns: ans, value: a.value, line: a.line, column: a.column };
+    }
 
     const el: XmlElement = {
       kind: 'element',
@@ -396,7 +405,7 @@ class Parser {
       ns,
       attrs,
       children: [],
-      nsDecls,
+      nsDecls: nsDecls ?? NO_NS_DECLS,
       nsScope: elScope,
       parent,
       line,

@@ -127,7 +127,8 @@ function timed(cmd: string, args: string[], expectRows: number): number {
   const ms = performance.now() - t0;
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
-  const rows = r.stdout.split('\n').filter((l) => /^\s*(\d+|-)\s+vm\d{4}\s/.test(l)).length;
+  const lines = r.stdout.split('\n');
+  const rows = lines.slice(lines.findIndex((l) => /^-{10,}$/.test(l)) + 1).filter((l) => l.trim() !== '').length;
   if (rows !== expectRows) throw new Error(`${cmd} listed ${rows} domains, expected ${expectRows}`);
   return ms;
 }
@@ -152,6 +153,8 @@ function listBench(): void {
   const layout = new HostLayout(dir);
   try {
     fs.mkdirSync(layout.domainsDir, {recursive: true});
+    // a new simulated host gets demo domains unless it was seeded before: only ours here
+    fs.writeFileSync(path.join(layout.configDir, '.seeded'), 'bench\n');
     for (let i = 1; i <= domainCount; i++) fs.writeFileSync(path.join(layout.domainsDir, `vm${String(i).padStart(4, '0')}.xml`), domainXml('bhyve', i));
     const ours = [bundle, '-c', `sim://${dir}`, 'list', '--all'];
     // cold: no daemon yet, so the client starts one and it reads every file
