@@ -1,9 +1,12 @@
 // The simulated guest behind com1: boots (kernel text paced over bootDelayMs), runs
 // getty/login and a root shell with its own echo and line editing (the console is raw),
 // and turns reboot / power-off / halt / the ACPI power button into bhyve exit statuses.
+// While a program runs in the foreground (cat, yes, dd) its input goes through the tty's
+// line discipline, cooked or raw as stty(1) left it (programs.ts).
 import type {ConsolePort} from '../console.js';
 import {kernelBootLines, loginBanner, shutdownLines, GUEST_BUILD, GUEST_RELEASE, type GuestConfig, type PowerAction} from './boot-text.js';
-import {runShellCommand} from './shell.js';
+import {runShellCommand, splitCommandList} from './shell.js';
+import {catJob, ddJob, parseDd, saneTty, stty, ttyOutput, yesJob, type Job, type JobHost} from './programs.js';
 
 /** bhyve exit status for each guest power action (bhyve(8) EXIT STATUS). */
 export const EXIT_STATUS: Record<PowerAction, number> = {reboot: 0, poweroff: 1, halt: 2};
@@ -43,6 +46,14 @@ export class Guest {
   private inEscape = false;
   private bootedAt = Date.now();
   private timers = new Set<NodeJS.Timeout>();
+  /** the console's line discipline as the shell and its programs see it */
+  private readonly tty = saneTty();
+  /** the foreground program, while one runs */
+  private job: Job | null = null;
+  /** cooked-mode input the foreground program has not been given yet (binary safe) */
+  private jobLine: number[] = [];
+  /** commands after ';' still to run */
+  private queued: string[] = [];
 
   constructor(
     private readonly cfg: GuestConfig,
@@ -94,8 +105,10 @@ export class Guest {
   }
 
   private input(data: Buffer): void {
-    for (const c of data) {
-      if (this.stage === 'booting' || this.stage === 'shutdown') continue;
+    for (let i = 0; i < data.length; i++) {
+      if (this.stage === 'booting' || this.stage === 'shutdown') return;
+      if (this.job) return this.jobInput(data.subarray(i));
+      const c = data[i]!;
       if (this.inEscape) {
         // swallow CSI sequences (arrow keys etc.): ESC [ ... final byte
         if ((c >= 0x40 && c <= 0x7e && c !== 0x5b) || c === 0x7e) this.inEscape = false;
@@ -136,6 +149,91 @@ export class Guest {
     }
   }
 
+  /** Input of the foreground program through the line discipline (termios semantics). */
+  private jobInput(data: Buffer): void {
+    const job = this.job!;
+    if (this.tty.raw) return job.input(data); // -icanon -isig -icrnl: bytes as they come
+    for (let i = 0; i < data.length; i++) {
+      if (this.job !== job) return this.input(data.subarray(i)); // it exited: the rest is the shell's
+      let c = data[i]!;
+      if (c === CTRL_C) {
+        this.jobLine = [];
+        this.out('^C\r\n');
+        this.queued = []; // sh abandons the rest of the list on SIGINT
+        job.interrupt();
+      } else if (c === CTRL_D) {
+        const line = Buffer.from(this.jobLine);
+        this.jobLine = [];
+        job.input(line.length ? line : null);
+      } else if (c === DEL || c === BS) {
+        if (this.jobLine.pop() !== undefined && this.tty.echo) this.out('\b \b');
+      } else if (c === CTRL_U) {
+        if (this.tty.echo) this.out('\b \b'.repeat(this.jobLine.length));
+        this.jobLine = [];
+      } else {
+        if (c === 0x0d) c = 0x0a; // icrnl
+        this.jobLine.push(c);
+        if (this.tty.echo) {
+          // echoctl shows control characters as ^X; the newline echoes as one (onlcr)
+          if (c === 0x0a) this.out('\r\n');
+          else if (c < 0x20 && c !== 0x09) this.out(`^${String.fromCharCode(c + 0x40)}`);
+          else this.con?.write(Buffer.from([c]));
+        }
+        if (c === 0x0a) {
+          const line = Buffer.from(this.jobLine);
+          this.jobLine = [];
+          job.input(line);
+        }
+      }
+    }
+  }
+
+  /** Runs one simple command of the shell; programs that use the terminal become the foreground job. */
+  private runCommand(line: string): void {
+    const r = runShellCommand({cfg: this.cfg, bootedAt: this.bootedAt}, line);
+    if (r.output) this.con?.write(ttyOutput(this.tty, r.output));
+    if (r.action === 'logout') return this.logout();
+    if (r.action) return this.shutdown(r.action, false);
+    const p = r.program;
+    if (!p) return this.nextCommand();
+    if (p.name === 'stty') {
+      const s = stty(this.tty, p.args);
+      if (s.output) this.con?.write(ttyOutput(this.tty, s.output));
+      return this.nextCommand();
+    }
+    const host: JobHost = {
+      tty: this.tty,
+      write: (data) => this.con?.write(data),
+      drain: () => this.con?.drain(10_000) ?? Promise.resolve(),
+      done: () => {
+        if (this.job !== job) return;
+        this.job = null;
+        this.jobLine = [];
+        this.nextCommand();
+      },
+    };
+    let job: Job;
+    if (p.name === 'cat') job = catJob(host);
+    else if (p.name === 'yes') job = yesJob(host, p.args);
+    else {
+      const spec = parseDd(p.args);
+      if ('error' in spec) {
+        this.con?.write(ttyOutput(this.tty, spec.error));
+        return this.nextCommand();
+      }
+      job = ddJob(host, spec);
+    }
+    this.job = job;
+  }
+
+  /** The next command of a ';' list, or the prompt. */
+  private nextCommand(): void {
+    if (this.stage !== 'shell') return;
+    const next = this.queued.shift();
+    if (next === undefined) return this.prompt();
+    this.runCommand(next);
+  }
+
   private enter(line: string): void {
     if (this.stage === 'login') {
       const user = line.trim();
@@ -158,20 +256,20 @@ export class Guest {
       return;
     }
     if (this.stage !== 'shell') return;
-    const r = runShellCommand({cfg: this.cfg, bootedAt: this.bootedAt}, line);
-    if (r.output) this.out(r.output.replace(/\n/g, '\r\n'));
-    if (r.action === 'logout') return this.logout();
-    if (r.action) return this.shutdown(r.action, false);
-    this.prompt();
+    this.queued = splitCommandList(line);
+    this.nextCommand();
   }
 
   private logout(): void {
+    this.queued = [];
+    Object.assign(this.tty, saneTty()); // getty sets the line up afresh
     this.stage = 'login';
     this.out(loginBanner(this.cfg.vmName));
   }
 
   private shutdown(action: PowerAction, viaAcpi: boolean): void {
     this.stage = 'shutdown';
+    this.endJob();
     const lines = shutdownLines(action, Math.floor((Date.now() - this.bootedAt) / 1000), viaAcpi);
     const step = Math.min(30, this.opts.bootDelayMs / 2 / lines.length);
     let i = 0;
@@ -186,7 +284,14 @@ export class Guest {
     next();
   }
 
+  private endJob(): void {
+    this.job?.kill();
+    this.job = null;
+    this.queued = [];
+  }
+
   stop(): void {
+    this.endJob();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

@@ -7,7 +7,13 @@ export interface ShellContext {
   bootedAt: number;
 }
 
-export type ShellResult = {output: string; action?: 'logout' | PowerAction};
+/** A program that works on the terminal itself; the guest runs it (programs.ts). */
+export interface Program {
+  name: 'stty' | 'cat' | 'yes' | 'dd';
+  args: string[];
+}
+
+export type ShellResult = {output: string; action?: 'logout' | PowerAction; program?: Program};
 
 const SYSCTL_NAMES = ['hw.ncpu', 'hw.physmem', 'hw.machine', 'hw.model', 'kern.hostname', 'kern.ostype', 'kern.osrelease'];
 
@@ -85,6 +91,9 @@ function ifconfigText(ctx: ShellContext): string {
 const HELP = `Commands of this simulated FreeBSD guest:
   uname [-asnrvm]  hostname  whoami  id  date  uptime  echo  ls  pwd
   freebsd-version  sysctl [-n] NAME...  ifconfig  clear  help
+  stty [raw | -raw | sane | echo | -echo]   cat   yes [STRING]
+  dd if=/dev/zero|/dev/random [of=/dev/null] [bs=N[kmg]] [count=N]
+  CMD; CMD ...     (a list runs in order)
   exit | logout    reboot | shutdown -r now
   poweroff | shutdown -p now    halt | shutdown -h now
 `;
@@ -96,6 +105,27 @@ export function splitWords(line: string): string[] {
   let m: RegExpExecArray | null;
   while ((m = re.exec(line))) words.push(m[1] ?? m[2] ?? m[3]!);
   return words;
+}
+
+/** Splits a line at ';' outside quotes into its simple commands (empty ones dropped). */
+export function splitCommandList(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote = '';
+  for (const ch of line) {
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === ';') {
+      out.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  out.push(cur);
+  return out.filter((c) => c.trim() !== '');
 }
 
 export function runShellCommand(ctx: ShellContext, line: string): ShellResult {
@@ -142,6 +172,16 @@ export function runShellCommand(ctx: ShellContext, line: string): ShellResult {
       return {output: ifconfigText(ctx)};
     case 'help':
       return {output: HELP};
+    case 'stty':
+    case 'yes':
+    case 'dd':
+      return {output: '', program: {name: cmd, args}};
+    case 'cat': {
+      // Files are not simulated; with no operand (or '-') cat copies its standard input.
+      const files = args.filter((a) => a !== '-');
+      if (files.length) return {output: files.map((f) => `cat: ${f}: No such file or directory\n`).join('')};
+      return {output: '', program: {name: 'cat', args: []}};
+    }
     case 'clear':
       return {output: '\x1b[H\x1b[J'};
     case 'exit':
