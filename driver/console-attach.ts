@@ -54,16 +54,30 @@ export function attachTerminal(channel: ConsoleChannel, s: {name: string; input:
   s.input.resume();
   return new Promise((resolve) => {
     let done = false;
+    const signals = ['SIGHUP', 'SIGTERM'] as const;
     const finish = (end: ConsoleEnd, detail?: string) => {
       if (done) return;
       done = true;
       s.input.off('data', onKey);
       s.input.off('end', onInputEnd);
+      for (const sig of signals) process.off(sig, onSignal);
       channel.close();
+      // A terminal that hung up cannot be set any more (setRawMode reports EIO as an
+      // 'error' event): the listener below is still there to take it.
       if (s.input.isTTY) s.input.setRawMode(wasRaw);
+      s.input.off('error', onInputError);
       s.input.pause();
       resolve(detail === undefined ? {end} : {end, detail});
     };
+    // The terminal hung up (SIGHUP) or we are told to stop: restore the terminal, leave
+    // the console, and if nobody else handles the signal die of it as before.
+    const onSignal = (sig: NodeJS.Signals) => {
+      finish('hangup');
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    const onInputError = () => finish('hangup');
+    for (const sig of signals) process.on(sig, onSignal);
+    s.input.on('error', onInputError);
     const onKey = (chunk: Buffer | string) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       const at = bytes.indexOf(escape);
