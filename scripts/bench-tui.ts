@@ -1,0 +1,297 @@
+// npm run bench -- tui: the TUI with 1,000 domains.
+// (a) Key press → frame latency, in-process: the real App rendered by Ink (production React,
+//     as in the bundle) to a fake 120x40 terminal, with 1,000 fake domains; j, k and typing a
+//     `/` filter. Reference in the same run: the same measurement on a trivial Ink app of the
+//     same size (Ink's own floor for a full-screen frame on this machine).
+// (b) First frame of the real TUI (`node dist/bhyve-tui.js -c sim:///DIR`, 1,000 domain files)
+//     in tmux, against `virsh -c test:///FILE list --all` over the same 1,000 domains.
+// Figures are printed side by side, with ratios; nothing is asserted.
+import {execFileSync, spawnSync} from 'node:child_process';
+import {EventEmitter} from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+// Ink draws nothing when it believes it runs in CI; the bundle runs production React.
+for (const key of Object.keys(process.env)) {
+	if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) {
+		delete process.env[key];
+	}
+}
+
+process.env['NODE_ENV'] = 'production';
+// Frames with their colours and inverse highlight, as on a terminal, even when piped.
+process.env['FORCE_COLOR'] ??= '1';
+
+const COUNT = Number(process.env['BENCH_DOMAINS'] ?? 1000);
+const KEYS = Number(process.env['BENCH_KEYS'] ?? 120);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
+const cols = 120;
+const rows = 40;
+
+const React = await import('react');
+const {render, Box, Text, useInput} = await import('ink');
+const {App} = await import('../ui/App.js');
+const {FakeConnection, domain} = await import('../test/ui/fake-connection.js');
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const p99 = (xs: number[]) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] ?? Number.NaN;
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+class FakeStdout extends EventEmitter {
+	columns = cols;
+	rows = rows;
+	isTTY = true;
+	write(_chunk: string): boolean {
+		this.emit('frame');
+		return true;
+	}
+}
+
+class FakeStdin extends EventEmitter {
+	isTTY = true;
+	private readonly queue: string[] = [];
+	setRawMode(): this {
+		return this;
+	}
+
+	setEncoding(): this {
+		return this;
+	}
+
+	ref(): this {
+		return this;
+	}
+
+	unref(): this {
+		return this;
+	}
+
+	resume(): this {
+		return this;
+	}
+
+	pause(): this {
+		return this;
+	}
+
+	read(): string | null {
+		return this.queue.shift() ?? null;
+	}
+
+	type(text: string): void {
+		this.queue.push(text);
+		this.emit('readable');
+	}
+}
+
+const sleep = async (delay: number) => new Promise(resolve => setTimeout(resolve, delay));
+
+/** Mounts `node`, then times key → next write to the terminal for each key of `script`. */
+async function measure(node: React.ReactElement, script: string[], ready: () => boolean, prelude = ''): Promise<number[]> {
+	const stdout = new FakeStdout();
+	stdout.setMaxListeners(0);
+	const stdin = new FakeStdin();
+	const instance = render(node, {stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false});
+	const deadline = Date.now() + 10_000;
+	while (!ready() && Date.now() < deadline) {
+		await sleep(20);
+	}
+
+	if (prelude !== '') {
+		stdin.type(prelude);
+	}
+
+	await sleep(200);
+	const times: number[] = [];
+	for (const key of script) {
+		const frame = new Promise<number>(resolve => {
+			const started = performance.now();
+			stdout.once('frame', () => {
+				resolve(performance.now() - started);
+			});
+			stdin.type(key);
+		});
+		const timeout = sleep(1000).then(() => Number.NaN);
+		times.push(await Promise.race([frame, timeout]));
+		// Past Ink's 30 fps throttle, so every key gets its own frame.
+		await sleep(40);
+	}
+
+	instance.unmount();
+	return times.filter(time => !Number.isNaN(time));
+}
+
+function Trivial() {
+	const [selected, setSelected] = React.useState(0);
+	useInput(input => {
+		setSelected(previous => (input === 'k' ? previous - 1 : previous + 1));
+	});
+	return React.createElement(
+		Box,
+		{flexDirection: 'column', borderStyle: 'round', height: rows - 1},
+		...Array.from({length: rows - 3}, (_, index) => {
+			const mark = index === ((selected % (rows - 3)) + rows - 3) % (rows - 3);
+			return React.createElement(Text, {key: index, inverse: mark}, `${mark ? '›' : ' '} row ${index} `.padEnd(cols - 2, '.'));
+		}),
+	);
+}
+
+async function inProcess(): Promise<void> {
+	const names = Array.from({length: COUNT}, (_, index) => `bench${String(index).padStart(4, '0')}`);
+	const makeConnection = () => new FakeConnection(names.map((name, index) => domain(name, index % 4 === 0 ? 'running' : 'shut off', index % 4 === 0 ? {cpuPercent: 3.5, rssKiB: 400_000} : {})));
+	const down = Array.from({length: KEYS}, () => 'j');
+	const up = Array.from({length: KEYS}, () => 'k');
+	// Typing a filter: '/', then characters and erasing, over and over (each is one key).
+	const typing: string[] = ['/'];
+	while (typing.length < KEYS) {
+		typing.push('b', 'e', 'n', 'c', 'h', '0', '9', '\u007F', '\u007F', '\u007F', '\u007F', '\u007F', '\u007F', '\u007F');
+	}
+
+	const results: Array<[string, number[]]> = [];
+	for (const [label, script, prelude] of [['j (down)', down, ''], ['k (up)', up, 'G'], ['/ filter typing', typing, '']] as const) {
+		const connection = makeConnection();
+		let loaded = false;
+		const original = connection.listDomains.bind(connection);
+		connection.listDomains = async () => {
+			const list = await original();
+			loaded = true;
+			return list;
+		};
+
+		const times = await measure(
+			React.createElement(App, {connection, onConsole() {}, onQuit() {}, pollIntervalMs: 0}),
+			script.slice(0, KEYS),
+			() => loaded,
+			prelude,
+		);
+		results.push([label, times]);
+	}
+
+	const floor = await measure(React.createElement(Trivial), Array.from({length: KEYS}, () => 'j'), () => true);
+	const floorMedian = median(floor);
+	console.log(`(a) key press → frame, ${COUNT} domains, ${cols}x${rows}, ${KEYS} keys each (target: < 16 ms)`);
+	console.log(`    ${'key'.padEnd(18)} ${'median'.padStart(9)} ${'p99'.padStart(9)}   median vs Ink floor`);
+	for (const [label, times] of results) {
+		console.log(`    ${label.padEnd(18)} ${ms(median(times)).padStart(9)} ${ms(p99(times)).padStart(9)}   ${(median(times) / floorMedian).toFixed(2)}x`);
+	}
+
+	console.log(`    ${'Ink floor*'.padEnd(18)} ${ms(floorMedian).padStart(9)} ${ms(p99(floor)).padStart(9)}   1.00x`);
+	console.log('    * a trivial Ink app drawing a full 120x40 frame per key, same run');
+}
+
+function domainXml(name: string, index: number): string {
+	return `<domain type='bhyve'>
+  <name>${name}</name>
+  <uuid>00000000-0000-4000-8000-${String(index).padStart(12, '0')}</uuid>
+  <memory unit='KiB'>524288</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type>hvm</type>
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='file' type='raw'/>
+      <source file='/vm/${name}/disk0.img'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <serial type='nmdm'>
+      <source master='/dev/nmdm-${name}.1A' slave='/dev/nmdm-${name}.1B'/>
+    </serial>
+  </devices>
+</domain>
+`;
+}
+
+async function firstFrame(): Promise<void> {
+	const {TmuxSession, tmuxAvailable} = await import('../test/helpers/tmux.js');
+	const {cli, cliBundle, makeSimDir, removeSimDir} = await import('../test/helpers/sim-dir.js');
+	if (!tmuxAvailable() || spawnSync('virsh', ['--version'], {stdio: 'ignore'}).status !== 0 || !fs.existsSync(cliBundle)) {
+		console.log('(b) first frame: skipped (needs tmux, virsh (libvirt-clients) and a build: node scripts/build.mjs)');
+		return;
+	}
+
+	const names = Array.from({length: COUNT}, (_, index) => `bench${String(index).padStart(4, '0')}`);
+	const dir = makeSimDir('bench-tui');
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tui-virsh-'));
+	const tmux = new TmuxSession('bench-tui');
+	try {
+		// A simulated host with exactly these 1,000 definitions (the demo domains removed).
+		cli(dir, ['list']);
+		const domainsDir = path.join(dir, 'usr/local/etc/bhyve-tui/domains');
+		for (const file of fs.readdirSync(domainsDir)) {
+			fs.rmSync(path.join(domainsDir, file));
+		}
+
+		for (const [index, name] of names.entries()) {
+			fs.writeFileSync(path.join(domainsDir, `${name}.xml`), domainXml(name, index));
+		}
+
+		const listed = cli(dir, ['list', '--all', '--name']).stdout.split('\n').filter(Boolean).length;
+
+		// The libvirt test driver's node file with the same 1,000 domains.
+		const node = path.join(tmp, 'node.xml');
+		fs.writeFileSync(node, `<node>\n${names.map((name, index) => `  <domain type='test'><name>${name}</name><uuid>00000000-0000-4000-8000-${String(index).padStart(12, '0')}</uuid><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`).join('\n')}\n</node>\n`);
+		const virsh: number[] = [];
+		let virshLines = 0;
+		for (let run = 0; run < RUNS; run++) {
+			const started = performance.now();
+			const out = execFileSync('virsh', ['-c', `test://${node}`, 'list', '--all'], {encoding: 'utf8'});
+			virsh.push(performance.now() - started);
+			virshLines = out.split('\n').filter(line => /bench\d{4}/.test(line)).length;
+		}
+
+		// The TUI from a shell in tmux: time from the command to the first domain row on screen.
+		tmux.start(['sh'], {cols, rows});
+		await tmux.waitFor(/[$#] *$/m, 10_000);
+		const command = `env -u CI ${process.execPath} ${cliBundle} -c sim://${dir}`;
+		const tui: number[] = [];
+		const anyOutput: number[] = [];
+		for (let run = 0; run <= RUNS; run++) {
+			tmux.keys('clear', 'Enter');
+			await tmux.waitFor(screen => !screen.includes('bench0000') && /[$#] *$/m.test(screen), 10_000);
+			const started = performance.now();
+			tmux.type(command);
+			tmux.keys('Enter');
+			let sawOutput = Number.NaN;
+			const deadline = Date.now() + 30_000;
+			let shown = Number.NaN;
+			while (Date.now() < deadline) {
+				const screen = tmux.screen();
+				if (Number.isNaN(sawOutput) && /^bhyve-tui {2}/m.test(screen)) {
+					sawOutput = performance.now() - started;
+				}
+
+				if (/bench0000/.test(screen) && /NAME/.test(screen)) {
+					shown = performance.now() - started;
+					break;
+				}
+			}
+
+			if (run > 0) {
+				// Run 0 warms the page cache and starts the host daemon.
+				tui.push(shown);
+				anyOutput.push(sawOutput);
+			}
+
+			tmux.keys('q');
+			await tmux.waitFor(screen => /[$#] *$/m.test(screen.trimEnd()) && !/NAME\s+STATE/.test(screen), 10_000);
+		}
+
+		console.log(`(b) first frame with ${names.length} domains (the TUI's host lists ${listed}), median of ${RUNS} runs`);
+		console.log(`    virsh -c test:///… list --all (${virshLines} rows)   ${ms(median(virsh)).padStart(10)}`);
+		console.log(`    bhyve-tui: first frame (title)            ${ms(median(anyOutput)).padStart(10)}`);
+		console.log(`    bhyve-tui: first domain rows on screen    ${ms(median(tui)).padStart(10)}   ratio ${(median(tui) / median(virsh)).toFixed(2)} (target ≤ 1.00)`);
+		console.log('    (the TUI time includes tmux polling, ~5 ms per capture)');
+	} finally {
+		tmux.kill();
+		removeSimDir(dir);
+		fs.rmSync(tmp, {recursive: true, force: true});
+	}
+}
+
+console.log(`bench tui on ${os.cpus().length} CPUs, load average ${os.loadavg().map(load => load.toFixed(2)).join(' ')}`);
+await inProcess();
+await firstFrame();
+process.exit(0);
