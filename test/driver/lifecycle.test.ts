@@ -38,7 +38,7 @@ function assertNothingLeft(t: {false(v: boolean, m?: string): void; notRegex(s: 
   t.notRegex(ifconfig(dir, '-l'), /\btap\d+/, 'no tap is left');
 }
 
-test('a new simulated host lists its demo domains as JSON', (t) => {
+test.serial('a new simulated host lists its demo domains as JSON', (t) => {
   const dir = makeSimDir('json');
   t.teardown(() => removeSimDir(dir));
   const r = cli(dir, ['list', '--all', '--json']);
@@ -54,7 +54,7 @@ test('a new simulated host lists its demo domains as JSON', (t) => {
   t.deepEqual(JSON.parse(cli(dir, ['list', '--json']).stdout), []);
 });
 
-test('start runs the loader and bhyve, with a tap on the bridge; destroy cleans everything up', async (t) => {
+test.serial('start runs the loader and bhyve, with a tap on the bridge; destroy cleans everything up', async (t) => {
   const dir = simHost(t, 'startstop');
   const r = cli(dir, ['start', 'web1']);
   t.is(r.status, 0, r.stderr);
@@ -83,7 +83,7 @@ test('start runs the loader and bhyve, with a tap on the bridge; destroy cleans 
   t.regex(twice.stderr, /domain 'web1' is not running/);
 });
 
-test('the ACPI power button (SIGTERM to bhyve) powers the guest off and the supervisor cleans up', async (t) => {
+test.serial('the ACPI power button (SIGTERM to bhyve) powers the guest off and the supervisor cleans up', async (t) => {
   const dir = simHost(t, 'acpi');
   t.is(cli(dir, ['start', 'freebsd14']).status, 0);
   const pid = domains(dir).find((d) => d.name === 'freebsd14')!.pid!;
@@ -95,7 +95,7 @@ test('the ACPI power button (SIGTERM to bhyve) powers the guest off and the supe
   t.regex(log, /exited with status 1 \(powered off\)/);
 });
 
-test('a guest reboot (bhyve exit 0) restarts it: <on_reboot>restart</on_reboot>', async (t) => {
+test.serial('a guest reboot (bhyve exit 0) restarts it: <on_reboot>restart</on_reboot>', async (t) => {
   const dir = simHost(t, 'reboot');
   t.is(cli(dir, ['start', 'web1']).status, 0);
   const first = domains(dir).find((d) => d.name === 'web1')!.pid!;
@@ -109,7 +109,7 @@ test('a guest reboot (bhyve exit 0) restarts it: <on_reboot>restart</on_reboot>'
   assertNothingLeft(t, dir, 'web1');
 });
 
-test('start refuses when a module is missing, naming it and the command that loads it', (t) => {
+test.serial('start refuses when a module is missing, naming it and the command that loads it', (t) => {
   const dir = simHost(t, 'nomodule');
   updateHostStateSync(dir, (s) => {
     s.modules.vmm = 'unloaded';
@@ -120,7 +120,7 @@ test('start refuses when a module is missing, naming it and the command that loa
   assertNothingLeft(t, dir, 'web1');
 });
 
-test('a malformed domain file is listed as invalid with its error; the others still list', (t) => {
+test.serial('a malformed domain file is listed as invalid with its error; the others still list', (t) => {
   const dir = simHost(t, 'malformed');
   fs.writeFileSync(path.join(dir, 'usr/local/etc/bhyve-tui/domains/broken.xml'), "<domain type='bhyve'>\n  <name>broken</name>\n  <memory>oops\n</domain>\n");
   const list = domains(dir);
@@ -134,7 +134,7 @@ test('a malformed domain file is listed as invalid with its error; the others st
   t.false(r.stderr.includes('    at '), 'no stack trace');
 });
 
-test('unknown domain names and hostile names get one clear line and exit 1', (t) => {
+test.serial('unknown domain names and hostile names get one clear line and exit 1', (t) => {
   const dir = simHost(t, 'unknown');
   for (const [args, msg] of [
     [['start', 'nope'], /^error: failed to get domain 'nope': no domain with that name is defined\n$/],
@@ -151,7 +151,7 @@ test('unknown domain names and hostile names get one clear line and exit 1', (t)
   t.regex(usage.stderr, /needs exactly one argument/);
 });
 
-test('bhyve failing at start reports its stderr and exit status, and leaves nothing behind', (t) => {
+test.serial('bhyve failing at start reports its stderr and exit status, and leaves nothing behind', (t) => {
   const dir = simHost(t, 'bhyvefail');
   updateHostStateSync(dir, (s) => {
     s.faults.web1 = {bhyveExit: 4};
@@ -164,7 +164,7 @@ test('bhyve failing at start reports its stderr and exit status, and leaves noth
   t.regex(domains(dir).find((d) => d.name === 'web1')!.lastError ?? '', /bhyve failed/);
 });
 
-test('a failing loader stops the start with its message and exit status', (t) => {
+test.serial('a failing loader stops the start with its message and exit status', (t) => {
   const dir = simHost(t, 'loaderfail');
   updateHostStateSync(dir, (s) => {
     s.faults.web1 = {loaderExit: 1};
