@@ -1,7 +1,8 @@
-// Which kernel modules bhyve needs, checked the way vm-bhyve does: `kldstat -q -m NAME`
-// for the module, `kldstat -q -n NAME` for the file. The two disagree in telling ways:
-// a module with no file is compiled into the kernel; a vmm.ko file whose module is
-// missing failed to start (no VT-x/SVM or it is disabled in the firmware).
+// Which kernel modules bhyve needs. Registered modules and loaded files come from one
+// `kldstat -v` (vm-bhyve asks `kldstat -q -m NAME` / `-n NAME` per module; that is the
+// fallback). The two disagree in telling ways: a module with no file is compiled into the
+// kernel; a vmm.ko file whose module is missing failed to start (no VT-x/AMD-V, or it is
+// disabled in the firmware).
 import type {ModuleName, ModuleStatus} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {runTool} from './host-tools.js';
@@ -14,25 +15,50 @@ const modules: {name: ModuleName; label: string; alternatives: string[]}[] = [
   {name: 'nmdm', label: 'nmdm', alternatives: ['nmdm']},
 ];
 
+/** Loaded files and registered modules, from one `kldstat -v` (the kernel lists its built-ins). */
+export function parseKldstatVerbose(text: string): {files: Set<string>; modules: Set<string>} | null {
+  const files = new Set<string>();
+  const modules = new Set<string>();
+  for (const line of text.split('\n')) {
+    const file = /^\s*\d+\s+\d+\s+0x[0-9a-f]+\s+[0-9a-f.]+[KMGT]?\s+(\S+)/i.exec(line);
+    if (file) {
+      files.add(file[1]!.replace(/\.ko$/, ''));
+      continue;
+    }
+    const mod = /^\t\t\s*\d+\s+(\S+)\s*$/.exec(line);
+    if (mod) modules.add(mod[1]!);
+  }
+  return files.size > 0 ? {files, modules} : null;
+}
+
+function statusOf(m: (typeof modules)[number], files: Set<string>, registered: Set<string>): ModuleStatus {
+  const alt = m.alternatives.find((a) => registered.has(a));
+  if (alt) return {name: m.name, label: m.label, loaded: true, detail: files.has(alt) ? 'loaded' : 'compiled in'};
+  // A file whose module failed is not fixed by loading it again.
+  if (files.has(m.alternatives[0]!)) return {name: m.name, label: m.label, loaded: false, detail: 'failed'};
+  return {name: m.name, label: m.label, loaded: false, detail: 'missing', fix: `kldload ${m.name}`, persist: `sysrc kld_list+=${m.name}`};
+}
+
 async function kldstatQuiet(layout: HostLayout, flag: '-m' | '-n', name: string): Promise<boolean> {
   return (await runTool(layout, 'kldstat', ['-q', flag, name])).exitCode === 0;
 }
 
-async function probeOne(layout: HostLayout, m: (typeof modules)[number]): Promise<ModuleStatus> {
-  for (const alt of m.alternatives) {
-    if (await kldstatQuiet(layout, '-m', alt)) {
-      const file = await kldstatQuiet(layout, '-n', alt);
-      return {name: m.name, label: m.label, loaded: true, detail: file ? 'loaded' : 'compiled in'};
-    }
-  }
-  const fileOnly = await kldstatQuiet(layout, '-n', m.alternatives[0]!);
-  // A file whose module failed is not fixed by loading it again.
-  if (fileOnly) return {name: m.name, label: m.label, loaded: false, detail: 'failed'};
-  return {name: m.name, label: m.label, loaded: false, detail: 'missing', fix: `kldload ${m.name}`, persist: `sysrc kld_list+=${m.name}`};
-}
-
-export function probeModules(layout: HostLayout): Promise<ModuleStatus[]> {
-  return Promise.all(modules.map((m) => probeOne(layout, m)));
+/** The modules bhyve needs: one `kldstat -v`, or vm-bhyve's per-module checks if that cannot be read. */
+export async function probeModules(layout: HostLayout): Promise<ModuleStatus[]> {
+  const v = await runTool(layout, 'kldstat', ['-v']);
+  const parsed = v.exitCode === 0 ? parseKldstatVerbose(v.stdout) : null;
+  if (parsed) return modules.map((m) => statusOf(m, parsed.files, parsed.modules));
+  return Promise.all(
+    modules.map(async (m) => {
+      const registered = new Set<string>();
+      const files = new Set<string>();
+      for (const alt of m.alternatives) {
+        if (await kldstatQuiet(layout, '-m', alt)) registered.add(alt);
+        if (await kldstatQuiet(layout, '-n', alt)) files.add(alt);
+      }
+      return statusOf(m, files, registered);
+    }),
+  );
 }
 
 /** Loads a module with kldload (the host panel's action). */

@@ -128,11 +128,17 @@ export function kldstatHeader(humanized: boolean): string {
   return `Id Refs Address${' '.repeat(11)} ${humanized ? 'Size'.padStart(5) : 'Size'.padStart(8)} Name\n`;
 }
 
-export function kldstatRow(f: LoadedFile, humanized: boolean, verbose: boolean): string {
+/** Modules compiled into the kernel (state 'builtin'): kldstat -v lists them under the kernel. */
+export function builtinModules(st: HostState): {id: number; name: string}[] {
+  return KLD_CATALOGUE.filter((f) => f.key !== null && stateOf(st, f.key) === 'builtin').flatMap((f) => f.modules);
+}
+
+export function kldstatRow(f: LoadedFile, humanized: boolean, verbose: boolean, st?: HostState): string {
   const size = humanized ? humanize(f.entry.size).padStart(5) : f.entry.size.toString(16).padStart(8);
   let line = `${String(f.id).padStart(2)} ${String(f.refs).padStart(4)} ${hex18(f.entry.address)} ${size} ${f.entry.file}`;
   if (!verbose) return line + '\n';
   line += ` (${f.entry.path})\n\tContains modules:\n\t\t Id Name\n`;
-  for (const m of f.entry.modules) line += `\t\t${String(m.id).padStart(3)} ${m.name}\n`;
+  const modules = f.entry.key === null && st ? [...f.entry.modules, ...builtinModules(st)] : f.entry.modules;
+  for (const m of modules) line += `\t\t${String(m.id).padStart(3)} ${m.name}\n`;
   return line;
 }

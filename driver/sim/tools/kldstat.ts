@@ -64,9 +64,9 @@ export function kldstatMain(argv: string[]): number {
       writeOut(out);
       fail(1, `kldstat: can't stat file id ${fileid}: No such file or directory`);
     }
-    out += kldstatRow(f, humanized, verbose);
+    out += kldstatRow(f, humanized, verbose, st);
   } else {
-    for (const f of files) out += kldstatRow(f, humanized, verbose);
+    for (const f of files) out += kldstatRow(f, humanized, verbose, st);
   }
   writeOut(out);
   return 0;
