@@ -138,7 +138,10 @@ export function kldstatRow(f: LoadedFile, humanized: boolean, verbose: boolean, 
   let line = `${String(f.id).padStart(2)} ${String(f.refs).padStart(4)} ${hex18(f.entry.address)} ${size} ${f.entry.file}`;
   if (!verbose) return line + '\n';
   line += ` (${f.entry.path})\n\tContains modules:\n\t\t Id Name\n`;
-  const modules = f.entry.key === null && st ? [...f.entry.modules, ...builtinModules(st)] : f.entry.modules;
+  // A module whose MOD_LOAD failed (vmm without VT-x) is not listed, though its file is.
+  const registered = st ? new Set(registeredModules(st).map((m) => m.name)) : null;
+  const own = registered ? f.entry.modules.filter((m) => registered.has(m.name)) : f.entry.modules;
+  const modules = f.entry.key === null && st ? [...own, ...builtinModules(st)] : own;
   for (const m of modules) line += `\t\t${String(m.id).padStart(3)} ${m.name}\n`;
   return line;
 }
