@@ -292,6 +292,12 @@ export class DomainManager {
     if (now === 'orphaned') {
       throw new DriverError(`domain '${name}' has leftovers of an earlier run (${this.observe(name).reason}); clean them up with: bhyve-tui destroy ${name}`);
     }
+    // Two guests on one nmdm pair would read each other's keystrokes.
+    const mine = new Set(domainFacts(def).consoles.flatMap((c) => [c.master, c.slave]));
+    for (const [other, run] of this.runs) {
+      const clash = domainFacts(run.definition).consoles.flatMap((c) => [c.master, c.slave]).find((p) => mine.has(p));
+      if (clash) throw new DriverError(`cannot start '${name}': its console ${clash} is in use by running domain '${other}'; give it its own nmdm pair`);
+    }
     if (!GuestRun.lock(this.layout, name)) throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
     const run = new GuestRun(this.layout, def, this.hooks);
     run.preflightHost = {ncpu: this.hostCpus()};

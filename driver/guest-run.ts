@@ -139,6 +139,11 @@ export class GuestRun {
     return this.def.name;
   }
 
+  /** the definition this run was started with */
+  get definition(): DomainDef {
+    return this.def;
+  }
+
   get state(): DomainState {
     switch (this.record.phase) {
       case 'preparing':

@@ -242,3 +242,22 @@ test.serial('a guest crash (SIGABRT) is logged with its meaning; <on_crash>destr
   t.is(dom(dir, 'web1').reason, 'crashed');
   t.regex(cli(dir, ['log', 'web1']).stdout, /bhyve exited with status 134 \(killed by signal 6 \(SIGABRT/);
 });
+
+test.serial('preflight: a console already used by a running domain, and more vCPUs than the host has', (t) => {
+  const dir = fastSimHost(t, 'preflight');
+  const web1 = fs.readFileSync(path.join(domainsDir(dir), 'web1.xml'), 'utf8');
+  const twin = path.join(dir, 'twin.xml');
+  fs.writeFileSync(twin, web1.replace('<name>web1</name>', '<name>twin</name>').replace(/<uuid>[^<]*<\/uuid>/, '').replace('/vm/web1/disk0.img', '/vm/db1/disk0.img'));
+  t.is(cli(dir, ['define', twin]).status, 0);
+  t.is(cli(dir, ['start', 'web1']).status, 0);
+  const r = cli(dir, ['start', 'twin']);
+  t.is(r.status, 1);
+  t.regex(r.stderr, /^error: cannot start 'twin': its console \/dev\/nmdm-web1\.1[AB] is in use by running domain 'web1'/);
+  t.is(cli(dir, ['destroy', 'web1']).status, 0);
+  const big = path.join(dir, 'big.xml');
+  fs.writeFileSync(big, web1.replace('<vcpu>1</vcpu>', '<vcpu>8</vcpu>'));
+  t.is(cli(dir, ['define', big]).status, 0);
+  const v = cli(dir, ['start', 'web1']);
+  t.is(v.status, 1);
+  t.regex(v.stderr, /8 vCPUs requested but the host has only 4/);
+});
