@@ -171,21 +171,36 @@ export class DomainManager {
     }
   }
 
+  private dirSet(dir: string): Set<string> {
+    try {
+      return new Set(fs.readdirSync(dir));
+    } catch {
+      return new Set();
+    }
+  }
+
   async listDomains(): Promise<DomainSummary[]> {
+    // One read of each directory instead of several failing opens per domain.
+    const runFiles = this.dirSet(this.layout.runDir);
+    const autostart = this.dirSet(path.join(this.layout.configDir, 'autostart'));
+    const vmm = this.dirSet(this.layout.vmmDir);
     return this.definitions().map((d) => {
-      const autostart = this.readAutostart(d.name) !== null;
-      if (!d.ok) return {name: d.name, state: 'invalid', vcpus: null, memoryKiB: null, file: d.file, autostart, error: d.error, problemCount: 1};
+      const auto = autostart.has(`${d.name}.json`);
+      if (!d.ok) return {name: d.name, state: 'invalid', vcpus: null, memoryKiB: null, file: d.file, autostart: auto, error: d.error, problemCount: 1};
+      const s: DomainSummary = {name: d.name, state: 'shut off', vcpus: d.def.vcpus, memoryKiB: d.def.memoryKiB, file: d.file, autostart: auto, problemCount: 0};
+      const quiet = !this.runs.has(d.name) && !runFiles.has(`${d.name}.json`) && !runFiles.has(`${d.name}.last.json`) && !vmm.has(d.name);
+      if (quiet) return s;
       const seen = this.observe(d.name);
-      const s: DomainSummary = {name: d.name, state: seen.state, vcpus: d.def.vcpus, memoryKiB: d.def.memoryKiB, file: d.file, autostart, problemCount: 0};
+      s.state = seen.state;
       if (seen.reason) s.reason = seen.reason;
       if (seen.pid) s.pid = seen.pid;
       if (seen.record?.shutdown) s.shutdownDeadline = seen.record.shutdown.deadline;
-      const stop = readStopRecord(this.layout, d.name);
+      const stop = runFiles.has(`${d.name}.last.json`) ? readStopRecord(this.layout, d.name) : null;
       if (stop?.error && seen.state === 'shut off') {
         s.lastError = stop.error;
         s.problemCount++;
       }
-      if (seen.state === 'orphaned') s.problemCount++;
+      if (seen.state === 'orphaned' || seen.state === 'crashed') s.problemCount++;
       return s;
     });
   }
@@ -428,13 +443,15 @@ export class DomainManager {
     const d = this.find(name);
     const problems: DomainProblem[] = [];
     if (!d.ok) {
-      const syntax = /line \d+/.test(d.error) && /not well-formed|syntax|expected|unexpected|unclosed|mismatch|invalid character|end of/i.test(d.error);
-      const m = /^line (\d+)(?:, column (\d+))?: (.*)$/.exec(d.error);
-      const p: DomainProblem = {severity: 'error', source: syntax ? 'xml-syntax' : 'xml-semantic', message: m ? m[3]! : d.error, file: d.file, hint: syntax ? 'fix the XML syntax at that place (E edits the file)' : 'correct the definition (E edits the file)'};
-      if (m) {
-        p.line = Number(m[1]);
-        if (m[2]) p.column = Number(m[2]);
-      }
+      const p: DomainProblem = {
+        severity: 'error',
+        source: d.problem.kind === 'syntax' ? 'xml-syntax' : 'xml-semantic',
+        message: d.problem.message,
+        file: d.file,
+        hint: d.problem.kind === 'syntax' ? 'fix the XML at that place (E edits the file)' : 'correct the definition (E edits the file)',
+      };
+      if (d.problem.line !== undefined) p.line = d.problem.line;
+      if (d.problem.column !== undefined) p.column = d.problem.column;
       problems.push(p);
       return problems;
     }

@@ -6,23 +6,63 @@ import path from 'node:path';
 import {DriverError} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import type {DomainDef} from './domain-model.js';
+import {createHash} from 'node:crypto';
 import {parseDomainXml} from './domain-xml-parse.js';
+import {DomainXmlError} from './domain-errors.js';
 import {domainNameProblem} from './domain-name.js';
+
+export interface DefinitionProblem {
+  kind: 'syntax' | 'semantic';
+  message: string;
+  line?: number;
+  column?: number;
+}
 
 export type StoredDomain =
   | {ok: true; name: string; file: string; def: DomainDef}
-  | {ok: false; name: string; file: string; error: string};
+  | {ok: false; name: string; file: string; error: string; problem: DefinitionProblem};
 
 /** Domain files bigger than this are refused before parsing. */
 const maxDomainFileBytes = 1024 * 1024;
 
-export function domainFileError(e: unknown): string {
-  if (e instanceof Error) {
-    const loc = e as Error & {line?: number; column?: number};
-    const where = loc.line ? `line ${loc.line}${loc.column ? `, column ${loc.column}` : ''}: ` : '';
-    return `${where}${e.message}`.split('\n')[0]!;
+/** What is wrong with a definition, with its place in the file when known. */
+export function definitionProblem(e: unknown): DefinitionProblem {
+  if (e instanceof DomainXmlError) {
+    const p: DefinitionProblem = {kind: e.kind, message: (e.kind === 'syntax' ? e.reason : e.message).split('\n')[0]!};
+    if (e.line !== undefined) p.line = e.line;
+    if (e.column !== undefined) p.column = e.column;
+    return p;
   }
-  return String(e);
+  return {kind: 'semantic', message: (e instanceof Error ? e.message : String(e)).split('\n')[0]!};
+}
+
+/** One line: 'line 3, column 7: what' */
+export function problemLine(p: DefinitionProblem): string {
+  const where = p.line ? `line ${p.line}${p.column ? `, column ${p.column}` : ''}: ` : '';
+  return `${where}${p.message}`;
+}
+
+function invalid(name: string, file: string, problem: DefinitionProblem): StoredDomain {
+  return {ok: false, name, file, error: problemLine(problem), problem};
+}
+
+/**
+ * Interfaces without <mac> and domains without <uuid> get values derived from the domain
+ * name, so they stay the same from one load (and start) to the next; libvirt instead saves
+ * a random one when the domain is defined.
+ */
+function stableIdentifiers(name: string): {generateMac: () => string; generateUuid: () => string} {
+  let n = 0;
+  return {
+    generateMac: () => {
+      const h = createHash('sha256').update(`${name}/mac/${n++}`).digest();
+      return `52:54:00:${[h[0]!, h[1]!, h[2]!].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+    },
+    generateUuid: () => {
+      const h = createHash('sha256').update(`${name}/uuid`).digest('hex');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    },
+  };
 }
 
 export function loadDomainFile(file: string): StoredDomain {
@@ -30,14 +70,14 @@ export function loadDomainFile(file: string): StoredDomain {
   try {
     const size = fs.statSync(file).size;
     if (size > maxDomainFileBytes) {
-      return {ok: false, name: fallbackName, file, error: `file is ${size} bytes; domain XML over ${maxDomainFileBytes} bytes is refused`};
+      return invalid(fallbackName, file, {kind: 'semantic', message: `file is ${size} bytes; domain XML over ${maxDomainFileBytes} bytes is refused`});
     }
-    const def = parseDomainXml(fs.readFileSync(file, 'utf8'), {file});
+    const def = parseDomainXml(fs.readFileSync(file, 'utf8'), {file, ...stableIdentifiers(fallbackName)});
     const problem = domainNameProblem(def.name);
-    if (problem) return {ok: false, name: fallbackName, file, error: problem};
+    if (problem) return invalid(fallbackName, file, {kind: 'semantic', message: problem});
     return {ok: true, name: def.name, file, def};
   } catch (e) {
-    return {ok: false, name: fallbackName, file, error: domainFileError(e)};
+    return invalid(fallbackName, file, definitionProblem(e));
   }
 }
 
