@@ -45,7 +45,7 @@ e2e('Enter opens the details view with devices and the command lines; Esc goes b
 	t.regex(screen, /\/dev\/nmdm-freebsd14\.1B/);
 	t.regex(screen, /A start would run/);
 	t.regex(screen, /\$ \S*bhyveload .*freebsd14/);
-	t.regex(screen, /\$ \S*bhyve .*freebsd14/);
+	t.regex(screen, /\$ \S*bhyve -c 2 /);
 	tmux.keys('?');
 	screen = await tmux.waitFor('Keys: Details');
 	t.regex(screen, /c\s+serial console/);
