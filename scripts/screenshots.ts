@@ -54,12 +54,19 @@ async function main(): Promise<void> {
       s.bootDelayMs = 100;
       (s as unknown as Record<string, unknown>).autobootDelay = 0;
     });
+    // A definition with an XML error, so the list shows '!' and the errors view has content.
+    fs.writeFileSync(path.join(dir, 'usr/local/etc/bhyve-tui/domains/broken.xml'), "<domain type='bhyve'>\n  <name>broken</name>\n  <memory unit='MiB'>512</memory>\n  <vcpu>1\n</domain>\n");
     for (const name of ['db1', 'freebsd14']) {
       const r = cli(dir, ['start', name]);
       if (r.status !== 0) throw new Error(r.stderr);
     }
+    // A module missing after the guests started: the host panel shows the fix and K.
+    updateHostStateSync(dir, (s) => {
+      s.modules['if_bridge'] = 'unloaded';
+    });
     tmux.start([process.execPath, cliBundle, '-c', `sim://${dir}`], {cols, rows});
     await tmux.waitFor((s) => /freebsd14\s+running/.test(s) && /nmdm/.test(s));
+    tmux.keys('g');
     for (let i = 0; i < 5 && !/›\s*freebsd14/.test(tmux.screen()); i++) {
       const before = tmux.screen();
       tmux.keys('j');
@@ -68,8 +75,50 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 300));
     toPng(tmux.screen({escapes: true}), 'list');
 
+    // Every view and dialog, each from the list and back (Esc), on the running freebsd14.
+    const shot = async (keys: string[], wait: string | RegExp, name: string, back: string[] = ['Escape']) => {
+      for (const key of keys) tmux.keys(key);
+      await tmux.waitFor(wait, 15_000);
+      await new Promise((r) => setTimeout(r, 300));
+      toPng(tmux.screen({escapes: true}), name);
+      for (const key of back) tmux.keys(key);
+      await tmux.waitFor(/NAME.*STATE/, 15_000);
+      await new Promise((r) => setTimeout(r, 200));
+    };
+    await shot(['Enter'], /Details: freebsd14[\s\S]*A start would run/, 'details');
+    await shot(['l'], /Log: freebsd14/, 'log');
+    await shot(['?'], /Keys: Domain list/, 'help');
+    await shot(['D'], /Destroy domain 'freebsd14'\?/, 'confirm-destroy', ['n']);
+    await shot(['R'], /Reboot domain 'freebsd14'\?/, 'confirm-reboot', ['n']);
+    tmux.type('/bsd');
+    await tmux.waitFor(/1 of 5/);
+    await new Promise((r) => setTimeout(r, 300));
+    toPng(tmux.screen({escapes: true}), 'filter');
+    tmux.keys('Escape');
+    await tmux.waitFor((s) => !/1 of 5/.test(s));
+    // A broken definition: the ! mark, then the errors view.
+    for (let i = 0; i < 6 && !/›\s+!\s+broken/.test(tmux.screen()); i++) {
+      const before = tmux.screen();
+      tmux.keys('k');
+      await tmux.waitFor((s) => s !== before, 2000).catch(() => '');
+    }
+    await shot(['e'], /Errors: broken[\s\S]*XML syntax/, 'errors');
+    await shot(['U'], /Undefine domain 'broken'\?/, 'confirm-undefine', ['Escape']);
+    tmux.type(':domstate db1');
+    await tmux.waitFor(':domstate db1');
+    await new Promise((r) => setTimeout(r, 300));
+    toPng(tmux.screen({escapes: true}), 'command-line');
+    tmux.keys('Escape');
+    await tmux.waitFor((s) => !s.includes(':domstate'));
+    for (let i = 0; i < 8 && !/›\s+\S?\s*freebsd14/.test(tmux.screen()); i++) {
+      const before = tmux.screen();
+      tmux.keys('j');
+      await tmux.waitFor((s) => s !== before, 2000).catch(() => '');
+    }
+
     tmux.keys('c');
-    await tmux.waitFor("Connected to domain 'freebsd14'");
+    // The banner may scroll away under the replayed scrollback.
+    await tmux.waitFor(/Connected to domain 'freebsd14'|login: *$/m);
     // The guest booted before we attached: Enter asks getty for a fresh prompt, as on a real console.
     tmux.keys('Enter');
     await tmux.waitFor(/login: *$/m, 20_000);
