@@ -57,11 +57,11 @@ export async function select(tmux: TmuxSession, name: string): Promise<void> {
 			return;
 		}
 
-		const before = lines[at] ?? '';
 		tmux.keys(at < 0 || at < want ? 'j' : 'k');
-		// One key at a time, each seen on screen before the next: a second key still in flight would overshoot.
+		// One key at a time, each seen on screen (the mark on another line, not just a row whose
+		// figures changed) before the next: a second key still in flight would overshoot.
 		// eslint-disable-next-line no-await-in-loop
-		await tmux.waitFor(current => (current.split('\n').find(line => line.includes('›')) ?? '') !== before, 30_000);
+		await tmux.waitFor(current => current.split('\n').findIndex(line => line.includes('›')) !== at, 30_000);
 	}
 
 	throw new Error(`cannot select ${name}; screen:\n${tmux.screen()}`);
