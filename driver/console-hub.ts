@@ -27,6 +27,8 @@ function openDevice(layout: HostLayout, hostPath: string): number {
   return fs.openSync(hostPath, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
 }
 
+const maxPendingInput = 1024 * 1024;
+
 /** A byte ring: the last `size` bytes written. */
 class Ring {
   private buf: Buffer;
@@ -95,6 +97,10 @@ export class GuestConsole {
     });
     this.reader = new tty.ReadStream(rfd);
     this.writer = new tty.WriteStream(wfd);
+    // Node makes tty write streams blocking. A guest that stops reading its console (hung,
+    // or its UART FIFO full while it does not drain it) would then stop the whole daemon
+    // in one write: every guest, every client. Non-blocking, the bytes wait in the stream.
+    (this.writer as unknown as {_handle?: {setBlocking?(on: boolean): number}})._handle?.setBlocking?.(false);
     this.writer.on('error', () => {});
     this.reader.on('error', () => {});
     this.reader.on('data', (chunk: Buffer) => this.output(chunk));
@@ -164,7 +170,11 @@ export class GuestConsole {
   }
 
   input(client: ConsoleClient, bytes: Buffer): void {
-    if (client === this.holder && !client.readonly) this.writer?.write(bytes);
+    if (client !== this.holder || client.readonly || !this.writer) return;
+    // Keys for a guest that does not read them are lost past this, like a UART overrun,
+    // rather than held without bound.
+    if (this.writer.writableLength > maxPendingInput) return;
+    this.writer.write(bytes);
   }
 
   detach(client: ConsoleClient): void {
