@@ -86,7 +86,9 @@ async function daemonCommand(ctx: CommandContext): Promise<number> {
   });
   log(`daemon ${process.pid} stopping; guests keep running`);
   await daemon.close();
-  return 0;
+  // Open consoles and watchers of running guests would keep the process alive; the guests
+  // themselves do not need us.
+  process.exit(0);
 }
 
 export const lifecycleCommands: CommandSpec[] = [
