@@ -3,6 +3,7 @@
 const benches: Record<string, string> = {
   translate: './bench-translate.ts',
   supervise: './bench-supervise.ts',
+  console: './bench-console.ts',
   tui: './bench-tui.ts',
 };
 
