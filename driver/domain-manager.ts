@@ -23,7 +23,7 @@ import {domainNameProblem} from './domain-name.js';
 import {loadModule, probeModules} from './host-modules.js';
 import {preflight} from './start-preflight.js';
 import {vmInstanceExists} from './domain-monitor.js';
-import {pidAlive} from './process-table.js';
+import {pidAlive, sampleProcesses, type ProcessSample} from './process-table.js';
 import {GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
 import {runTool} from './host-tools.js';
 import {destroyTaps} from './tap-network.js';
@@ -179,7 +179,20 @@ export class DomainManager {
     }
   }
 
+  // CPU% and RSS of running guests: one ps(1) for all of them, at most every 2 s.
+  private samples: {at: number; value: Promise<Map<number, ProcessSample>>} | null = null;
+
+  private guestSamples(): Promise<Map<number, ProcessSample>> {
+    const now = Date.now();
+    if (!this.samples || now - this.samples.at > 2000) {
+      const pids = [...this.runs.values()].filter((r) => r.record.phase !== 'preparing' && r.record.pid).map((r) => r.record.pid!);
+      this.samples = {at: now, value: sampleProcesses(pids).catch(() => new Map())};
+    }
+    return this.samples.value;
+  }
+
   async listDomains(): Promise<DomainSummary[]> {
+    const samples = this.runs.size > 0 ? await this.guestSamples() : new Map<number, ProcessSample>();
     // One read of each directory instead of several failing opens per domain.
     const runFiles = this.dirSet(this.layout.runDir);
     const autostart = this.dirSet(path.join(this.layout.configDir, 'autostart'));
@@ -193,7 +206,14 @@ export class DomainManager {
       const seen = this.observe(d.name);
       s.state = seen.state;
       if (seen.reason) s.reason = seen.reason;
-      if (seen.pid) s.pid = seen.pid;
+      if (seen.pid) {
+        s.pid = seen.pid;
+        const sample = samples.get(seen.pid);
+        if (sample) {
+          s.cpuPercent = sample.cpuPercent;
+          s.rssKiB = sample.rssKiB;
+        }
+      }
       if (seen.record?.shutdown) s.shutdownDeadline = seen.record.shutdown.deadline;
       const stop = runFiles.has(`${d.name}.last.json`) ? readStopRecord(this.layout, d.name) : null;
       if (stop?.error && seen.state === 'shut off') {
