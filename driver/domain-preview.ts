@@ -6,7 +6,9 @@ import type {DomainDetails, DomainState} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {cloneDomainDef, type DomainDef} from './domain-model.js';
 import {domainDefToNative} from './native-argv-convert.js';
-import {defaultHostCaps} from './command-build.js';
+import {buildLoaderCommand, defaultHostCaps, DEVICE_MAP_PLACEHOLDER} from './command-build.js';
+import {withLoaderConsole} from './guest-commands.js';
+import {renderCommandLineFlat} from './argv-render.js';
 
 function bootMethod(def: DomainDef): string {
   if (def.bootloader !== undefined) return path.basename(def.bootloader).includes('grub-bhyve') ? 'grub-bhyve' : `custom loader ${def.bootloader}`;
@@ -61,9 +63,19 @@ export function domainPreview(layout: HostLayout, def: DomainDef, file: string, 
   const vnc = vncOf(def);
   if (vnc) details.vnc = vnc;
   try {
-    const lines = domainDefToNative(cloneDomainDef(def), {...defaultHostCaps()}).trimEnd().split('\n');
-    const bhyve = lines.pop()!;
-    details.commands = lines.length ? {loader: lines.join('\n'), bhyve} : {bhyve};
+    // libvirt's dry run (tap0, no VNC port), with the one thing bhyve-tui adds at start:
+    // bhyveload on the guest's console.
+    const copy = cloneDomainDef(def);
+    const native = domainDefToNative(copy, {...defaultHostCaps()});
+    const ctx = {...defaultHostCaps(), dryRun: true, deviceMapPath: DEVICE_MAP_PLACEHOLDER, autoPrepare: false};
+    const loader = native.trimEnd().split('\n').length > 1 ? buildLoaderCommand(cloneDomainDef(def), ctx) : null;
+    const bhyve = native.trimEnd().split('\n').pop()!;
+    if (loader) {
+      withLoaderConsole(def, loader.argv);
+      details.commands = {loader: renderCommandLineFlat(loader.argv).trimEnd(), bhyve};
+    } else {
+      details.commands = {bhyve};
+    }
   } catch (e) {
     details.commandsError = (e as Error).message;
   }

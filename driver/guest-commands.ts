@@ -45,7 +45,7 @@ export function buildGuestCommands(layout: HostLayout, definition: DomainDef, ta
  * countdown show up in the console. Only for bhyveload with libvirt's generated arguments;
  * `domxml-to-native` still prints libvirt's exact line.
  */
-function withLoaderConsole(def: DomainDef, argv: string[]): void {
+export function withLoaderConsole(def: DomainDef, argv: string[]): void {
   if (path.basename(argv[0] ?? '') !== 'bhyveload' || def.bootloaderArgs !== undefined || argv.includes('-c')) return;
   const nmdm = def.serials.find((s) => s.type === 'nmdm' && s.master);
   if (nmdm) argv.splice(1, 0, '-c', nmdm.master!);

@@ -81,7 +81,7 @@ export function detailsLines(details: DomainDetails, summary: DomainSummary | un
 		}
 	}
 
-	lines.push(blank, heading('A start would run (domxml-to-native)'));
+	lines.push(blank, heading('A start would run (libvirt\'s domxml-to-native; bhyveload also gets the console)'));
 	if (details.commands === undefined) {
 		lines.push({text: `  ✘ ${details.commandsError ?? 'no preview available'}`, color: 'red', hang: 4});
 	} else {
