@@ -314,6 +314,35 @@ export interface DomainDef {
   otherTop: XmlElement[];
 }
 
+/** A definition with nothing in it: the defaults of libvirt's parser, no devices. */
+export function emptyDomainDef(init: Pick<DomainDef, 'virtType' | 'name' | 'uuid' | 'vcpus' | 'os' | 'clock' | 'onReboot'>): DomainDef {
+  return {
+    ...init,
+    memoryKiB: 0,
+    currentMemoryKiB: 0,
+    memoryLocked: false,
+    features: { acpi: false, apic: false, pae: false, hap: false, privnet: false, other: [] },
+    onPoweroff: 'destroy',
+    onCrash: 'destroy',
+    disks: [],
+    controllers: [],
+    filesystems: [],
+    nets: [],
+    serials: [],
+    consoles: [],
+    channels: [],
+    parallels: [],
+    inputs: [],
+    graphics: [],
+    sounds: [],
+    audios: [],
+    videos: [],
+    rngs: [],
+    others: [],
+    otherTop: [],
+  };
+}
+
 export function emptyInfo(): DeviceInfo {
   return {};
 }

@@ -52,7 +52,7 @@ export { insertController, insertDisk } from './domain-device-order.js';
 import { assignPciAddresses } from './pci-address-alloc.js';
 import { validateDomainDef } from './domain-validate.js';
 
-import { BHYVE_NAMESPACE_URI } from './domain-model.js';
+import { BHYVE_NAMESPACE_URI, emptyDomainDef } from './domain-model.js';
 export { BHYVE_NAMESPACE_URI } from './domain-model.js';
 
 export interface DomainParseOptions {
@@ -745,37 +745,15 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
     uuid = u!;
   }
 
-  const def: DomainDef = {
+  const def: DomainDef = emptyDomainDef({
     virtType: virtType!,
     name: name!,
     uuid,
-    memoryKiB: 0,
-    currentMemoryKiB: 0,
-    memoryLocked: false,
     vcpus: 1,
     os: { type: osType!, arch, bootDevs: [] },
-    features: { acpi: false, apic: false, pae: false, hap: false, privnet: false, other: [] },
     clock: { offset: 'utc', attrs: [] },
-    onPoweroff: 'destroy',
     onReboot: 'restart',
-    onCrash: 'destroy',
-    disks: [],
-    controllers: [],
-    filesystems: [],
-    nets: [],
-    serials: [],
-    consoles: [],
-    channels: [],
-    parallels: [],
-    inputs: [],
-    graphics: [],
-    sounds: [],
-    audios: [],
-    videos: [],
-    rngs: [],
-    others: [],
-    otherTop: [],
-  };
+  });
   for (const c of root.children) {
     if (c.kind === 'element' && c.ns === undefined && c.prefix === undefined && OTHER_TOP.includes(c.local)) def.otherTop.push(c);
   }

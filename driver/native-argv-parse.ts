@@ -4,7 +4,7 @@
 
 import { NativeArgvError, VirError, type VirErrorCode } from './domain-errors.js';
 import type { BhyveCaps } from './bhyve-capabilities.js';
-import type { DiskDef, DomainDef, GraphicsDef, NetDef, VideoDef } from './domain-model.js';
+import { emptyDomainDef, type DiskDef, type DomainDef, type GraphicsDef, type NetDef, type VideoDef } from './domain-model.js';
 import { formatMac, generateMac, generateUuid, parseMacPartial, parseUuid } from './domain-identifiers.js';
 import { parseBhyveMemArg } from './memsize.js';
 import { insertDisk } from './domain-device-order.js';
@@ -100,37 +100,15 @@ function getopt(argv: string[], withValue: string, log: (m: string) => void): { 
 }
 
 function emptyDef(): DomainDef {
-  return {
+  return emptyDomainDef({
     virtType: 'bhyve',
     name: '',
     uuid: '',
-    memoryKiB: 0,
-    currentMemoryKiB: 0,
-    memoryLocked: false,
     vcpus: 0,
     os: { type: 'hvm', bootDevs: [] },
-    features: { acpi: false, apic: false, pae: false, hap: false, privnet: false, other: [] },
     clock: { offset: 'localtime', attrs: [] },
-    onPoweroff: 'destroy',
     onReboot: 'destroy',
-    onCrash: 'destroy',
-    disks: [],
-    controllers: [],
-    filesystems: [],
-    nets: [],
-    serials: [],
-    consoles: [],
-    channels: [],
-    parallels: [],
-    inputs: [],
-    graphics: [],
-    sounds: [],
-    audios: [],
-    videos: [],
-    rngs: [],
-    others: [],
-    otherTop: [],
-  };
+  });
 }
 
 class Ctx {
