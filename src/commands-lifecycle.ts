@@ -91,6 +91,22 @@ async function daemonCommand(ctx: CommandContext): Promise<number> {
   process.exit(0);
 }
 
+/** A verb that acts on one domain and says so, as virsh does: `Domain 'NAME' <done>`. */
+function oneDomainVerb(name: string, summary: string, act: (conn: DaemonConnection, domain: string) => Promise<void>, done: string): CommandSpec {
+  return {
+    name,
+    synopsis: `${name} NAME`,
+    summary,
+    flags: [],
+    args: 1,
+    async run(ctx) {
+      await act(await ctx.connect(), one(ctx));
+      process.stdout.write(`Domain '${one(ctx)}' ${done}\n\n`);
+      return 0;
+    },
+  };
+}
+
 export const lifecycleCommands: CommandSpec[] = [
   {
     name: 'list',
@@ -134,30 +150,10 @@ export const lifecycleCommands: CommandSpec[] = [
       return 0;
     },
   },
-  {
-    name: 'destroy',
-    synopsis: 'destroy NAME',
-    summary: 'stop a domain immediately (like pulling the plug)',
-    flags: [],
-    args: 1,
-    async run(ctx) {
-      await (await ctx.connect()).destroy(one(ctx));
-      process.stdout.write(`Domain '${one(ctx)}' destroyed\n\n`);
-      return 0;
-    },
-  },
-  {
-    name: 'reboot',
-    synopsis: 'reboot NAME',
-    summary: 'reset a domain; it boots again through its loader',
-    flags: [],
-    args: 1,
-    async run(ctx) {
-      await (await ctx.connect()).reboot(one(ctx));
-      process.stdout.write(`Domain '${one(ctx)}' is being rebooted\n\n`);
-      return 0;
-    },
-  },
+  oneDomainVerb('destroy', 'stop a domain immediately (like pulling the plug)', (conn, n) => conn.destroy(n), 'destroyed'),
+
+  oneDomainVerb('reboot', 'reset a domain; it boots again through its loader', (conn, n) => conn.reboot(n), 'is being rebooted'),
+
   {
     name: 'define',
     synopsis: 'define FILE',
@@ -171,18 +167,8 @@ export const lifecycleCommands: CommandSpec[] = [
       return 0;
     },
   },
-  {
-    name: 'undefine',
-    synopsis: 'undefine NAME',
-    summary: 'remove a shut-off domain’s definition',
-    flags: [],
-    args: 1,
-    async run(ctx) {
-      await (await ctx.connect()).undefine(one(ctx));
-      process.stdout.write(`Domain '${one(ctx)}' has been undefined\n\n`);
-      return 0;
-    },
-  },
+  oneDomainVerb('undefine', 'remove a shut-off domain’s definition', (conn, n) => conn.undefine(n), 'has been undefined'),
+
   {
     name: 'autostart',
     synopsis: 'autostart NAME [--disable] [--order N] [--delay S]',
