@@ -27,10 +27,10 @@ import {cli, cliBundle, daemonPid, eventually, fastSimHost, removeSimDir, repoRo
 const ddBlocks = Number(process.env.BENCH_DD_BLOCKS ?? 32); // × 64 KiB
 const lineMiB = Number(process.env.BENCH_MB ?? 16);
 const keys = Number(process.env.BENCH_KEYS ?? 200);
-const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 10);
+const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 20);
 // A Node process that just started (or just moved data) runs V8's memory reducer a few
 // seconds later, a one-off GC of some 50 ms; the idle figure is the steady state after it.
-const settleSeconds = Number(process.env.BENCH_SETTLE_S ?? 15);
+const settleSeconds = Number(process.env.BENCH_SETTLE_S ?? 20);
 const clkTck = 100; // USER_HZ on Linux
 const ptyRun = path.join(repoRoot, 'test', 'console', 'pty-run.py');
 
