@@ -126,14 +126,15 @@ export class GuestConsole {
   }
 
   private output(chunk: Buffer): void {
+    // Clients first: the (synchronous) log write is not on the way of a keystroke's echo.
+    const f = frame(FRAME_DATA, chunk);
+    for (const c of this.clients) if (!c.sock.destroyed) c.sock.write(f);
     this.ring.write(chunk);
     if (this.logFd >= 0) {
       if (this.logBytes + chunk.length > this.opts.logMaxKiB * 1024) this.rotateLog();
       fs.writeSync(this.logFd, chunk);
       this.logBytes += chunk.length;
     }
-    const f = frame(FRAME_DATA, chunk);
-    for (const c of this.clients) if (!c.sock.destroyed) c.sock.write(f);
   }
 
   private rotateLog(): void {
