@@ -13,6 +13,9 @@ import type {HostLayout} from './host-layout.js';
 import {FRAME_DATA, FRAME_END, frame} from './console-frames.js';
 import {openTtyBackend} from './sim/nmdm.js';
 
+/** Output queued for one client beyond this ends its session. */
+const maxClientBacklog = 4 * 1024 * 1024;
+
 export interface ConsoleClient {
   sock: net.Socket;
   readonly: boolean;
@@ -128,7 +131,12 @@ export class GuestConsole {
   private output(chunk: Buffer): void {
     // Clients first: the (synchronous) log write is not on the way of a keystroke's echo.
     const f = frame(FRAME_DATA, chunk);
-    for (const c of this.clients) if (!c.sock.destroyed) c.sock.write(f);
+    for (const c of [...this.clients]) {
+      if (c.sock.destroyed) continue;
+      // A client that stopped reading must not make the daemon hold the guest's output.
+      if (c.sock.writableLength > maxClientBacklog) this.end(c, 'closed', 'the client fell too far behind the guest output');
+      else c.sock.write(f);
+    }
     this.ring.write(chunk);
     if (this.logFd >= 0) {
       if (this.logBytes + chunk.length > this.opts.logMaxKiB * 1024) this.rotateLog();

@@ -268,7 +268,8 @@ export class DaemonConnection implements Connection {
       write: (bytes) => {
         if (!sock.destroyed && !opts.readonly) sock.write(frame(FRAME_DATA, bytes));
       },
-      close: () => sock.destroy(),
+      // end(), not destroy(): the last keys typed before the escape still reach the guest.
+      close: () => sock.end(),
     };
   }
 
