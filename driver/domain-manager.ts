@@ -31,11 +31,34 @@ import {domainLogPath, readLogSince} from './domain-log.js';
 import {writeFileAtomic} from './atomic-file.js';
 import {parseDomainXml} from './domain-xml-parse.js';
 import {domainPreview} from './domain-preview.js';
+import pkg from '../package.json' with {type: 'json'};
 
 interface Cached {
   mtimeMs: number;
   size: number;
   stored: StoredDomain;
+}
+
+/** A definition as the list shows it. */
+interface Listed {
+  ok: boolean;
+  name: string;
+  file: string;
+  vcpus: number | null;
+  memoryKiB: number | null;
+  error?: string;
+}
+
+interface CachedListing {
+  mtimeMs: number;
+  size: number;
+  listed: Listed;
+}
+
+function listedOf(d: StoredDomain): Listed {
+  return d.ok
+    ? {ok: true, name: d.name, file: d.file, vcpus: d.def.vcpus, memoryKiB: d.def.memoryKiB}
+    : {ok: false, name: d.name, file: d.file, vcpus: null, memoryKiB: null, error: d.error};
 }
 
 export interface AutostartEntry {
@@ -45,6 +68,7 @@ export interface AutostartEntry {
 
 export class DomainManager {
   private cache = new Map<string, Cached>();
+  private listCache: Record<string, CachedListing> | undefined;
   private runs = new Map<string, GuestRun>();
   private listeners = new Set<(e: DomainEvent) => void>();
   private modulesCache: {at: number; value: Promise<ModuleStatus[]>} | null = null;
@@ -98,34 +122,99 @@ export class DomainManager {
 
   // ---- definitions ----
 
+  /** One definition file, parsed at most once per version of the file. */
+  private loadCached(file: string, st: fs.Stats): StoredDomain {
+    const hit = this.cache.get(file);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.stored;
+    const stored = loadDomainFile(file);
+    this.cache.set(file, {mtimeMs: st.mtimeMs, size: st.size, stored});
+    return stored;
+  }
+
   private definitions(): StoredDomain[] {
-    const files = listDomainFiles(this.layout);
-    const seen = new Set<string>();
     const out: StoredDomain[] = [];
-    for (const file of files) {
+    const seen = new Set<string>();
+    for (const file of listDomainFiles(this.layout)) {
       seen.add(file);
+      try {
+        out.push(this.loadCached(file, fs.statSync(file)));
+      } catch {
+        // removed meanwhile
+      }
+    }
+    for (const file of this.cache.keys()) if (!seen.has(file)) this.cache.delete(file);
+    return out;
+  }
+
+  /**
+   * What the list needs of every definition (name, vCPUs, memory, first error), without
+   * parsing files that have not changed since a previous daemon listed them: a fresh daemon
+   * on a host with a thousand domains answers its first list from this summary.
+   */
+  private listed(): Listed[] {
+    const disk = this.readListCache();
+    const fresh: Record<string, CachedListing> = {};
+    let parsed = false;
+    const out: Listed[] = [];
+    for (const file of listDomainFiles(this.layout)) {
       let st: fs.Stats;
       try {
         st = fs.statSync(file);
       } catch {
         continue;
       }
-      const hit = this.cache.get(file);
-      if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) {
-        out.push(hit.stored);
-        continue;
+      const mem = this.cache.get(file);
+      const old = disk[file];
+      let entry: Listed;
+      if (mem && mem.mtimeMs === st.mtimeMs && mem.size === st.size) entry = listedOf(mem.stored);
+      else if (old && old.mtimeMs === st.mtimeMs && old.size === st.size) entry = old.listed;
+      else {
+        entry = listedOf(this.loadCached(file, st));
+        parsed = true;
       }
-      const stored = loadDomainFile(file);
-      this.cache.set(file, {mtimeMs: st.mtimeMs, size: st.size, stored});
-      out.push(stored);
+      fresh[file] = {mtimeMs: st.mtimeMs, size: st.size, listed: entry};
+      out.push(entry);
     }
-    for (const file of this.cache.keys()) if (!seen.has(file)) this.cache.delete(file);
+    if (parsed || Object.keys(disk).length !== out.length) this.writeListCache(fresh);
     return out;
+  }
+
+  private listCachePath(): string {
+    return path.join(this.layout.runDir, 'definitions.cache.json');
+  }
+
+  private readListCache(): Record<string, CachedListing> {
+    if (this.listCache) return this.listCache;
+    try {
+      const saved = JSON.parse(fs.readFileSync(this.listCachePath(), 'utf8')) as {version?: string; entries?: Record<string, CachedListing>};
+      // Another version of bhyve-tui may judge definitions differently: start over.
+      this.listCache = saved.version === pkg.version && saved.entries ? saved.entries : {};
+    } catch {
+      this.listCache = {};
+    }
+    return this.listCache;
+  }
+
+  private writeListCache(entries: Record<string, CachedListing>): void {
+    this.listCache = entries;
+    try {
+      writeFileAtomic(this.listCachePath(), JSON.stringify({version: pkg.version, entries}), 0o600);
+    } catch {
+      // only a speed-up
+    }
   }
 
   private find(name: string): StoredDomain {
     const problem = domainNameProblem(name);
     if (problem) throw new DriverError(problem);
+    // NAME.xml first: starting one domain should not parse every other one.
+    const direct = path.join(this.layout.domainsDir, `${name}.xml`);
+    try {
+      const d = this.loadCached(direct, fs.statSync(direct));
+      if (d.name === name) return d;
+    } catch {
+      // not there: look at every file
+    }
     const d = this.definitions().find((x) => x.name === name);
     if (!d) throw new DriverError(`failed to get domain '${name}': no domain with that name is defined`);
     return d;
@@ -197,10 +286,10 @@ export class DomainManager {
     const runFiles = this.dirSet(this.layout.runDir);
     const autostart = this.dirSet(path.join(this.layout.configDir, 'autostart'));
     const vmm = this.dirSet(this.layout.vmmDir);
-    return this.definitions().map((d) => {
+    return this.listed().map((d) => {
       const auto = autostart.has(`${d.name}.json`);
-      if (!d.ok) return {name: d.name, state: 'invalid', vcpus: null, memoryKiB: null, file: d.file, autostart: auto, error: d.error, problemCount: 1};
-      const s: DomainSummary = {name: d.name, state: 'shut off', vcpus: d.def.vcpus, memoryKiB: d.def.memoryKiB, file: d.file, autostart: auto, problemCount: 0};
+      if (!d.ok) return {name: d.name, state: 'invalid', vcpus: null, memoryKiB: null, file: d.file, autostart: auto, error: d.error ?? 'invalid definition', problemCount: 1};
+      const s: DomainSummary = {name: d.name, state: 'shut off', vcpus: d.vcpus, memoryKiB: d.memoryKiB, file: d.file, autostart: auto, problemCount: 0};
       const quiet = !this.runs.has(d.name) && !runFiles.has(`${d.name}.json`) && !runFiles.has(`${d.name}.last.json`) && !vmm.has(d.name);
       if (quiet) return s;
       const seen = this.observe(d.name);
