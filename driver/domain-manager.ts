@@ -180,7 +180,7 @@ export class DomainManager {
   }
 
   private listCachePath(): string {
-    return path.join(this.layout.runDir, 'definitions.cache.json');
+    return path.join(this.layout.runDir, '.definitions-cache.json');
   }
 
   private readListCache(): Record<string, CachedListing> {
@@ -384,7 +384,7 @@ export class DomainManager {
     for (const f of files) {
       const name = f.slice(0, -'.json'.length);
       const record = readRunRecord(this.layout, name);
-      if (!record || this.runs.has(name)) continue;
+      if (!record || record.name !== name || typeof record.phase !== 'string' || this.runs.has(name)) continue;
       const stage = record.phase === 'bootloader' || record.phase === 'preparing' ? 'loader' : 'bhyve';
       const statusFile = path.join(this.layout.runDir, `${name}.${stage}.status`);
       const alive = record.pid !== undefined && pidAlive(record.pid);
