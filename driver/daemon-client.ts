@@ -150,10 +150,29 @@ export class DaemonConnection implements Connection {
     });
   }
 
+  private prefetched: {list?: Promise<DomainSummary[]>; host?: Promise<HostStatus>} = {};
+
+  /** Asks for the list and host status now; the next calls get these answers (TUI start-up). */
+  prefetch(): void {
+    this.prefetched = {list: this.request<DomainSummary[]>('listDomains', []), host: this.request<HostStatus>('hostStatus', [])};
+    this.prefetched.list!.catch(() => {});
+    this.prefetched.host!.catch(() => {});
+  }
+
   listDomains(): Promise<DomainSummary[]> {
+    const early = this.prefetched.list;
+    if (early) {
+      delete this.prefetched.list;
+      return early;
+    }
     return this.request('listDomains', []);
   }
   hostStatus(): Promise<HostStatus> {
+    const early = this.prefetched.host;
+    if (early) {
+      delete this.prefetched.host;
+      return early;
+    }
     return this.request('hostStatus', []);
   }
   async start(name: string): Promise<void> {

@@ -114,8 +114,13 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     if (!p.command) {
+      // Start-up: the daemon lists the domains while Ink loads.
+      const connected = ctx.connect().then((c) => {
+        c.prefetch();
+        return c;
+      });
       const {runTui} = await import('./tui.js');
-      await runTui(await ctx.connect());
+      await runTui(await connected);
       return 0;
     }
     return await p.command.run(ctx);
