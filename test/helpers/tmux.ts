@@ -9,6 +9,11 @@ export function tmuxAvailable(): boolean {
 export class TmuxSession {
   private readonly socket: string;
 
+  /** the -L name of this session's tmux server */
+  get socketName(): string {
+    return this.socket;
+  }
+
   constructor(readonly name: string) {
     this.socket = `bt-${name}-${process.pid}-${Date.now().toString(36)}`;
   }
