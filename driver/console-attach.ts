@@ -1,9 +1,7 @@
-// The serial console: the user's side (B) of the guest's nmdm pair, opened as a plain tty
-// (no native code: works with or without serialport) and joined to the terminal byte for
-// byte, like `cu -l /dev/nmdm0B`, until the escape character (Ctrl-] as in virsh).
+// The client's end of a serial console: the terminal joined byte for byte to the console
+// the daemon holds (console-hub.ts), like `cu -l /dev/nmdm0B`, until the escape character
+// (Ctrl-] as in virsh).
 import {spawnSync} from 'node:child_process';
-import fs from 'node:fs';
-import tty from 'node:tty';
 import type {ConsoleChannel} from './connection.js';
 
 export type ConsoleEnd = 'escape' | 'stopped' | 'taken' | 'hangup';
@@ -21,20 +19,6 @@ function binaryInput(input: NodeJS.ReadStream): void {
   }
 }
 
-export function openConsoleDevice(device: string): {reader: tty.ReadStream; writer: tty.WriteStream} {
-  const flags = fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK;
-  const rfd = fs.openSync(device, fs.constants.O_RDWR | flags);
-  if (!tty.isatty(rfd)) {
-    fs.closeSync(rfd);
-    throw new Error(`${device} is not a terminal device`);
-  }
-  const wfd = fs.openSync(device, fs.constants.O_WRONLY | flags);
-  const reader = new tty.ReadStream(rfd);
-  // Raw on our side too, as cu(1) arranges: no echo, no line editing, no CR/NL mapping.
-  reader.setRawMode(true);
-  const writer = new tty.WriteStream(wfd);
-  return {reader, writer};
-}
 
 /**
  * Joins the terminal to a console channel, byte for byte, until the escape key, the end
