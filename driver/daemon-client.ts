@@ -122,7 +122,9 @@ export class DaemonConnection implements Connection {
     sock.on('close', () => {
       for (const p of this.pending.values()) p.reject(new DriverError('the connection to the bhyve-tui daemon was lost'));
       this.pending.clear();
-      if (!this.closed) void this.reconnect();
+      // Only a client that follows events (the TUI) needs a new daemon; a one-shot
+      // command reports the lost connection and ends.
+      if (!this.closed && this.subscribed) void this.reconnect();
     });
   }
 
@@ -130,7 +132,12 @@ export class DaemonConnection implements Connection {
   private async reconnect(): Promise<void> {
     for (let i = 0; i < 50 && !this.closed; i++) {
       try {
-        this.sock = await DaemonConnection.reach(this.uri, this.layout);
+        const sock = await DaemonConnection.reach(this.uri, this.layout);
+        if (this.closed) {
+          sock.destroy();
+          return;
+        }
+        this.sock = sock;
         this.attach(this.sock);
         if (this.subscribed) await this.request('subscribe', []);
         for (const l of this.listeners) l({type: 'domains-changed'});

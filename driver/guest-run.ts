@@ -230,9 +230,9 @@ export class GuestRun {
   }
 
   /** Loader (if any), then bhyve, until bhyve is up. Throws DriverError with the tool's output. */
-  private async boot(): Promise<void> {
+  private async boot(opts: {skipLoader?: boolean} = {}): Promise<void> {
     const cmds = buildGuestCommands(this.layout, this.def, this.record.taps, (m) => this.log(`warning: ${m}`));
-    if (cmds.loader) {
+    if (cmds.loader && !opts.skipLoader) {
       if (cmds.loader.deviceMap) fs.writeFileSync(cmds.loader.deviceMap.path, cmds.loader.deviceMap.contents);
       const offset = logSize(this.layout, this.name);
       await this.spawnStage('loader', cmds.loader.argv, 'bootloader');
@@ -387,8 +387,8 @@ export class GuestRun {
   }
 
   private async continueAfterLoader(): Promise<void> {
-    // Adopted during the loader: bhyve still has to be started.
-    await this.boot();
+    // Adopted while the loader ran, and it has loaded the kernel: bhyve comes next.
+    await this.boot({skipLoader: true});
   }
 
   /** The domain's exit policy (<on_reboot>, <on_poweroff>, <on_crash>) for this exit. */

@@ -261,3 +261,26 @@ test.serial('preflight: a console already used by a running domain, and more vCP
   t.is(v.status, 1);
   t.regex(v.stderr, /8 vCPUs requested but the host has only 4/);
 });
+
+test.serial('a daemon killed while the loader runs: the next one waits for the loader, then starts bhyve once', async (t) => {
+  const dir = fastSimHost(t, 'adoptloader');
+  updateHostStateSync(dir, (s) => {
+    (s as unknown as {autobootDelay: number}).autobootDelay = 3;
+  });
+  const starting = cliAsync(dir, ['start', 'web1']);
+  await eventually('the loader to run', () => {
+    try {
+      return dom(dir, 'web1').state === 'bootloader' && fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8').includes('run: /usr/sbin/bhyveload');
+    } catch {
+      return false;
+    }
+  });
+  const old = killDaemon(dir);
+  await eventually('the old daemon to die', () => !alive(old));
+  t.not((await starting).status, 0, 'the start client lost its daemon');
+  await eventually('running under a new daemon', () => dom(dir, 'web1').state === 'running', 20_000);
+  const log = fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8');
+  t.is((log.match(/run: \/usr\/sbin\/bhyveload/g) ?? []).length, 1, 'the loader ran once');
+  t.is((log.match(/run: \/usr\/sbin\/bhyve /g) ?? []).length, 1, 'bhyve started once');
+  t.is(cli(dir, ['destroy', 'web1']).status, 0);
+});
