@@ -29,6 +29,7 @@ import {runTool} from './host-tools.js';
 import {destroyTaps} from './tap-network.js';
 import {domainLogPath, readLogSince} from './domain-log.js';
 import {writeFileAtomic} from './atomic-file.js';
+import {readPidFile} from './exit-recorder.js';
 import {parseDomainXml} from './domain-xml-parse.js';
 import {domainPreview} from './domain-preview.js';
 import pkg from '../package.json' with {type: 'json'};
@@ -385,8 +386,17 @@ export class DomainManager {
       const name = f.slice(0, -'.json'.length);
       const record = readRunRecord(this.layout, name);
       if (!record || record.name !== name || typeof record.phase !== 'string' || this.runs.has(name)) continue;
-      const stage = record.phase === 'bootloader' || record.phase === 'preparing' ? 'loader' : 'bhyve';
+      // bhyve's files if it was started (a daemon may die between spawning it and saving
+      // the record), else the loader's.
+      const bhyvePid = readPidFile(path.join(this.layout.runDir, `${name}.bhyve.pid`));
+      const stage = bhyvePid !== null || (record.phase !== 'bootloader' && record.phase !== 'preparing') ? 'bhyve' : 'loader';
       const statusFile = path.join(this.layout.runDir, `${name}.${stage}.status`);
+      const stagePid = readPidFile(path.join(this.layout.runDir, `${name}.${stage}.pid`));
+      if (stagePid !== null && stagePid !== record.pid) {
+        record.pid = stagePid;
+        if (stage === 'bhyve' && (record.phase === 'bootloader' || record.phase === 'preparing')) record.phase = 'running';
+        if (stage === 'loader') record.phase = 'bootloader';
+      }
       const alive = record.pid !== undefined && pidAlive(record.pid);
       let def;
       try {

@@ -278,8 +278,11 @@ test.serial('a daemon killed while the loader runs: the next one waits for the l
   const old = killDaemon(dir);
   await eventually('the old daemon to die', () => !alive(old));
   t.not((await starting).status, 0, 'the start client lost its daemon');
-  await eventually('running under a new daemon', () => dom(dir, 'web1').state === 'running', 20_000);
-  const log = fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8');
+  const logFile = path.join(dir, 'var/log/bhyve-tui/web1.log');
+  await eventually('running under a new daemon', () => dom(dir, 'web1').state === 'running', 60_000).catch((e: Error) => {
+    throw new Error(`${e.message}\nstate: ${JSON.stringify(dom(dir, 'web1'))}\nlog:\n${fs.readFileSync(logFile, 'utf8')}`);
+  });
+  const log = fs.readFileSync(logFile, 'utf8');
   t.is((log.match(/run: \/usr\/sbin\/bhyveload/g) ?? []).length, 1, 'the loader ran once');
   t.is((log.match(/run: \/usr\/sbin\/bhyve /g) ?? []).length, 1, 'bhyve started once');
   t.is(cli(dir, ['destroy', 'web1']).status, 0);
