@@ -4,7 +4,8 @@ import path from 'node:path';
 
 export type HostTool = 'bhyve' | 'bhyveload' | 'bhyvectl' | 'grub-bhyve' | 'kldstat' | 'kldload' | 'ifconfig';
 
-const toolPaths: Record<HostTool, string> = {
+/** FreeBSD path of each tool (grub-bhyve comes from ports, hence /usr/local). */
+export const HOST_TOOL_PATHS: Readonly<Record<HostTool, string>> = {
   bhyve: '/usr/sbin/bhyve',
   bhyveload: '/usr/sbin/bhyveload',
   bhyvectl: '/usr/sbin/bhyvectl',
@@ -25,13 +26,13 @@ export class HostLayout {
   }
 
   tool(name: HostTool): string {
-    return this.resolve(toolPaths[name]);
+    return this.resolve(HOST_TOOL_PATHS[name]);
   }
 
   /** A program named by a built command line ('bhyve', '/usr/sbin/bhyve', a custom loader path). */
   program(argv0: string): string {
     const base = path.basename(argv0);
-    if (base in toolPaths) return this.tool(base as HostTool);
+    if (base in HOST_TOOL_PATHS) return this.tool(base as HostTool);
     return this.resolve(argv0);
   }
 

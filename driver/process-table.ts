@@ -1,31 +1,9 @@
 // What the process table says, read the same way on FreeBSD and Linux: kill(pid, 0) for
 // liveness and ps(1) for a process title (bhyve retitles itself 'bhyve: NAME').
-import fs from 'node:fs';
 import {execa} from 'execa';
+import {pidAlive} from './process-alive.js';
 
-export function pidAlive(pid: number | undefined): boolean {
-  if (!pid || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  return !isZombie(pid);
-}
-
-/**
- * A process that exited but was not yet reaped still answers kill(pid, 0). Where a
- * procfs shows its state (Linux), a zombie counts as dead; an init that reaps slowly
- * must not make a dead daemon or guest look alive.
- */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
-}
+export {pidAlive};
 
 export async function processTitle(pid: number): Promise<string | null> {
   const r = await execa('ps', ['-o', 'command=', '-p', String(pid)], {reject: false, stdin: 'ignore'});

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {simLayout} from './layout.js';
+import {HOST_TOOL_PATHS, type HostTool} from '../host-layout.js';
 import {repoRoot} from './repo-root.js';
 import {
   defaultHostState,
@@ -16,18 +17,10 @@ import {listVmInstances} from './vm-instance.js';
 
 export type {HostState, ModuleState, SimInterface, VmFaults, InterfaceDriver} from './host-state.js';
 
-export type SimTool = 'bhyve' | 'bhyveload' | 'bhyvectl' | 'grub-bhyve' | 'kldstat' | 'kldload' | 'ifconfig';
+export type SimTool = HostTool;
 
-/** FreeBSD path of each tool (grub-bhyve comes from ports, hence /usr/local). */
-export const SIM_TOOL_PATHS: Readonly<Record<SimTool, string>> = {
-  bhyve: '/usr/sbin/bhyve',
-  bhyveload: '/usr/sbin/bhyveload',
-  bhyvectl: '/usr/sbin/bhyvectl',
-  'grub-bhyve': '/usr/local/sbin/grub-bhyve',
-  kldstat: '/sbin/kldstat',
-  kldload: '/sbin/kldload',
-  ifconfig: '/sbin/ifconfig',
-};
+/** FreeBSD path of each tool: the same table the driver uses. */
+export const SIM_TOOL_PATHS = HOST_TOOL_PATHS;
 
 /** Absolute path of a tool's wrapper inside the sim root. */
 export function simToolPath(root: string, tool: SimTool): string {

@@ -104,15 +104,7 @@ export function runTool(name: string, main: (argv: string[]) => Promise<number> 
 }
 
 /** True while a process with this pid exists (EPERM still means it exists). */
-export function pidAlive(pid: number | null | undefined): boolean {
-  if (!pid || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === 'EPERM';
-  }
-}
+export {pidAlive} from '../process-alive.js';
 
 export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

@@ -7,19 +7,13 @@ import path from 'node:path';
 import {TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
 import {cli, cliBundle, eventually} from '../helpers/sim-dir.js';
 import {hostWithGuest} from './helpers.js';
+import {pidAlive} from '../../driver/process-alive.js';
 
 const hasTmux = tmuxAvailable();
 const tmuxTest = hasTmux ? test : test.skip;
 if (!hasTmux) test('console hangup tests need tmux (skipped: tmux is not installed)', (t) => t.pass());
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/^\S+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = pidAlive;
 
 /** The pid of the interactive client, from the busy message another client gets. */
 function holderPid(dir: string): number {

@@ -8,17 +8,11 @@ import {execFileSync} from 'node:child_process';
 import {cli, cliAsync, daemonPid, eventually, fastSimHost} from '../helpers/sim-dir.js';
 import {updateHostStateSync} from '../../driver/sim/host-state.js';
 import type {DomainSummary} from '../../driver/connection.js';
+import {pidAlive} from '../../driver/process-alive.js';
 
 const list = (dir: string) => JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as DomainSummary[];
 const dom = (dir: string, name: string) => list(dir).find((d) => d.name === name)!;
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/^\S+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = pidAlive;
 const domainsDir = (dir: string) => path.join(dir, 'usr/local/etc/bhyve-tui/domains');
 
 /** bhyve processes of this simulated host running NAME (other tests run their own web1). */
