@@ -72,7 +72,8 @@ export class DomainManager {
   private listCache: Record<string, CachedListing> | undefined;
   private runs = new Map<string, GuestRun>();
   private listeners = new Set<(e: DomainEvent) => void>();
-  private modulesCache: {at: number; value: Promise<ModuleStatus[]>} | null = null;
+  /** the last kernel-module probe, and the one under way (see modules()) */
+  private moduleProbe: {at: number; last?: ModuleStatus[]; pending?: Promise<ModuleStatus[]>} = {at: 0};
   private watcher: fs.FSWatcher | undefined;
 
   constructor(
@@ -315,14 +316,31 @@ export class DomainManager {
     });
   }
 
+  /**
+   * Kernel modules, probed at most every 3 s. Once one probe has answered, callers get the
+   * last answer at once while a new probe runs (kldstat is a process; the TUI's first frame
+   * should not wait for it), and a `host` event follows when the new answer differs.
+   */
   private modules(): Promise<ModuleStatus[]> {
-    const now = Date.now();
-    if (!this.modulesCache || now - this.modulesCache.at > 3000) {
-      const value = probeModules(this.layout);
-      this.modulesCache = {at: now, value};
-      value.catch(() => (this.modulesCache = null));
+    const probe = this.moduleProbe;
+    if (probe.pending === undefined && Date.now() - probe.at > 3000) {
+      const pending = probeModules(this.layout);
+      probe.pending = pending;
+      pending.then(
+        (modules) => {
+          const changed = probe.last !== undefined && JSON.stringify(probe.last) !== JSON.stringify(modules);
+          probe.last = modules;
+          probe.at = Date.now();
+          probe.pending = undefined;
+          if (changed && this.moduleProbe === probe) this.emit({type: 'host'});
+        },
+        () => {
+          probe.pending = undefined;
+          probe.at = 0;
+        },
+      );
     }
-    return this.modulesCache.value;
+    return probe.last !== undefined ? Promise.resolve(probe.last) : probe.pending!;
   }
 
   private simHostJson(): {hostname?: string; ncpu?: number; tapUpOnOpen?: boolean; vmmHardware?: boolean} | null {
@@ -357,7 +375,8 @@ export class DomainManager {
 
   async loadModule(name: ModuleName): Promise<void> {
     const r = await loadModule(this.layout, name);
-    this.modulesCache = null;
+    // The next answer waits for a new probe: the operator expects to see the module loaded.
+    this.moduleProbe = {at: 0};
     this.emit({type: 'host'});
     if (!r.ok) throw new DriverError(`cannot load ${name}: ${r.message}`);
   }

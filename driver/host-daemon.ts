@@ -80,6 +80,8 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
   if (adopted.length) log(`adopted running guests: ${adopted.join(', ')}`);
   if (orphans.length) log(`orphaned run records: ${orphans.join(', ')}`);
   manager.watchDefinitions();
+  // The first client's host panel then has its answer ready.
+  manager.hostStatus().catch(() => {});
 
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {

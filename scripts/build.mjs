@@ -2,7 +2,7 @@
 // A bundle starts in about half the time of unbundled ink + react (see stack notes),
 // and every simulated tool is a process of its own, so its start-up time matters too.
 import {build} from 'esbuild';
-import {readdirSync, chmodSync, mkdirSync, writeFileSync} from 'node:fs';
+import {readdirSync, chmodSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import path from 'node:path';
 
@@ -32,8 +32,11 @@ const common = {
 const simBin = path.join(root, 'driver', 'sim', 'bin');
 const simEntries = readdirSync(simBin).filter((f) => f.endsWith('.ts')).map((f) => path.join(simBin, f));
 
+// The entry is a small launcher that paints the TUI's first frame; the rest of the program
+// (Ink and React included) is a chunk it imports afterwards.
+rmSync(path.join(dist, 'lib'), {recursive: true, force: true});
 await Promise.all([
-  build({...common, entryPoints: {'bhyve-tui': path.join(root, 'src', 'cli.tsx')}, outdir: dist}),
+  build({...common, entryPoints: {'bhyve-tui': path.join(root, 'src', 'launch.ts')}, outdir: dist, splitting: true, chunkNames: 'lib/[name]-[hash]'}),
   simEntries.length > 0 &&
     build({...common, entryPoints: simEntries, outdir: path.join(dist, 'sim'), sourcemap: false}),
 ]);

@@ -2,6 +2,7 @@
 import {DriverError} from '../driver/connection.js';
 import {defaultConnectionUri} from '../driver/connection-uri.js';
 import {openConnection, type DaemonConnection} from '../driver/daemon-client.js';
+import type {EarlyStart} from './early-start.js';
 import {UsageError, type CommandContext, type CommandSpec} from './command-spec.js';
 import {lifecycleCommands} from './commands-lifecycle.js';
 import {xmlCommands} from './commands-xml.js';
@@ -99,13 +100,13 @@ function parseArgs(argv: string[]): Parsed {
   return {uri: uri ?? defaultConnectionUri(), help, command, args, flags};
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], early: EarlyStart | undefined): Promise<number> {
   const p = parseArgs(argv);
   if (p.help) {
     process.stdout.write(p.command ? `Usage: bhyve-tui [-c URI] ${p.command.synopsis}\n\n${p.command.summary}\n` : usage());
     return 0;
   }
-  let conn: DaemonConnection | undefined;
+  let conn: DaemonConnection | undefined = early?.connection;
   const ctx: CommandContext = {
     uri: p.uri,
     args: p.args,
@@ -114,11 +115,18 @@ async function main(argv: string[]): Promise<number> {
   };
   try {
     if (!p.command) {
+      if (early) {
+        // The first frame is on the screen: Ink starts from the same data.
+        const {runTui} = await import('./tui.js');
+        await runTui(early.connection, {domains: early.domains, host: early.host});
+        return 0;
+      }
       // Start-up: the daemon lists the domains while Ink loads.
       const connected = ctx.connect().then((c) => {
         c.prefetch();
         return c;
       });
+      connected.catch(() => {}); // reported below, once Ink has loaded
       const {runTui} = await import('./tui.js');
       await runTui(await connected);
       return 0;
@@ -129,13 +137,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
+/** Runs the command line (the launcher passes the TUI's first frame data when it drew one). */
+export async function runCli(argv: string[], early?: EarlyStart): Promise<void> {
+  try {
+    process.exitCode = await main(argv, early);
+  } catch (e: unknown) {
     process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
     if (e instanceof DriverError && e.detail) process.stderr.write(e.detail.replace(/^/gm, '  ') + '\n');
     process.exitCode = e instanceof UsageError ? 2 : 1;
-  },
-);
+  }
+}

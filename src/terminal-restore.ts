@@ -7,7 +7,9 @@ const showCursor = '\x1b[?25h';
 let active = false;
 let installed = false;
 
+/** The alternate screen, cleared; a no-op when already there (the first frame is kept). */
 export function enterFullScreen(out: NodeJS.WriteStream = process.stdout): void {
+  if (active) return;
   out.write('\x1b[?1049h\x1b[H\x1b[2J');
   active = true;
   installHandlers(out);

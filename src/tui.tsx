@@ -31,7 +31,30 @@ function runCommandLine(uri: string, argv: string[]): Promise<string> {
   });
 }
 
-function showApp(conn: DaemonConnection, selection: string | undefined, resume: ResumeState | undefined, status: {text: string; error?: boolean} | undefined): Promise<Next> {
+type InitialData = NonNullable<React.ComponentProps<typeof App>['initialData']>;
+
+/**
+ * Ink draws its first frame over the one the launcher painted. Both show the same data, but
+ * anything that changed in between must not leave stale characters behind: the first frame
+ * erases the rest of each line and the screen below it, in the same write (no flicker).
+ */
+function eraseBehindFirstFrame(out: NodeJS.WriteStream): () => void {
+  const write = out.write;
+  const restore = () => {
+    out.write = write;
+  };
+  out.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+    let data = chunk;
+    if (typeof data === 'string' && data.includes('\n')) {
+      restore();
+      data = `${data.replace(/\n/g, '\u001B[K\n')}\u001B[J`;
+    }
+    return (write as (...args: unknown[]) => boolean).call(out, data, ...rest);
+  } as typeof out.write;
+  return restore;
+}
+
+function showApp(conn: DaemonConnection, selection: string | undefined, resume: ResumeState | undefined, status: {text: string; error?: boolean} | undefined, initialData?: InitialData): Promise<Next> {
   return new Promise((resolve) => {
     let next: Next = {kind: 'quit'};
     const props: React.ComponentProps<typeof App> = {
@@ -51,7 +74,10 @@ function showApp(conn: DaemonConnection, selection: string | undefined, resume: 
     if (selection !== undefined) props.initialSelection = selection;
     if (resume !== undefined) props.resume = resume;
     if (status !== undefined) props.initialStatus = status;
+    if (initialData !== undefined) props.initialData = initialData;
+    const restoreWrite = initialData === undefined ? () => {} : eraseBehindFirstFrame(process.stdout);
     const instance = render(<App {...props} />, {exitOnCtrlC: false, patchConsole: false});
+    restoreWrite();
     instance.waitUntilExit().then(
       () => resolve(next),
       () => resolve(next),
@@ -66,7 +92,8 @@ const endText: Record<ConsoleEnd, string> = {
   hangup: 'The console device closed',
 };
 
-export async function runTui(conn: DaemonConnection): Promise<void> {
+/** The TUI until q; `initialData` is what the launcher's first frame showed, if it drew one. */
+export async function runTui(conn: DaemonConnection, initialData?: InitialData): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new Error('the TUI needs a terminal; use a command instead (bhyve-tui list, start, console, ...)');
   }
@@ -75,8 +102,8 @@ export async function runTui(conn: DaemonConnection): Promise<void> {
   let resume: ResumeState | undefined;
   let status: {text: string; error?: boolean} | undefined;
   try {
-    for (;;) {
-      const next = await showApp(conn, selection, resume, status);
+    for (let first = true; ; first = false) {
+      const next = await showApp(conn, selection, resume, status, first ? initialData : undefined);
       if (next.kind === 'quit') break;
       selection = next.name;
       resume = next.resume;

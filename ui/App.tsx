@@ -9,7 +9,7 @@
 // Live state comes from connection.subscribe(); a slow poll is only a safety net.
 import {Box, Text, useInput, type Key} from 'ink';
 import {useCallback, useEffect, useRef, useState} from 'react';
-import type {Connection, DomainSummary, ModuleName} from '../driver/connection.js';
+import type {Connection, DomainSummary, HostStatus, ModuleName} from '../driver/connection.js';
 import {complete, domainArgument, parseArgv, runOnConnection, uiVerbs, withDefaultDomain} from './command-line.js';
 import {answerFor, ConfirmDialog, confirmHeight} from './ConfirmDialog.js';
 import {DetailsView} from './DetailsView.js';
@@ -28,11 +28,13 @@ import {
 } from './domain-rules.js';
 import {selectedDomain, sortKeys, type SortKey} from './domain-table-state.js';
 import {DomainList} from './DomainList.js';
+import {listSummary} from './domain-rows.js';
 import {EditFailedView} from './EditFailedView.js';
 import {stripErrorHeader, withErrorHeader} from './edit-buffer.js';
 import {ErrorsView} from './ErrorsView.js';
 import {helpLines, viewTitle} from './help-lines.js';
-import {HostPanel, hostLines, hostStripLines, loadableModule, moduleCondition} from './HostPanel.js';
+import {hostLines, hostStripLines, loadableModule, moduleCondition} from './host-lines.js';
+import {HostPanel} from './HostPanel.js';
 import {commandsFor, confirmHints, hintsFor, isInterrupt, promptHints, typeNameHints, type Command} from './keymap.js';
 import {KeyHints} from './KeyHints.js';
 import {computeLayout} from './layout.js';
@@ -94,6 +96,8 @@ export interface AppProps {
 	onQuit(): void;
 	/** status shown until the first action, e.g. `Console closed` or an error from the console */
 	initialStatus?: {text: string; error?: boolean};
+	/** the listing and host status the first frame was drawn from: the first render shows them */
+	initialData?: {domains: readonly DomainSummary[]; host?: HostStatus | undefined};
 	/** safety refresh of the list and host status; default 5000 ms, 0 turns the timer off */
 	pollIntervalMs?: number;
 	/** refresh while guests run (CPU%, RSS); default 2000 ms */
@@ -114,16 +118,6 @@ interface Draft {
 	message: string;
 	detail?: string;
 	attempt: number;
-}
-
-function summary(domains: readonly DomainSummary[], loaded: boolean): string {
-	if (!loaded) {
-		return 'Loading…';
-	}
-
-	const running = domains.filter(domain => domain.state === 'running').length;
-	const marked = domains.filter(domain => domain.problemCount > 0).length;
-	return `${domains.length} domain${domains.length === 1 ? '' : 's'}, ${running} running${marked > 0 ? `, ${marked} with problems (!)` : ''}  ·  ? help`;
 }
 
 function dialogQuestion(action: ConfirmAction): string {
@@ -161,8 +155,9 @@ export function App(props: AppProps) {
 		descending: props.resume?.descending,
 		idleMs,
 		busyMs,
+		initial: props.initialData?.domains,
 	});
-	const host = useHostStatus(connection, {intervalMs: idleMs});
+	const host = useHostStatus(connection, {intervalMs: idleMs, initial: props.initialData?.host});
 	const [screen, screenStore] = useStore(screenReducer, () => initialScreenState(props.resume?.view));
 
 	const [status, setStatus] = useState<Status | null>(() =>
@@ -1060,7 +1055,7 @@ export function App(props: AppProps) {
 		bottom = <PromptLine purpose={dialog.purpose} value={dialog.value} width={layout.width} {...(note === undefined ? {} : {note})} />;
 		hints = promptHints[dialog.purpose];
 	} else {
-		bottom = <StatusLine status={status} fallback={summary(tableState.all, tableState.list.loaded)} width={layout.width} />;
+		bottom = <StatusLine status={status} fallback={listSummary(tableState.all, tableState.list.loaded)} width={layout.width} />;
 		hints = hintsFor(view.kind);
 	}
 

@@ -1,19 +1,15 @@
 import {Box, Text} from 'ink';
-import {tint, truncate} from './format.js';
-
-export const SIMULATED_BADGE = ' SIMULATED HOST ';
+import {tint} from './format.js';
+import {SIMULATED_BADGE, TITLE_NAME, titleInfo} from './title-text.js';
 
 export function TitleBar(props: {uri: string; hostname: string | undefined; simulated: boolean; width: number}) {
-	const badgeWidth = props.simulated ? SIMULATED_BADGE.length + 1 : 0;
-	const info = `  ${props.uri}  ${props.hostname ?? '…'}`;
-	const name = 'bhyve-tui';
 	return (
 		<Box width={props.width} height={1} flexShrink={0}>
 			<Text bold color={tint('cyan')}>
-				{truncate(name, props.width)}
+				{TITLE_NAME}
 			</Text>
 			<Box flexGrow={1}>
-				<Text wrap="truncate-end">{truncate(info, Math.max(0, props.width - name.length - badgeWidth))}</Text>
+				<Text wrap="truncate-end">{titleInfo(props.uri, props.hostname, props.width, props.simulated)}</Text>
 			</Box>
 			{props.simulated ? (
 				<Text bold inverse color={tint('yellow')}>

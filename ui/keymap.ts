@@ -3,6 +3,7 @@
 // keys (`jjj` from a fast typist or tmux): each character maps on its own.
 import type {Key} from 'ink';
 import type {ViewKind} from './screen-state.js';
+import type {Segment} from './styled-segment.js';
 
 export type Command =
 	| {type: 'move'; delta: number}
@@ -265,3 +266,28 @@ export const promptHints: Record<'filter' | 'command', Hint[]> = {
 		['Tab', 'complete name'],
 	],
 };
+
+const keptHints = new Set(['help', 'quit', 'back']);
+
+/** As many hints as fit, in order; help and quit/back are always kept. */
+export function fitHints(hints: readonly Hint[], width: number): Hint[] {
+	const size = (list: readonly Hint[]) => list.reduce((sum, [key, label], index) => sum + (index > 0 ? 2 : 0) + key.length + 1 + label.length, 0);
+	const shown = [...hints];
+	for (let index = shown.length - 1; index >= 0 && size(shown) > width; index--) {
+		const hint = shown[index];
+		if (hint !== undefined && !keptHints.has(hint[1])) {
+			shown.splice(index, 1);
+		}
+	}
+
+	return shown;
+}
+
+/** The hint line: each key bold, its label dim. */
+export function hintSegments(hints: readonly Hint[]): Segment[] {
+	return hints.flatMap(([key, label], index) => [
+		...(index > 0 ? [{text: '  '}] : []),
+		{text: key, bold: true},
+		{text: ` ${label}`, dim: true},
+	]);
+}

@@ -1,7 +1,7 @@
 // Row and column budget of the screen, computed rather than measured so the list window
 // always has exactly as many rows as fit.
-import {LIST_CHROME_ROWS} from './DomainList.js';
-import {HOST_PANEL_WIDTH} from './HostPanel.js';
+import {LIST_CHROME_ROWS} from './domain-rows.js';
+import {HOST_PANEL_WIDTH} from './host-lines.js';
 
 export interface LayoutInput {
 	columns: number;

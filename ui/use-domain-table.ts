@@ -3,7 +3,7 @@
 // and a safety poll — quicker while guests run, so CPU% and RSS stay fresh, and never on
 // the render path. Rows are reconciled, so an unchanged listing does not re-render.
 import {useEffect, useMemo} from 'react';
-import type {Connection, DomainEvent} from '../driver/connection.js';
+import type {Connection, DomainEvent, DomainSummary} from '../driver/connection.js';
 import {initialTableState, tableReducer, type SortKey, type TableAction, type TableState} from './domain-table-state.js';
 import type {Store} from './store.js';
 import {usePoll} from './use-poll.js';
@@ -48,11 +48,17 @@ export function useDomainTable(
 		idleMs: number;
 		/** poll while a guest runs (CPU%, RSS) */
 		busyMs: number;
+		/** a listing already fetched: the first render shows it */
+		initial?: readonly DomainSummary[] | undefined;
 	},
 ): DomainTable {
-	const [state, store] = useStore(tableReducer, () => initialTableState(options));
+	const [state, store] = useStore(tableReducer, () => {
+		const empty = initialTableState(options);
+		return options.initial === undefined ? empty : tableReducer(empty, {type: 'data', domains: options.initial});
+	});
 	const {error, settled, refresh} = usePoll(async () => connection.listDomains(), {
 		keep: false,
+		initial: options.initial,
 		onData(domains) {
 			store.dispatch({type: 'data', domains});
 		},

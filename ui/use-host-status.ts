@@ -4,8 +4,8 @@ import {useEffect} from 'react';
 import type {Connection, HostStatus} from '../driver/connection.js';
 import {usePoll, type Polled} from './use-poll.js';
 
-export function useHostStatus(connection: Connection, options: {intervalMs: number}): Polled<HostStatus> {
-	const polled = usePoll(async () => connection.hostStatus(), {intervalMs: options.intervalMs});
+export function useHostStatus(connection: Connection, options: {intervalMs: number; initial?: HostStatus | undefined}): Polled<HostStatus> {
+	const polled = usePoll(async () => connection.hostStatus(), {intervalMs: options.intervalMs, initial: options.initial});
 	const {refresh} = polled;
 	useEffect(() => connection.subscribe(event => {
 		if (event.type === 'host') {

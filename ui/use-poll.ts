@@ -34,9 +34,14 @@ export function usePoll<T>(
 		onData?: (data: T) => void;
 		/** keep the data in state (default true) */
 		keep?: boolean;
+		/** data already fetched (e.g. for the first frame): the first render shows it, settled */
+		initial?: T | undefined;
 	},
 ): Polled<T> {
-	const [state, setState] = useState<PollState<T>>({data: undefined, error: undefined, settled: false});
+	const keep = options.keep ?? true;
+	const [state, setState] = useState<PollState<T>>(() => options.initial === undefined
+		? {data: undefined, error: undefined, settled: false}
+		: {data: keep ? options.initial : undefined, error: undefined, settled: true});
 	const fetchRef = useRef(fetch);
 	const onDataRef = useRef(options.onData);
 	const intervalRef = useRef(options.intervalMs);
@@ -45,7 +50,6 @@ export function usePoll<T>(
 		onDataRef.current = options.onData;
 		intervalRef.current = options.intervalMs;
 	});
-	const keep = options.keep ?? true;
 	const pollerRef = useRef<Poller | undefined>(undefined);
 	// A new number restarts the poller; a function is read through the ref.
 	const intervalKey = typeof options.intervalMs === 'number' ? options.intervalMs : -1;

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type {Key} from 'ink';
 import {answerFor} from '../../ui/ConfirmDialog.js';
-import {fitHints} from '../../ui/KeyHints.js';
+import {fitHints} from '../../ui/keymap.js';
 import {bindings, commandsFor, hintsFor} from '../../ui/keymap.js';
 import {promptEdits} from '../../ui/prompt-input.js';
 

@@ -1,0 +1,73 @@
+// The TUI's first frame, before Ink. Loading Ink and React takes longer than the daemon
+// takes to list 1,000 domains, so the launcher connects, lists, and paints the list screen
+// with ui/first-frame.ts; cli.tsx then mounts Ink on the same connection and data, and
+// Ink's first frame lands on an identical screen. Anything unexpected here falls back to
+// the ordinary start, which reports errors properly.
+import isInCi from 'is-in-ci';
+import type {DomainSummary, HostStatus} from '../driver/connection.js';
+import {defaultConnectionUri} from '../driver/connection-uri.js';
+import {openConnection, type DaemonConnection} from '../driver/daemon-client.js';
+import {chalkStylist, firstFrameLines} from '../ui/first-frame.js';
+import {enterFullScreen} from './terminal-restore.js';
+
+export interface EarlyStart {
+	connection: DaemonConnection;
+	domains: DomainSummary[];
+	host: HostStatus | undefined;
+}
+
+/** How long the first frame waits for the host status once the list is in (else: "Checking…"). */
+const HOST_GRACE_MS = 50;
+
+/** The URI when argv opens the TUI (nothing but -c/--connect), else undefined. */
+export function tuiUri(argv: readonly string[]): string | undefined {
+	let uri: string | undefined;
+	for (let index = 0; index < argv.length; index++) {
+		const arg = argv[index]!;
+		if ((arg === '-c' || arg === '--connect') && index + 1 < argv.length) {
+			uri = argv[++index];
+		} else if (arg.startsWith('--connect=')) {
+			uri = arg.slice('--connect='.length);
+		} else {
+			return undefined;
+		}
+	}
+
+	return uri ?? defaultConnectionUri();
+}
+
+export async function earlyStart(argv: readonly string[]): Promise<EarlyStart | undefined> {
+	const uri = tuiUri(argv);
+	// Ink draws nothing in CI; neither does this.
+	if (uri === undefined || !process.stdin.isTTY || !process.stdout.isTTY || isInCi) {
+		return undefined;
+	}
+
+	// Keys typed while starting wait in the terminal for Ink instead of being echoed.
+	process.stdin.setRawMode(true);
+	let connection: DaemonConnection | undefined;
+	try {
+		connection = await openConnection(uri);
+		const hostAnswer = connection.hostStatus();
+		hostAnswer.catch(() => {});
+		const domains = await connection.listDomains();
+		const host = await Promise.race([hostAnswer, new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), HOST_GRACE_MS))]).catch(() => undefined);
+		const lines = firstFrameLines({
+			uri: connection.uri,
+			simulated: connection.simulated,
+			domains,
+			host,
+			columns: process.stdout.columns > 0 ? process.stdout.columns : 80,
+			rows: process.stdout.rows > 0 ? process.stdout.rows : 24,
+			now: Date.now(),
+		}, chalkStylist);
+		enterFullScreen();
+		// Hidden cursor as under Ink; the cursor goes back home, where Ink starts drawing.
+		process.stdout.write(`\u001B[?25l${lines.join('\n')}\u001B[H`);
+		return {connection, domains, host};
+	} catch {
+		connection?.close();
+		process.stdin.setRawMode(false);
+		return undefined;
+	}
+}

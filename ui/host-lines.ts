@@ -1,0 +1,123 @@
+// Host readiness, as `virt-host-validate bhyve` checks it: each kernel module bhyve needs
+// (loaded, compiled in, missing, or loaded-but-failed, which means no hardware
+// virtualization), net.link.tap.up_on_open and the CPU's virtualization support. A missing
+// module shows the kldload line (K runs it after a confirmation) and the `sysrc kld_list+=`
+// line that makes it persistent. Wide terminals get a side panel; narrow ones a strip
+// under the list.
+// This file holds what the panel says, as plain data; HostPanel.tsx draws it.
+import type {HostStatus, ModuleStatus} from '../driver/connection.js';
+import {truncate, wrapWords} from './format.js';
+import {errorStatus} from './status.js';
+
+export const HOST_PANEL_WIDTH = 38;
+
+export interface HostLine {
+	text: string;
+	color?: string;
+	bold?: boolean;
+	dim?: boolean;
+}
+
+export type ModuleCondition = NonNullable<ModuleStatus['detail']>;
+
+export function moduleCondition(module: ModuleStatus): ModuleCondition {
+	return module.detail ?? (module.loaded ? 'loaded' : 'missing');
+}
+
+/** The module K offers to load: the first one that is missing (a failed one cannot be fixed by kldload). */
+export function loadableModule(host: HostStatus | undefined): ModuleStatus | undefined {
+	return host?.modules.find(module => moduleCondition(module) === 'missing');
+}
+
+const conditionText: Record<ModuleCondition, string> = {
+	loaded: 'loaded',
+	'compiled in': 'compiled in',
+	missing: 'missing',
+	failed: 'failed',
+};
+
+function wrapped(text: string, width: number, style: Omit<HostLine, 'text'>, indent = ''): HostLine[] {
+	return wrapWords(text, Math.max(1, width - indent.length)).map((line, index) => ({...style, text: (index === 0 ? '' : indent) + line}));
+}
+
+/** The side panel's lines, each at most `width` cells. */
+export function hostLines(host: HostStatus | undefined, error: unknown, width = HOST_PANEL_WIDTH - 4): HostLine[] {
+	const lines: HostLine[] = [{text: 'Host', bold: true}];
+	if (host === undefined) {
+		lines.push(error === undefined ? {text: 'Checking…', dim: true} : {text: `✘ ${errorStatus(error).text}`, color: 'red'});
+		return lines;
+	}
+
+	lines.push({text: `CPUs  ${host.ncpu ?? '?'}`});
+	if (host.virtualization !== undefined) {
+		lines.push(...wrapped(`CPU   ${host.virtualization}`, width, {dim: true}, '      '));
+	}
+
+	const labelWidth = Math.max(...host.modules.map(module => module.label.length), 4);
+	for (const module of host.modules) {
+		const condition = moduleCondition(module);
+		const ok = condition === 'loaded' || condition === 'compiled in';
+		const label = module.label.length + 3 + conditionText[condition].length <= width ? module.label.padEnd(Math.min(labelWidth, width - 3 - conditionText[condition].length)) : module.label;
+		lines.push({text: `${ok ? '✔' : '✘'} ${label} ${conditionText[condition]}`, color: ok ? 'green' : 'red', bold: !ok});
+		if (condition === 'missing') {
+			lines.push({text: `  ${module.fix ?? `kldload ${module.name}`}`, color: 'yellow'}, {text: `  ${module.persist ?? `sysrc kld_list+=${module.name}`}`, dim: true});
+		} else if (condition === 'failed') {
+			lines.push(...wrapped('  no hardware virtualization (VT-x/AMD-V): bhyve cannot run', width, {color: 'yellow'}, '  '));
+		}
+	}
+
+	if (host.tapUpOnOpen !== undefined) {
+		if (host.tapUpOnOpen) {
+			lines.push({text: '✔ tap up_on_open=1', color: 'green'});
+		} else {
+			lines.push({text: '! tap up_on_open=0', color: 'yellow', bold: true}, {text: '  sysctl net.link.tap.up_on_open=1', color: 'yellow'});
+		}
+	}
+
+	if (loadableModule(host) !== undefined) {
+		lines.push({text: 'K loads the missing module', dim: true});
+	}
+
+	if (error !== undefined) {
+		lines.push({text: `✘ ${errorStatus(error).text}`, color: 'red'});
+	}
+
+	return lines;
+}
+
+/** The narrow form: one summary line, then one line per thing to fix. */
+export function hostStripLines(host: HostStatus | undefined, error: unknown, width: number): HostLine[] {
+	if (host === undefined) {
+		return [error === undefined ? {text: 'Host: checking…', dim: true} : {text: `✘ Host: ${errorStatus(error).text}`, color: 'red'}];
+	}
+
+	const parts = host.modules.map(module => {
+		const condition = moduleCondition(module);
+		return `${module.label} ${condition === 'loaded' || condition === 'compiled in' ? '✔' : '✘'}`;
+	});
+	if (host.tapUpOnOpen !== undefined) {
+		parts.push(`up_on_open ${host.tapUpOnOpen ? '✔' : '✘'}`);
+	}
+
+	parts.push(`CPUs ${host.ncpu ?? '?'}`);
+	const lines: HostLine[] = [{text: truncate(parts.join('  '), width), dim: true}];
+	for (const module of host.modules) {
+		const condition = moduleCondition(module);
+		if (condition === 'missing') {
+			lines.push(...wrapped(`✘ ${module.label} missing: ${module.fix ?? `kldload ${module.name}`} (K) · at boot: ${module.persist ?? `sysrc kld_list+=${module.name}`}`, width, {color: 'red'}, '  '));
+		} else if (condition === 'failed') {
+			lines.push(...wrapped(`✘ ${module.label} failed: no hardware virtualization (VT-x/AMD-V)`, width, {color: 'red'}, '  '));
+		}
+	}
+
+	if (host.tapUpOnOpen === false) {
+		lines.push({text: truncate('! taps stay down: sysctl net.link.tap.up_on_open=1', width), color: 'yellow'});
+	}
+
+	if (error !== undefined) {
+		lines.push({text: truncate(`✘ ${errorStatus(error).text}`, width), color: 'red'});
+	}
+
+	return lines;
+}
+
