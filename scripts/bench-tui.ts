@@ -1,8 +1,9 @@
 // npm run bench -- tui: the TUI with 1,000 domains.
-// (a) Key press → frame latency, in-process: the real App rendered by Ink (production React,
-//     as in the bundle) to a fake 120x40 terminal, with 1,000 fake domains; j, k and typing a
-//     `/` filter. Reference in the same run: the same measurement on a trivial Ink app of the
-//     same size (Ink's own floor for a full-screen frame on this machine).
+// (a) Key press → frame latency, in-process: the real App, bundled as the product is
+//     (production React, our Output for Ink), rendered to a fake 120x40 terminal with 1,000
+//     fake domains; j, k and typing a `/` filter. References in the same run: the same App
+//     with Ink's own Output, and a trivial Ink app of the same size drawing a full frame per
+//     key (stock Ink's floor on this machine).
 // (b) First frame of the real TUI (`node dist/bhyve-tui.js -c sim:///DIR`, 1,000 domain files)
 //     in tmux, against `virsh -c test:///FILE list --all` over the same 1,000 domains.
 // Figures are printed side by side, with ratios; nothing is asserted.
@@ -11,6 +12,7 @@ import {EventEmitter} from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {pathToFileURL} from 'node:url';
 
 // Ink draws nothing when it believes it runs in CI; the bundle runs production React.
 for (const key of Object.keys(process.env)) {
@@ -29,10 +31,22 @@ const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const cols = 120;
 const rows = 40;
 
-const React = await import('react');
-const {render, Box, Text, useInput} = await import('ink');
-const {App} = await import('../ui/App.js');
-const {FakeConnection, domain} = await import('../test/ui/fake-connection.js');
+type AppBundle = typeof import('./bench-tui-app.js');
+
+/** The bench's entry bundled with the product's esbuild settings, with or without our Output. */
+async function bundle(fastInkOutput: boolean): Promise<AppBundle> {
+	const {build} = await import('esbuild');
+	const {bundleOptions} = await import('./bundle-options.mjs');
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tui-'));
+	const outfile = path.join(dir, 'bench-tui-app.mjs');
+	await build({...bundleOptions({fastInkOutput}), entryPoints: [path.join(import.meta.dirname, 'bench-tui-app.ts')], outfile, sourcemap: false});
+	const loaded = await import(pathToFileURL(outfile).href) as AppBundle;
+	fs.rmSync(dir, {recursive: true, force: true});
+	return loaded;
+}
+
+const product = await bundle(true);
+const stock = await bundle(false);
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -89,11 +103,11 @@ class FakeStdin extends EventEmitter {
 const sleep = async (delay: number) => new Promise(resolve => setTimeout(resolve, delay));
 
 /** Mounts `node`, then times key → next write to the terminal for each key of `script`. */
-async function measure(node: React.ReactElement, script: string[], ready: () => boolean, prelude = ''): Promise<number[]> {
+async function measure(ink: AppBundle, node: unknown, script: string[], ready: () => boolean, prelude = ''): Promise<number[]> {
 	const stdout = new FakeStdout();
 	stdout.setMaxListeners(0);
 	const stdin = new FakeStdin();
-	const instance = render(node, {stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false});
+	const instance = ink.render(node as Parameters<AppBundle['render']>[0], {stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false});
 	const deadline = Date.now() + 10_000;
 	while (!ready() && Date.now() < deadline) {
 		await sleep(20);
@@ -123,7 +137,9 @@ async function measure(node: React.ReactElement, script: string[], ready: () => 
 	return times.filter(time => !Number.isNaN(time));
 }
 
-function Trivial() {
+function trivial(ink: AppBundle) {
+	const {React, Box, Text, useInput} = ink;
+	return function Trivial() {
 	const [selected, setSelected] = React.useState(0);
 	useInput(input => {
 		setSelected(previous => (input === 'k' ? previous - 1 : previous + 1));
@@ -136,11 +152,13 @@ function Trivial() {
 			return React.createElement(Text, {key: index, inverse: mark}, `${mark ? '›' : ' '} row ${index} `.padEnd(cols - 2, '.'));
 		}),
 	);
+	};
 }
 
-async function inProcess(): Promise<void> {
+/** Key → frame times of the App for j, k and filter typing, with the Ink of `ink`. */
+async function appTimes(ink: AppBundle): Promise<Array<[string, number[]]>> {
 	const names = Array.from({length: COUNT}, (_, index) => `bench${String(index).padStart(4, '0')}`);
-	const makeConnection = () => new FakeConnection(names.map((name, index) => domain(name, index % 4 === 0 ? 'running' : 'shut off', index % 4 === 0 ? {cpuPercent: 3.5, rssKiB: 400_000} : {})));
+	const makeConnection = () => new ink.FakeConnection(names.map((name, index) => ink.domain(name, index % 4 === 0 ? 'running' : 'shut off', index % 4 === 0 ? {cpuPercent: 3.5, rssKiB: 400_000} : {})));
 	const down = Array.from({length: KEYS}, () => 'j');
 	const up = Array.from({length: KEYS}, () => 'k');
 	// Typing a filter: '/', then characters and erasing, over and over (each is one key).
@@ -161,7 +179,8 @@ async function inProcess(): Promise<void> {
 		};
 
 		const times = await measure(
-			React.createElement(App, {connection, onConsole() {}, onQuit() {}, pollIntervalMs: 0}),
+			ink,
+			ink.React.createElement(ink.App, {connection, onConsole() {}, onQuit() {}, pollIntervalMs: 0}),
 			script.slice(0, KEYS),
 			() => loaded,
 			prelude,
@@ -169,16 +188,23 @@ async function inProcess(): Promise<void> {
 		results.push([label, times]);
 	}
 
-	const floor = await measure(React.createElement(Trivial), Array.from({length: KEYS}, () => 'j'), () => true);
-	const floorMedian = median(floor);
-	console.log(`(a) key press → frame, ${COUNT} domains, ${cols}x${rows}, ${KEYS} keys each (target: < 16 ms)`);
-	console.log(`    ${'key'.padEnd(18)} ${'median'.padStart(9)} ${'p99'.padStart(9)}   median vs Ink floor`);
-	for (const [label, times] of results) {
-		console.log(`    ${label.padEnd(18)} ${ms(median(times)).padStart(9)} ${ms(p99(times)).padStart(9)}   ${(median(times) / floorMedian).toFixed(2)}x`);
+	return results;
+}
+
+async function inProcess(): Promise<void> {
+	const ours = await appTimes(product);
+	const theirs = await appTimes(stock);
+	const floor = await measure(stock, stock.React.createElement(trivial(stock)), Array.from({length: KEYS}, () => 'j'), () => true);
+	const cell = (times: number[]) => `${ms(median(times)).padStart(9)} ${ms(p99(times)).padStart(9)}`;
+	console.log(`(a) key press → frame, ${COUNT} domains, ${cols}x${rows}, ${KEYS} keys each (target: median < 16 ms)`);
+	console.log(`    ${''.padEnd(18)} ${'bhyve-tui'.padStart(19)}   ${'with Ink\'s Output'.padStart(19)}`);
+	console.log(`    ${'key'.padEnd(18)} ${'median'.padStart(9)} ${'p99'.padStart(9)}   ${'median'.padStart(9)} ${'p99'.padStart(9)}   median / 16 ms`);
+	for (const [index, [label, times]] of ours.entries()) {
+		console.log(`    ${label.padEnd(18)} ${cell(times)}   ${cell(theirs[index]![1])}   ${(median(times) / 16).toFixed(2)}`);
 	}
 
-	console.log(`    ${'Ink floor*'.padEnd(18)} ${ms(floorMedian).padStart(9)} ${ms(p99(floor)).padStart(9)}   1.00x`);
-	console.log('    * a trivial Ink app drawing a full 120x40 frame per key, same run');
+	console.log(`    ${'trivial Ink app*'.padEnd(18)} ${''.padStart(19)}   ${cell(floor)}`);
+	console.log('    * stock Ink drawing a full 120x40 frame of plain rows per key, same run');
 }
 
 function domainXml(name: string, index: number): string {

@@ -1,0 +1,6 @@
+// What `npm run bench -- tui` drives in-process, bundled the way the product is (production
+// React; Ink's Output replaced unless the bench asks for Ink's own).
+export {default as React} from 'react';
+export {Box, render, Text, useInput} from 'ink';
+export {App} from '../ui/App.js';
+export {domain, FakeConnection} from '../test/ui/fake-connection.js';
