@@ -18,7 +18,7 @@ import {
 } from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {listDomainFiles, loadDomainFile, type StoredDomain} from './domain-store.js';
-import {domainFacts} from './domain-facts.js';
+import {domainFacts, type DomainFacts} from './domain-facts.js';
 import {domainNameProblem} from './domain-name.js';
 import {loadModule, probeModules} from './host-modules.js';
 import {preflight} from './start-preflight.js';
@@ -32,6 +32,7 @@ import {writeFileAtomic} from './atomic-file.js';
 import {readPidFile} from './exit-recorder.js';
 import {parseDomainXml} from './domain-xml-parse.js';
 import {domainPreview} from './domain-preview.js';
+import {scanDefinition, type ScannedPlace} from './definition-scan.js';
 import pkg from '../package.json' with {type: 'json'};
 
 interface Cached {
@@ -445,12 +446,8 @@ export class DomainManager {
     if (now === 'orphaned') {
       throw new DriverError(`domain '${name}' has leftovers of an earlier run (${this.observe(name).reason}); clean them up with: bhyve-tui destroy ${name}`);
     }
-    // Two guests on one nmdm pair would read each other's keystrokes.
-    const mine = new Set(domainFacts(def).consoles.flatMap((c) => [c.master, c.slave]));
-    for (const [other, run] of this.runs) {
-      const clash = domainFacts(run.definition).consoles.flatMap((c) => [c.master, c.slave]).find((p) => mine.has(p));
-      if (clash) throw new DriverError(`cannot start '${name}': its console ${clash} is in use by running domain '${other}'; give it its own nmdm pair`);
-    }
+    const clash = this.consoleInUse(name, domainFacts(def).consoles);
+    if (clash) throw new DriverError(`cannot start '${name}': its console ${clash.path} is in use by running domain '${clash.other}'; give it its own nmdm pair`);
     if (!GuestRun.lock(this.layout, name)) throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
     const run = new GuestRun(this.layout, def, this.hooks);
     run.preflightHost = {ncpu: this.hostCpus()};
@@ -580,7 +577,17 @@ export class DomainManager {
   async domainProblems(name: string): Promise<DomainProblem[]> {
     const d = this.find(name);
     const problems: DomainProblem[] = [];
-    if (!d.ok) {
+    let text = '';
+    try {
+      text = fs.readFileSync(d.file, 'utf8');
+    } catch {
+      // gone since it was listed: the definition problem below says so
+    }
+    const scan = scanDefinition(text);
+    let facts: Pick<DomainFacts, 'vcpus' | 'files' | 'bridges' | 'consoles'>;
+    if (d.ok) {
+      facts = domainFacts(d.def);
+    } else {
       const p: DomainProblem = {
         severity: 'error',
         source: d.problem.kind === 'syntax' ? 'xml-syntax' : 'xml-semantic',
@@ -591,12 +598,29 @@ export class DomainManager {
       if (d.problem.line !== undefined) p.line = d.problem.line;
       if (d.problem.column !== undefined) p.column = d.problem.column;
       problems.push(p);
-      return problems;
+      // The rest of a broken file is still checked against the host, as far as it can be read.
+      facts = {vcpus: scan.vcpus?.value ?? 0, files: scan.files, bridges: scan.bridges.map((b) => b.name), consoles: scan.consoles};
     }
     const state = this.observe(name);
+    const at = (place: ScannedPlace | undefined): Pick<DomainProblem, 'file' | 'line' | 'column'> =>
+      place ? {file: d.file, line: place.line, column: place.column} : {};
     if (state.state === 'shut off' || state.state === 'crashed') {
-      for (const p of await preflight(this.layout, domainFacts(d.def), {ncpu: this.hostCpus()})) {
-        problems.push({severity: 'error', source: 'host', message: p.message, ...(p.hint ? {hint: p.hint} : {})});
+      for (const p of await preflight(this.layout, {name, memoryKiB: 0, onReboot: 'restart', onPoweroff: 'destroy', onCrash: 'destroy', ...facts}, {ncpu: this.hostCpus()})) {
+        const place = p.subject?.kind === 'file' ? scan.files.find((f) => f.path === p.subject!.value)
+          : p.subject?.kind === 'bridge' ? scan.bridges.find((b) => b.name === p.subject!.value)
+          : p.subject?.kind === 'vcpus' ? scan.vcpus
+          : undefined;
+        problems.push({severity: 'error', source: 'host', message: p.message, ...at(place), ...(p.hint ? {hint: p.hint} : {})});
+      }
+      const clash = this.consoleInUse(name, facts.consoles);
+      if (clash) {
+        problems.push({
+          severity: 'error',
+          source: 'host',
+          message: `its console ${clash.path} is in use by running domain '${clash.other}'`,
+          ...at(scan.consoles.find((c) => c.master === clash.path || c.slave === clash.path)),
+          hint: 'give it its own nmdm pair',
+        });
       }
     }
     if (state.state === 'orphaned') {
@@ -614,6 +638,17 @@ export class DomainManager {
       problems.push(p);
     }
     return problems;
+  }
+
+  /** A console device of `consoles` that a running domain other than `name` holds (two guests on one nmdm pair would read each other's keystrokes). */
+  private consoleInUse(name: string, consoles: readonly {master: string; slave: string}[]): {path: string; other: string} | undefined {
+    const mine = new Set(consoles.flatMap((c) => [c.master, c.slave]));
+    for (const [other, run] of this.runs) {
+      if (other === name) continue;
+      const path = domainFacts(run.definition).consoles.flatMap((c) => [c.master, c.slave]).find((p) => mine.has(p));
+      if (path) return {path, other};
+    }
+    return undefined;
   }
 
   domainLog(name: string, tailBytes = 64 * 1024): string {

@@ -80,6 +80,28 @@ export function readStopRecord(layout: HostLayout, name: string): StopRecord | n
 }
 
 /** What bhyve's exit status means (bhyve(8) EXIT STATUS); sh reports a signal N as 128+N. */
+/** What a loader's exit status means (bhyveload(8), grub2-bhyve); 0 is success. */
+export function loaderExitMeaning(program: string, status: number): string {
+  if (status > 128) return `killed by signal ${status - 128}`;
+  if (program === 'bhyveload') {
+    switch (status) {
+      case 1: return 'the loader quit, or setting up the VM failed (see its output)';
+      case 2: return 'the loader asked for a reboot';
+      case 64: return 'usage error (a bad option or an unopenable disk or console)';
+    }
+  } else if (program === 'grub-bhyve' && status === 1) {
+    return 'GRUB exited, or setting up the VM failed (see its output)';
+  }
+  return `exit status ${status}`;
+}
+
+/** A stage's tool exited non-zero; what its status means goes into the stop record. */
+class StageFailed extends DriverError {
+  constructor(message: string, detail: string | undefined, exitCode: number, readonly exitMeaning: string) {
+    super(message, detail, exitCode);
+  }
+}
+
 export function bhyveExitMeaning(status: number): string {
   if (status > 128) return `killed by signal ${status - 128}${status - 128 === 6 ? ' (SIGABRT: fatal VM exit)' : status - 128 === 9 ? ' (SIGKILL)' : ''}`;
   switch (status) {
@@ -201,7 +223,7 @@ export class GuestRun {
     } catch (e) {
       const err = e instanceof DriverError ? e : new DriverError(`cannot start '${this.name}': ${(e as Error).message}`);
       this.log(`start failed: ${err.message}${err.detail ? `\n${err.detail}` : ''}`);
-      await this.finish({state: 'shut off', reason: 'failed', at: new Date().toISOString(), error: err.message, ...(err.detail ? {detail: err.detail} : {}), ...(err.exitCode !== undefined ? {exitCode: err.exitCode} : {})}, false);
+      await this.finish({state: 'shut off', reason: 'failed', at: new Date().toISOString(), error: err.message, ...(err.detail ? {detail: err.detail} : {}), ...(err.exitCode !== undefined ? {exitCode: err.exitCode} : {}), ...(err instanceof StageFailed ? {exitMeaning: err.exitMeaning} : {})}, false);
       throw err;
     }
     void this.superviseFrom('bhyve');
@@ -240,7 +262,7 @@ export class GuestRun {
       if (this.record.stopRequested) throw new DriverError(`start of '${this.name}' cancelled: the domain was destroyed`);
       if (status !== 0) {
         const program = path.basename(cmds.loader.argv[0]!);
-        throw new DriverError(`${program} failed: ${program} exited with status ${status}`, this.outputSince(offset), status);
+        throw new StageFailed(`${program} failed: ${program} exited with status ${status}`, this.outputSince(offset), status, loaderExitMeaning(program, status));
       }
     }
     const offset = logSize(this.layout, this.name);
@@ -256,7 +278,7 @@ export class GuestRun {
       await new Promise((r) => setTimeout(r, 25));
     }
     if (early !== null) {
-      throw new DriverError(`bhyve failed to start '${this.name}': bhyve exited with status ${early} (${bhyveExitMeaning(early)})`, this.outputSince(offset), early);
+      throw new StageFailed(`bhyve failed to start '${this.name}': bhyve exited with status ${early} (${bhyveExitMeaning(early)})`, this.outputSince(offset), early, bhyveExitMeaning(early));
     }
     this.record.phase = 'running';
     this.save();
@@ -351,7 +373,7 @@ export class GuestRun {
         const status = await this.waitStage('loader');
         this.stopWatching();
         if (status !== 0 || this.record.stopRequested) {
-          await this.finish({state: 'shut off', reason: this.record.stopRequested ?? 'failed', at: new Date().toISOString(), ...(status !== 0 ? {error: `loader exited with status ${status}`, exitCode: status} : {})});
+          await this.finish({state: 'shut off', reason: this.record.stopRequested ?? 'failed', at: new Date().toISOString(), ...(status !== 0 ? {error: `loader exited with status ${status}`, exitCode: status, exitMeaning: loaderExitMeaning(path.basename(this.def.bootloader ?? ''), status)} : {})});
           return;
         }
         await this.continueAfterLoader();

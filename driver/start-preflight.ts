@@ -10,6 +10,8 @@ import {interfaceNameProblem} from './tap-network.js';
 export interface PreflightProblem {
   message: string;
   hint?: string;
+  /** the part of the definition it is about, so the errors view can point at its element */
+  subject?: {kind: 'file' | 'bridge' | 'vcpus'; value: string};
 }
 
 export interface PreflightHost {
@@ -35,19 +37,19 @@ export async function preflight(layout: HostLayout, facts: DomainFacts, host: Pr
     }
   }
   if (host.ncpu !== null && facts.vcpus > host.ncpu) {
-    problems.push({message: `${facts.vcpus} vCPUs requested but the host has only ${host.ncpu}; lower <vcpu> to ${host.ncpu} or fewer`});
+    problems.push({message: `${facts.vcpus} vCPUs requested but the host has only ${host.ncpu}; lower <vcpu> to ${host.ncpu} or fewer`, subject: {kind: 'vcpus', value: String(facts.vcpus)}});
   }
   for (const f of facts.files) {
-    if (!fs.existsSync(layout.resolve(f.path))) problems.push({message: `${f.what} ${f.path} does not exist`, hint: 'fix the <source file=...> path or create the file'});
+    if (!fs.existsSync(layout.resolve(f.path))) problems.push({message: `${f.what} ${f.path} does not exist`, hint: 'fix the <source file=...> path or create the file', subject: {kind: 'file', value: f.path}});
   }
   for (const bridge of new Set(facts.bridges)) {
     const bad = interfaceNameProblem(bridge);
     if (bad) {
-      problems.push({message: bad});
+      problems.push({message: bad, subject: {kind: 'bridge', value: bridge}});
       continue;
     }
     const r = await runTool(layout, 'ifconfig', [bridge]);
-    if (r.exitCode !== 0) problems.push({message: `bridge ${bridge} does not exist; create it with: ifconfig ${bridge} create up`});
+    if (r.exitCode !== 0) problems.push({message: `bridge ${bridge} does not exist; create it with: ifconfig ${bridge} create up`, subject: {kind: 'bridge', value: bridge}});
   }
   return problems;
 }

@@ -3,6 +3,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
+import {cli} from '../helpers/sim-dir.js';
 import {hasTmux, rowOf, select, selectedRow, startTui} from './tui-helpers.js';
 
 const e2e = hasTmux ? test.serial : test.skip;
@@ -76,4 +77,32 @@ e2e('a broken definition is listed with !, and e shows where the error is and wh
 	tmux.keys('s');
 	screen = await tmux.waitFor(/web1 cannot start/);
 	t.pass();
+});
+
+e2e('e on a domain with a broken file, a missing disk and a failed last start shows all three with their places', async t => {
+	const run = await startTui('tui-three', {
+		cols: 160,
+		prepare(dir) {
+			const state = path.join(dir, 'host.json');
+			const host = JSON.parse(fs.readFileSync(state, 'utf8')) as {faults?: Record<string, unknown>; autobootDelay?: number};
+			host.faults = {web1: {bhyveExit: 4}};
+			host.autobootDelay = 0;
+			fs.writeFileSync(state, JSON.stringify(host));
+			cli(dir, ['start', 'web1']);
+			fs.rmSync(path.join(dir, 'vm/web1/disk0.img'));
+			const file = path.join(dir, 'usr/local/etc/bhyve-tui/domains/web1.xml');
+			fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('</vcpu>', ''));
+		},
+	});
+	t.teardown(() => run.close());
+	const {tmux} = run;
+	await tmux.waitFor(screen => /!\s+web1\s+invalid/.test(screen), 10_000);
+	await select(tmux, 'web1');
+	tmux.keys('e');
+	const screen = await tmux.waitFor(/Errors: web1[\s\S]*Last start/, 10_000);
+	t.regex(screen, /✘ XML syntax\s+\S*\/web1\.xml:\d+:\d+/);
+	t.regex(screen, /✘ Host\s+\S*\/web1\.xml:\d+:\d+[\s│]*disk image \/vm\/web1\/disk0\.img does not exist/);
+	t.regex(screen, /✘ Last start\s+\S*\/web1\.log/);
+	t.regex(screen, /exit code 4: exited due to an error/);
+	t.regex(screen, /Unable to setup memory/);
 });
