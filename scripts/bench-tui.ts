@@ -8,7 +8,6 @@
 //     in tmux, against `virsh -c test:///FILE list --all` over the same 1,000 domains.
 // Figures are printed side by side, with ratios; nothing is asserted.
 import {execFileSync, spawnSync} from 'node:child_process';
-import {EventEmitter} from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,63 +47,18 @@ async function bundle(fastInkOutput: boolean): Promise<AppBundle> {
 const product = await bundle(true);
 const stock = await bundle(false);
 
+const {FakeStdin, FakeStdout} = await import('../test/helpers/fake-terminal.js');
+
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const p99 = (xs: number[]) => sorted(xs)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] ?? Number.NaN;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-class FakeStdout extends EventEmitter {
-	columns = cols;
-	rows = rows;
-	isTTY = true;
-	write(_chunk: string): boolean {
-		this.emit('frame');
-		return true;
-	}
-}
-
-class FakeStdin extends EventEmitter {
-	isTTY = true;
-	private readonly queue: string[] = [];
-	setRawMode(): this {
-		return this;
-	}
-
-	setEncoding(): this {
-		return this;
-	}
-
-	ref(): this {
-		return this;
-	}
-
-	unref(): this {
-		return this;
-	}
-
-	resume(): this {
-		return this;
-	}
-
-	pause(): this {
-		return this;
-	}
-
-	read(): string | null {
-		return this.queue.shift() ?? null;
-	}
-
-	type(text: string): void {
-		this.queue.push(text);
-		this.emit('readable');
-	}
-}
-
 const sleep = async (delay: number) => new Promise(resolve => setTimeout(resolve, delay));
 
 /** Mounts `node`, then times key → next write to the terminal for each key of `script`. */
 async function measure(ink: AppBundle, node: unknown, script: string[], ready: () => boolean, prelude = ''): Promise<number[]> {
-	const stdout = new FakeStdout();
+	const stdout = new FakeStdout(cols, rows);
 	stdout.setMaxListeners(0);
 	const stdin = new FakeStdin();
 	const instance = ink.render(node as Parameters<AppBundle['render']>[0], {stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false});

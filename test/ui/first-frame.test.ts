@@ -2,8 +2,8 @@
 // data: the real App is rendered by Ink to a fake terminal of each size, and both outputs are
 // replayed into a terminal grid and compared cell by cell (character, colour, bold, dim, inverse).
 import test from 'ava';
-import {EventEmitter} from 'node:events';
 import type {DomainSummary, HostStatus} from '../../driver/connection.js';
+import {FakeStdin, FakeStdout} from '../helpers/fake-terminal.js';
 import {firstDifference, gridText, screenGrid} from '../helpers/screen-grid.js';
 import {allModules, domain, FakeConnection, missingModule} from './fake-connection.js';
 
@@ -15,51 +15,6 @@ const React = await import('react');
 const {render} = await import('ink');
 const {App} = await import('../../ui/App.js');
 const {chalkStylist, firstFrameLines} = await import('../../ui/first-frame.js');
-
-class FakeStdout extends EventEmitter {
-	readonly writes: string[] = [];
-	isTTY = true;
-	constructor(readonly columns: number, readonly rows: number) {
-		super();
-	}
-
-	write(chunk: string): boolean {
-		this.writes.push(chunk);
-		this.emit('write');
-		return true;
-	}
-}
-
-class FakeStdin extends EventEmitter {
-	isTTY = true;
-	setRawMode(): this {
-		return this;
-	}
-
-	setEncoding(): this {
-		return this;
-	}
-
-	ref(): this {
-		return this;
-	}
-
-	unref(): this {
-		return this;
-	}
-
-	resume(): this {
-		return this;
-	}
-
-	pause(): this {
-		return this;
-	}
-
-	read(): null {
-		return null;
-	}
-}
 
 /** Ink's first frame of the App mounted with this listing and host status. */
 function inkFirstFrame(connection: FakeConnection, domains: DomainSummary[], host: HostStatus | undefined, columns: number, rows: number): string {
