@@ -21,10 +21,11 @@ function inkFirstFrame(connection: FakeConnection, domains: DomainSummary[], hos
 	const stdout = new FakeStdout(columns, rows);
 	const instance = render(
 		React.createElement(App, {connection, onConsole() {}, onQuit() {}, pollIntervalMs: 0, initialData: {domains, host}}),
-		{stdout: stdout as unknown as NodeJS.WriteStream, stdin: new FakeStdin() as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false},
+		{stdout: stdout as unknown as NodeJS.WriteStream, stdin: new FakeStdin() as unknown as NodeJS.ReadStream, exitOnCtrlC: false, patchConsole: false, debug: true},
 	);
-	// The first render is synchronous; its frame is in the writes already.
-	const frame = stdout.writes.join('');
+	// The first render is synchronous: its frame is the first write. (Debug mode writes
+	// each frame as it is, even where CI is set, which makes non-debug Ink draw nothing.)
+	const frame = stdout.writes[0] ?? '';
 	instance.unmount();
 	instance.cleanup();
 	return frame;
