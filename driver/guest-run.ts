@@ -286,7 +286,8 @@ export class GuestRun {
   }
 
   private outputSince(offset: number): string | undefined {
-    const out = readLogSince(this.layout, this.name, offset).split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !/^\S+Z run: /.test(l)).join('\n').trim();
+    // The tool's own lines, without our `run:` line and the bare timestamps between them.
+    const out = readLogSince(this.layout, this.name, offset).split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !/^\S+Z( run: |\s*$)/.test(l)).join('\n').trim();
     return out || undefined;
   }
 

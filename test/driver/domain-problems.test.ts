@@ -51,6 +51,7 @@ test.serial('a broken file, a missing disk and a failed last start: all three, e
 	t.is(lastStart?.exitCode, 4);
 	t.regex(lastStart?.exitMeaning ?? '', /error/);
 	t.regex(lastStart?.detail ?? '', /Unable to setup memory/);
+	t.notRegex(lastStart?.detail ?? '', /^\S+Z\s*$/m, 'the tool\'s lines, not the log\'s bare timestamps');
 	t.is(lastStart?.file, path.join(dir, 'var/log/bhyve-tui/web1.log'));
 });
 
