@@ -54,8 +54,19 @@ async function main(): Promise<void> {
       s.bootDelayMs = 100;
       (s as unknown as Record<string, unknown>).autobootDelay = 0;
     });
-    // A definition with an XML error, so the list shows '!' and the errors view has content.
-    fs.writeFileSync(path.join(dir, 'usr/local/etc/bhyve-tui/domains/broken.xml'), "<domain type='bhyve'>\n  <name>broken</name>\n  <memory unit='MiB'>512</memory>\n  <vcpu>1\n</domain>\n");
+    // A domain whose start failed (bhyve exit 4), whose disk image is gone since, and whose
+    // file was then broken by hand: the list shows '!' and the errors view all three problems.
+    const brokenFile = path.join(dir, 'usr/local/etc/bhyve-tui/domains/broken.xml');
+    const brokenXml = "<domain type='bhyve'>\n  <name>broken</name>\n  <memory unit='MiB'>512</memory>\n  <vcpu>1</vcpu>\n  <os><type>hvm</type></os>\n  <devices>\n    <disk type='file' device='disk'>\n      <source file='/vm/broken/disk0.img'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n  </devices>\n</domain>\n";
+    fs.writeFileSync(brokenFile, brokenXml);
+    fs.mkdirSync(path.join(dir, 'vm/broken'), {recursive: true});
+    fs.writeFileSync(path.join(dir, 'vm/broken/disk0.img'), '');
+    updateHostStateSync(dir, (s) => {
+      s.faults['broken'] = {bhyveExit: 4};
+    });
+    cli(dir, ['start', 'broken']);
+    fs.rmSync(path.join(dir, 'vm/broken/disk0.img'));
+    fs.writeFileSync(brokenFile, brokenXml.replace('<vcpu>1</vcpu>', '<vcpu>1'));
     for (const name of ['db1', 'freebsd14']) {
       const r = cli(dir, ['start', name]);
       if (r.status !== 0) throw new Error(r.stderr);
