@@ -116,9 +116,9 @@ async function main(argv: string[], early: EarlyStart | undefined): Promise<numb
   try {
     if (!p.command) {
       if (early) {
-        // The first frame is on the screen: Ink starts from the same data.
+        // The first frame is on the screen (unless the daemon was slow): Ink starts from its data.
         const {runTui} = await import('./tui.js');
-        await runTui(early.connection, {domains: early.domains, host: early.host});
+        await runTui(early.connection, early.shown);
         return 0;
       }
       // Start-up: the daemon lists the domains while Ink loads.

@@ -12,12 +12,16 @@ import {enterFullScreen} from './terminal-restore.js';
 
 export interface EarlyStart {
 	connection: DaemonConnection;
-	domains: DomainSummary[];
-	host: HostStatus | undefined;
+	/** what the first frame showed; absent when the daemon was too slow to answer for it */
+	shown?: {domains: DomainSummary[]; host: HostStatus | undefined};
 }
 
 /** How long the first frame waits for the host status once the list is in (else: "Checking…"). */
 const HOST_GRACE_MS = 50;
+/** A daemon slower than this to list gets Ink's "Loading domains…" screen, not a blank one. */
+const LIST_WAIT_MS = 1000;
+
+const after = async <T>(ms: number, value: T) => new Promise<T>(resolve => setTimeout(() => resolve(value), ms));
 
 /** The URI when argv opens the TUI (nothing but -c/--connect), else undefined. */
 export function tuiUri(argv: readonly string[]): string | undefined {
@@ -50,8 +54,14 @@ export async function earlyStart(argv: readonly string[]): Promise<EarlyStart | 
 		connection = await openConnection(uri);
 		const hostAnswer = connection.hostStatus();
 		hostAnswer.catch(() => {});
-		const domains = await connection.listDomains();
-		const host = await Promise.race([hostAnswer, new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), HOST_GRACE_MS))]).catch(() => undefined);
+		const listAnswer = connection.listDomains();
+		listAnswer.catch(() => {});
+		const domains = await Promise.race([listAnswer, after(LIST_WAIT_MS, undefined)]);
+		if (domains === undefined) {
+			return {connection};
+		}
+
+		const host = await Promise.race([hostAnswer, after(HOST_GRACE_MS, undefined)]).catch(() => undefined);
 		const lines = firstFrameLines({
 			uri: connection.uri,
 			simulated: connection.simulated,
@@ -64,7 +74,7 @@ export async function earlyStart(argv: readonly string[]): Promise<EarlyStart | 
 		enterFullScreen();
 		// Hidden cursor as under Ink; the cursor goes back home, where Ink starts drawing.
 		process.stdout.write(`\u001B[?25l${lines.join('\n')}\u001B[H`);
-		return {connection, domains, host};
+		return {connection, shown: {domains, host}};
 	} catch {
 		connection?.close();
 		process.stdin.setRawMode(false);

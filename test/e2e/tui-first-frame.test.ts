@@ -2,6 +2,9 @@
 // Ink takes over without changing a cell, and keys typed during start-up are neither echoed
 // nor lost.
 import test from 'ava';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import {openConnection} from '../../driver/daemon-client.js';
 import {cli, cliBundle, makeSimDir, removeSimDir} from '../helpers/sim-dir.js';
 import {TmuxSession} from '../helpers/tmux.js';
@@ -77,6 +80,29 @@ skipWithoutTmux('keys typed while the TUI starts are applied once Ink runs, and 
 		await tmux.waitFor(s => /[$#] *$/m.test(s.trimEnd()) && !s.includes('NAME'), 10_000);
 	} finally {
 		tmux.kill();
+		removeSimDir(dir);
+	}
+});
+
+skipWithoutTmux('a daemon too slow to list gets Ink\'s loading screen after a second, not a blank one', async t => {
+	const dir = makeSimDir('first-frame-slow');
+	// A "daemon" that takes connections and never answers.
+	const runDir = path.join(dir, 'var/run/bhyve-tui');
+	fs.mkdirSync(runDir, {recursive: true, mode: 0o700});
+	const silent = net.createServer(() => {});
+	await new Promise<void>(resolve => silent.listen(path.join(runDir, 'daemon.sock'), resolve));
+	const tmux = new TmuxSession('first-frame-slow');
+	try {
+		const started = Date.now();
+		tmux.start([process.execPath, cliBundle, '-c', `sim://${dir}`], {cols: 100, rows: 30});
+		const screen = await tmux.waitFor(/Loading domains…/, 10_000);
+		t.true(Date.now() - started >= 900, 'the first frame waited for the list first');
+		t.regex(screen, /bhyve-tui {2}sim:\/\//);
+		tmux.keys('q');
+		await tmux.waitFor(() => tmux.paneDead(), 10_000);
+	} finally {
+		tmux.kill();
+		silent.close();
 		removeSimDir(dir);
 	}
 });
