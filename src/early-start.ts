@@ -47,11 +47,12 @@ export async function earlyStart(argv: readonly string[]): Promise<EarlyStart | 
 		return undefined;
 	}
 
-	// Keys typed while starting wait in the terminal for Ink instead of being echoed.
-	process.stdin.setRawMode(true);
 	let connection: DaemonConnection | undefined;
 	try {
+		// Connecting may mean starting the daemon, which can take seconds: Ctrl-C still works.
 		connection = await openConnection(uri);
+		// From here on, keys wait in the terminal for Ink instead of being echoed.
+		process.stdin.setRawMode(true);
 		const hostAnswer = connection.hostStatus();
 		hostAnswer.catch(() => {});
 		const listAnswer = connection.listDomains();
