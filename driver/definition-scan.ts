@@ -16,6 +16,33 @@ export interface DefinitionScan {
 	vcpus?: ScannedPlace & {value: number};
 }
 
+/** Something a check is about, by what the definition says: a disk's path, a bridge's name, a console device, the vCPU count. */
+export interface DefinitionSubject {
+	kind: 'file' | 'bridge' | 'console' | 'vcpus';
+	value: string;
+}
+
+/** Where the element that `subject` comes from is, if the scan found it. */
+export function placeOf(scan: DefinitionScan, subject: DefinitionSubject): ScannedPlace | undefined {
+	switch (subject.kind) {
+		case 'file': {
+			return scan.files.find(file => file.path === subject.value);
+		}
+
+		case 'bridge': {
+			return scan.bridges.find(bridge => bridge.name === subject.value);
+		}
+
+		case 'console': {
+			return scan.consoles.find(console => console.master === subject.value || console.slave === subject.value);
+		}
+
+		case 'vcpus': {
+			return scan.vcpus;
+		}
+	}
+}
+
 const entities: Record<string, string> = {amp: '&', lt: '<', gt: '>', quot: '"', apos: '\''};
 
 function decode(value: string): string {

@@ -18,10 +18,10 @@ import {
 } from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {listDomainFiles, loadDomainFile, type StoredDomain} from './domain-store.js';
-import {domainFacts, type DomainFacts} from './domain-facts.js';
+import {domainFacts} from './domain-facts.js';
 import {domainNameProblem} from './domain-name.js';
 import {loadModule, probeModules} from './host-modules.js';
-import {preflight} from './start-preflight.js';
+import {preflight, type PreflightFacts} from './start-preflight.js';
 import {vmInstanceExists} from './domain-monitor.js';
 import {pidAlive, sampleProcesses, type ProcessSample} from './process-table.js';
 import {GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
@@ -32,7 +32,7 @@ import {writeFileAtomic} from './atomic-file.js';
 import {readPidFile} from './exit-recorder.js';
 import {parseDomainXml} from './domain-xml-parse.js';
 import {domainPreview} from './domain-preview.js';
-import {scanDefinition, type ScannedPlace} from './definition-scan.js';
+import {placeOf, scanDefinition, type DefinitionSubject} from './definition-scan.js';
 import pkg from '../package.json' with {type: 'json'};
 
 interface Cached {
@@ -584,7 +584,7 @@ export class DomainManager {
       // gone since it was listed: the definition problem below says so
     }
     const scan = scanDefinition(text);
-    let facts: Pick<DomainFacts, 'vcpus' | 'files' | 'bridges' | 'consoles'>;
+    let facts: PreflightFacts;
     if (d.ok) {
       facts = domainFacts(d.def);
     } else {
@@ -602,15 +602,14 @@ export class DomainManager {
       facts = {vcpus: scan.vcpus?.value ?? 0, files: scan.files, bridges: scan.bridges.map((b) => b.name), consoles: scan.consoles};
     }
     const state = this.observe(name);
-    const at = (place: ScannedPlace | undefined): Pick<DomainProblem, 'file' | 'line' | 'column'> =>
-      place ? {file: d.file, line: place.line, column: place.column} : {};
+    // Where in the file a host problem's element is.
+    const at = (subject: DefinitionSubject | undefined): Pick<DomainProblem, 'file' | 'line' | 'column'> => {
+      const place = subject && placeOf(scan, subject);
+      return place ? {file: d.file, line: place.line, column: place.column} : {};
+    };
     if (state.state === 'shut off' || state.state === 'crashed') {
-      for (const p of await preflight(this.layout, {name, memoryKiB: 0, onReboot: 'restart', onPoweroff: 'destroy', onCrash: 'destroy', ...facts}, {ncpu: this.hostCpus()})) {
-        const place = p.subject?.kind === 'file' ? scan.files.find((f) => f.path === p.subject!.value)
-          : p.subject?.kind === 'bridge' ? scan.bridges.find((b) => b.name === p.subject!.value)
-          : p.subject?.kind === 'vcpus' ? scan.vcpus
-          : undefined;
-        problems.push({severity: 'error', source: 'host', message: p.message, ...at(place), ...(p.hint ? {hint: p.hint} : {})});
+      for (const p of await preflight(this.layout, facts, {ncpu: this.hostCpus()})) {
+        problems.push({severity: 'error', source: 'host', message: p.message, ...at(p.subject), ...(p.hint ? {hint: p.hint} : {})});
       }
       const clash = this.consoleInUse(name, facts.consoles);
       if (clash) {
@@ -618,7 +617,7 @@ export class DomainManager {
           severity: 'error',
           source: 'host',
           message: `its console ${clash.path} is in use by running domain '${clash.other}'`,
-          ...at(scan.consoles.find((c) => c.master === clash.path || c.slave === clash.path)),
+          ...at({kind: 'console', value: clash.path}),
           hint: 'give it its own nmdm pair',
         });
       }

@@ -79,7 +79,6 @@ export function readStopRecord(layout: HostLayout, name: string): StopRecord | n
   }
 }
 
-/** What bhyve's exit status means (bhyve(8) EXIT STATUS); sh reports a signal N as 128+N. */
 /** What a loader's exit status means (bhyveload(8), grub2-bhyve); 0 is success. */
 export function loaderExitMeaning(program: string, status: number): string {
   if (status > 128) return `killed by signal ${status - 128}`;
@@ -102,6 +101,7 @@ class StageFailed extends DriverError {
   }
 }
 
+/** What bhyve's exit status means (bhyve(8) EXIT STATUS); sh reports a signal N as 128+N. */
 export function bhyveExitMeaning(status: number): string {
   if (status > 128) return `killed by signal ${status - 128}${status - 128 === 6 ? ' (SIGABRT: fatal VM exit)' : status - 128 === 9 ? ' (SIGKILL)' : ''}`;
   switch (status) {

@@ -2,6 +2,7 @@
 // clear line instead of a tool's cryptic exit status half-way through.
 import fs from 'node:fs';
 import type {HostLayout} from './host-layout.js';
+import type {DefinitionSubject} from './definition-scan.js';
 import type {DomainFacts} from './domain-facts.js';
 import {probeModules} from './host-modules.js';
 import {runTool} from './host-tools.js';
@@ -11,15 +12,18 @@ export interface PreflightProblem {
   message: string;
   hint?: string;
   /** the part of the definition it is about, so the errors view can point at its element */
-  subject?: {kind: 'file' | 'bridge' | 'vcpus'; value: string};
+  subject?: DefinitionSubject;
 }
+
+/** What the checks read of a definition (a broken file gives what can still be read of it). */
+export type PreflightFacts = Pick<DomainFacts, 'vcpus' | 'files' | 'bridges' | 'consoles'>;
 
 export interface PreflightHost {
   /** host CPUs, when known */
   ncpu: number | null;
 }
 
-export async function preflight(layout: HostLayout, facts: DomainFacts, host: PreflightHost = {ncpu: null}): Promise<PreflightProblem[]> {
+export async function preflight(layout: HostLayout, facts: PreflightFacts, host: PreflightHost = {ncpu: null}): Promise<PreflightProblem[]> {
   const problems: PreflightProblem[] = [];
   const modules = await probeModules(layout);
   const needed = new Set<string>(['vmm']);
@@ -55,6 +59,6 @@ export async function preflight(layout: HostLayout, facts: DomainFacts, host: Pr
 }
 
 /** The first problems as lines (for a refused start). */
-export async function preflightProblems(layout: HostLayout, facts: DomainFacts, host?: PreflightHost): Promise<string[]> {
+export async function preflightProblems(layout: HostLayout, facts: PreflightFacts, host?: PreflightHost): Promise<string[]> {
   return (await preflight(layout, facts, host)).map((p) => p.message);
 }
