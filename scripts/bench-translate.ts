@@ -16,6 +16,7 @@ import {parseDomainXml} from '../driver/domain-xml-parse.js';
 import {domainDefToNative} from '../driver/native-argv-convert.js';
 import {daemonPidPath} from '../driver/daemon-protocol.js';
 import {HostLayout} from '../driver/host-layout.js';
+import {benchDomainName, benchDomainXml, testNodeXml} from './bench-domains.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corpus = path.resolve(repoRoot, '..', 'shared', 'libvirt-bhyve');
@@ -82,45 +83,6 @@ function translateBench(): void {
 
 // ---- 2. listing N domains ----
 
-const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-
-function domainXml(type: 'bhyve' | 'test', i: number): string {
-  const name = `vm${String(i).padStart(4, '0')}`;
-  return `<domain type='${type}'>
-  <name>${name}</name>
-  <uuid>6b1c1a4e-0000-4000-8000-${hex(i, 12)}</uuid>
-  <memory unit='KiB'>1048576</memory>
-  <vcpu>2</vcpu>
-  <os>
-    <type arch='x86_64'>hvm</type>
-  </os>
-  <features>
-    <acpi/>
-    <apic/>
-  </features>
-  <clock offset='utc'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='file' type='raw'/>
-      <source file='/vm/${name}/disk0.img'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <interface type='bridge'>
-      <mac address='52:54:00:${hex((i >> 16) & 255, 2)}:${hex((i >> 8) & 255, 2)}:${hex(i & 255, 2)}'/>
-      <source bridge='bridge0'/>
-      <model type='virtio'/>
-    </interface>
-    <serial type='nmdm'>
-      <source master='/dev/nmdm${i}A' slave='/dev/nmdm${i}B'/>
-    </serial>
-  </devices>
-</domain>
-`;
-}
-
 function timed(cmd: string, args: string[], expectRows: number): number {
   const t0 = performance.now();
   const r = spawnSync(cmd, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024});
@@ -155,7 +117,7 @@ function listBench(): void {
     fs.mkdirSync(layout.domainsDir, {recursive: true});
     // a new simulated host gets demo domains unless it was seeded before: only ours here
     fs.writeFileSync(path.join(layout.configDir, '.seeded'), 'bench\n');
-    for (let i = 1; i <= domainCount; i++) fs.writeFileSync(path.join(layout.domainsDir, `vm${String(i).padStart(4, '0')}.xml`), domainXml('bhyve', i));
+    for (let i = 1; i <= domainCount; i++) fs.writeFileSync(path.join(layout.domainsDir, `${benchDomainName(i)}.xml`), benchDomainXml('bhyve', i));
     const ours = [bundle, '-c', `sim://${dir}`, 'list', '--all'];
     // cold: no daemon yet, so the client starts one and it reads every file
     const cold: number[] = [];
@@ -182,8 +144,7 @@ function listBench(): void {
       return;
     }
     const nodeFile = path.join(dir, 'node.xml');
-    const body = Array.from({length: domainCount}, (_, k) => domainXml('test', k + 1)).join('');
-    fs.writeFileSync(nodeFile, `<node>\n  <cpu>\n    <nodes>1</nodes>\n    <sockets>1</sockets>\n    <cores>4</cores>\n    <threads>1</threads>\n    <active>4</active>\n    <mhz>2000</mhz>\n    <model>x86_64</model>\n  </cpu>\n  <memory>16777216</memory>\n${body}</node>\n`);
+    fs.writeFileSync(nodeFile, testNodeXml(domainCount));
     const virshArgs = ['-c', `test://${nodeFile}`, 'list', '--all'];
     const virsh: number[] = [];
     for (let i = 0; i < runs; i++) virsh.push(timed('virsh', virshArgs, domainCount));

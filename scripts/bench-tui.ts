@@ -161,29 +161,6 @@ async function inProcess(): Promise<void> {
 	console.log('    * stock Ink drawing a full 120x40 frame of plain rows per key, same run');
 }
 
-function domainXml(name: string, index: number): string {
-	return `<domain type='bhyve'>
-  <name>${name}</name>
-  <uuid>00000000-0000-4000-8000-${String(index).padStart(12, '0')}</uuid>
-  <memory unit='KiB'>524288</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type>hvm</type>
-  </os>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='file' type='raw'/>
-      <source file='/vm/${name}/disk0.img'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <serial type='nmdm'>
-      <source master='/dev/nmdm-${name}.1A' slave='/dev/nmdm-${name}.1B'/>
-    </serial>
-  </devices>
-</domain>
-`;
-}
-
 async function firstFrame(): Promise<void> {
 	const {TmuxSession, tmuxAvailable} = await import('../test/helpers/tmux.js');
 	const {cli, cliBundle, makeSimDir, removeSimDir} = await import('../test/helpers/sim-dir.js');
@@ -192,34 +169,35 @@ async function firstFrame(): Promise<void> {
 		return;
 	}
 
-	const names = Array.from({length: COUNT}, (_, index) => `bench${String(index).padStart(4, '0')}`);
+	const {benchDomainName, benchDomainXml, testNodeXml} = await import('./bench-domains.js');
+	const first = benchDomainName(1);
 	const dir = makeSimDir('bench-tui');
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tui-virsh-'));
 	const tmux = new TmuxSession('bench-tui');
 	try {
-		// A simulated host with exactly these 1,000 definitions (the demo domains removed).
+		// A simulated host with exactly the benchmark's definitions (the demo domains removed).
 		cli(dir, ['list']);
 		const domainsDir = path.join(dir, 'usr/local/etc/bhyve-tui/domains');
 		for (const file of fs.readdirSync(domainsDir)) {
 			fs.rmSync(path.join(domainsDir, file));
 		}
 
-		for (const [index, name] of names.entries()) {
-			fs.writeFileSync(path.join(domainsDir, `${name}.xml`), domainXml(name, index));
+		for (let index = 1; index <= COUNT; index++) {
+			fs.writeFileSync(path.join(domainsDir, `${benchDomainName(index)}.xml`), benchDomainXml('bhyve', index));
 		}
 
 		const listed = cli(dir, ['list', '--all', '--name']).stdout.split('\n').filter(Boolean).length;
 
-		// The libvirt test driver's node file with the same 1,000 domains.
+		// The libvirt test driver's node file with the same domains.
 		const node = path.join(tmp, 'node.xml');
-		fs.writeFileSync(node, `<node>\n${names.map((name, index) => `  <domain type='test'><name>${name}</name><uuid>00000000-0000-4000-8000-${String(index).padStart(12, '0')}</uuid><memory>524288</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`).join('\n')}\n</node>\n`);
+		fs.writeFileSync(node, testNodeXml(COUNT));
 		const virsh: number[] = [];
 		let virshLines = 0;
 		for (let run = 0; run < RUNS; run++) {
 			const started = performance.now();
 			const out = execFileSync('virsh', ['-c', `test://${node}`, 'list', '--all'], {encoding: 'utf8'});
 			virsh.push(performance.now() - started);
-			virshLines = out.split('\n').filter(line => /bench\d{4}/.test(line)).length;
+			virshLines = out.split('\n').filter(line => /\bvm\d{4}\b/.test(line)).length;
 		}
 
 		// The TUI from a shell in tmux: time from the command to the first domain row on screen.
@@ -230,7 +208,7 @@ async function firstFrame(): Promise<void> {
 		const anyOutput: number[] = [];
 		for (let run = 0; run <= RUNS; run++) {
 			tmux.keys('clear', 'Enter');
-			await tmux.waitFor(screen => !screen.includes('bench0000') && /[$#] *$/m.test(screen), 10_000);
+			await tmux.waitFor(screen => !screen.includes(first) && /[$#] *$/m.test(screen), 10_000);
 			const started = performance.now();
 			tmux.type(command);
 			tmux.keys('Enter');
@@ -243,7 +221,7 @@ async function firstFrame(): Promise<void> {
 					sawOutput = performance.now() - started;
 				}
 
-				if (/bench0000/.test(screen) && /NAME/.test(screen)) {
+				if (screen.includes(first) && /NAME/.test(screen)) {
 					shown = performance.now() - started;
 					break;
 				}
@@ -259,7 +237,7 @@ async function firstFrame(): Promise<void> {
 			await tmux.waitFor(screen => /[$#] *$/m.test(screen.trimEnd()) && !/NAME\s+STATE/.test(screen), 10_000);
 		}
 
-		console.log(`(b) first frame with ${names.length} domains (the TUI's host lists ${listed}), median of ${RUNS} runs`);
+		console.log(`(b) first frame with ${COUNT} domains (the TUI's host lists ${listed}), median of ${RUNS} runs`);
 		console.log(`    virsh -c test:///… list --all (${virshLines} rows)   ${ms(median(virsh)).padStart(10)}`);
 		console.log(`    bhyve-tui: first frame (title)            ${ms(median(anyOutput)).padStart(10)}`);
 		console.log(`    bhyve-tui: first domain rows on screen    ${ms(median(tui)).padStart(10)}   ratio ${(median(tui) / median(virsh)).toFixed(2)} (target ≤ 1.00)`);
