@@ -4,7 +4,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
+import {sttySnapshot, TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
 import {cli, cliBundle, eventually} from '../helpers/sim-dir.js';
 import {hostWithGuest} from './helpers.js';
 import {pidAlive} from '../../driver/process-alive.js';
@@ -33,7 +33,7 @@ function startClientInShell(t: {teardown(fn: () => void): void}, dir: string, la
   const tmux = new TmuxSession(label);
   t.teardown(() => tmux.kill());
   const marks = path.join(dir, 'marks');
-  const script = `stty -g > '${marks}.before'; "$0" "$1" -c "$2" console web1; echo "CLIENT-EXIT-$?"; stty -g > '${marks}.after'; exec sleep 600`;
+  const script = `${sttySnapshot(`${marks}.before`)}; "$0" "$1" -c "$2" console web1; echo "CLIENT-EXIT-$?"; ${sttySnapshot(`${marks}.after`)}; exec sleep 600`;
   tmux.start(['sh', '-c', script, process.execPath, cliBundle, `sim://${dir}`], {cols: 100, rows: 30});
   return {tmux, marks};
 }

@@ -4,7 +4,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
+import {sttySnapshot, TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
 import {cliBundle, makeSimDir, removeSimDir} from '../helpers/sim-dir.js';
 
 const hasTmux = tmuxAvailable();
@@ -29,7 +29,7 @@ e2e('newcomer path: list → start → console → login → Ctrl-] → destroy 
     removeSimDir(dir);
   });
   // A shell records the terminal settings before and after, and says when the TUI ended.
-  const script = `stty -g > '${marks}.before'; printf 'BEFORE-TUI\\n'; "$0" "$1" -c "$2"; echo "TUI-EXIT-$?"; stty -g > '${marks}.after'; exec sleep 600`;
+  const script = `${sttySnapshot(`${marks}.before`)}; printf 'BEFORE-TUI\\n'; "$0" "$1" -c "$2"; echo "TUI-EXIT-$?"; ${sttySnapshot(`${marks}.after`)}; exec sleep 600`;
   const started = Date.now();
   tmux.start(['sh', '-c', script, process.execPath, cliBundle, `sim://${dir}`]);
 

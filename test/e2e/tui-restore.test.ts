@@ -4,7 +4,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {execFileSync} from 'node:child_process';
-import {TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
+import {sttySnapshot, TmuxSession, tmuxAvailable} from '../helpers/tmux.js';
 import {cliBundle, eventually, makeSimDir, removeSimDir} from '../helpers/sim-dir.js';
 
 const hasTmux = tmuxAvailable();
@@ -26,7 +26,7 @@ for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
       removeSimDir(dir);
     });
     const marks = path.join(dir, 'marks');
-    const script = `stty -g > '${marks}.before'; printf 'BEFORE-TUI\\n'; "$0" "$1" -c "$2"; echo "TUI-EXIT-$?"; stty -g > '${marks}.after'; exec sleep 600`;
+    const script = `${sttySnapshot(`${marks}.before`)}; printf 'BEFORE-TUI\\n'; "$0" "$1" -c "$2"; echo "TUI-EXIT-$?"; ${sttySnapshot(`${marks}.after`)}; exec sleep 600`;
     tmux.start(['sh', '-c', script, process.execPath, cliBundle, `sim://${dir}`]);
     await tmux.waitFor(/freebsd14[\s\S]*web1/, 20_000);
     const shell = Number(execFileSync('tmux', ['-L', tmux.socketName, 'display-message', '-t', 'main', '-p', '#{pane_pid}'], {encoding: 'utf8'}).trim());

@@ -66,3 +66,11 @@ export class TmuxSession {
     }
   }
 }
+
+/**
+ * Shell code that saves `stty -g` to `file` for a test to read. Written aside and renamed,
+ * so a test that sees the file never reads it half-written (`>` creates it empty first).
+ */
+export function sttySnapshot(file: string): string {
+  return `stty -g > '${file}.tmp' && mv '${file}.tmp' '${file}'`;
+}
