@@ -278,7 +278,7 @@ export class DomainManager {
     const now = Date.now();
     if (!this.samples || now - this.samples.at > 2000) {
       const pids = [...this.runs.values()].filter((r) => r.record.phase !== 'preparing' && r.record.pid).map((r) => r.record.pid!);
-      this.samples = {at: now, value: sampleProcesses(pids).catch(() => new Map())};
+      this.samples = {at: now, value: sampleProcesses(this.layout, pids).catch(() => new Map())};
     }
     return this.samples.value;
   }

@@ -274,7 +274,7 @@ export class GuestRun {
     void exited.then((s) => (early = s));
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && early === null) {
-      if (isBhyveTitleFor(await processTitle(this.record.pid!), this.name)) break;
+      if (isBhyveTitleFor(await processTitle(this.layout, this.record.pid!), this.name)) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     if (early !== null) {

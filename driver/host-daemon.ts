@@ -8,7 +8,7 @@ import {DriverError, type DomainEvent, type ModuleName} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {DomainManager} from './domain-manager.js';
 import {daemonPidPath, daemonSocketPath, LineSplitter, type DaemonReply, type DaemonRequest} from './daemon-protocol.js';
-import {pidAlive} from './process-table.js';
+import {pidAlive, useProcessTable} from './process-alive.js';
 import {logLine} from './domain-log.js';
 import {FRAME_DATA, FrameReader} from './console-frames.js';
 import type {ConsoleClient} from './console-hub.js';
@@ -69,6 +69,7 @@ function takePidLock(file: string): boolean {
 export async function runHostDaemon(layout: HostLayout, uri: string, opts: DaemonOptions = {}): Promise<{close(): Promise<void>}> {
   fs.mkdirSync(layout.runDir, {recursive: true, mode: 0o700});
   fs.chmodSync(layout.runDir, 0o700);
+  useProcessTable({ps: layout.tool('ps')});
   const log = opts.log ?? (() => {});
   const pidFile = daemonPidPath(layout);
   if (!takePidLock(pidFile)) throw new DriverError(`another bhyve-tui daemon already runs for ${uri} (pid file ${pidFile})`);

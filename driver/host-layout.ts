@@ -2,9 +2,13 @@
 // FreeBSD's hier(7) layout, so one layout (with root '' on FreeBSD) serves both.
 import path from 'node:path';
 
-export type HostTool = 'bhyve' | 'bhyveload' | 'bhyvectl' | 'grub-bhyve' | 'kldstat' | 'kldload' | 'ifconfig';
+export type HostTool = 'bhyve' | 'bhyveload' | 'bhyvectl' | 'grub-bhyve' | 'kldstat' | 'kldload' | 'ifconfig' | 'ps' | 'stty' | 'sysctl';
 
-/** FreeBSD path of each tool (grub-bhyve comes from ports, hence /usr/local). */
+/**
+ * FreeBSD path of each tool (grub-bhyve comes from ports, hence /usr/local). The product
+ * runs them by these absolute paths: rc(8) gives a daemon PATH=/sbin:/bin:/usr/sbin:/usr/bin
+ * only, and on the simulated host each path holds a stand-in with FreeBSD's grammar.
+ */
 export const HOST_TOOL_PATHS: Readonly<Record<HostTool, string>> = {
   bhyve: '/usr/sbin/bhyve',
   bhyveload: '/usr/sbin/bhyveload',
@@ -13,6 +17,9 @@ export const HOST_TOOL_PATHS: Readonly<Record<HostTool, string>> = {
   kldstat: '/sbin/kldstat',
   kldload: '/sbin/kldload',
   ifconfig: '/sbin/ifconfig',
+  ps: '/bin/ps',
+  stty: '/bin/stty',
+  sysctl: '/sbin/sysctl',
 };
 
 export class HostLayout {

@@ -1,6 +1,21 @@
-// Whether a process lives: kill(pid, 0), and on Linux not a zombie. Kept apart from
+// Whether a process lives: kill(pid, 0), and not a zombie. Kept apart from
 // process-table.ts (which runs ps through execa) so the simulator's tools stay small.
 import fs from 'node:fs';
+import {spawnSync} from 'node:child_process';
+
+/**
+ * Where the zombie check looks: a procfs if there is one (Linux), else ps(1). FreeBSD
+ * mounts no procfs by default, so there `ps -o stat= -p PID` answers (bin/ps: the first
+ * letter of STAT is Z for a zombie). The daemon points ps at its host's; tests point
+ * procfs at a directory without it to take FreeBSD's path.
+ */
+const table = {proc: '/proc', ps: '/bin/ps', hasProcfs: undefined as boolean | undefined};
+
+export function useProcessTable(opts: {proc?: string; ps?: string}): void {
+  if (opts.proc !== undefined) table.proc = opts.proc;
+  if (opts.ps !== undefined) table.ps = opts.ps;
+  table.hasProcfs = undefined;
+}
 
 export function pidAlive(pid: number | undefined): boolean {
   if (!pid || !Number.isInteger(pid) || pid <= 0) return false;
@@ -13,15 +28,19 @@ export function pidAlive(pid: number | undefined): boolean {
 }
 
 /**
- * A process that exited but was not yet reaped still answers kill(pid, 0). Where a
- * procfs shows its state (Linux), a zombie counts as dead; an init that reaps slowly
- * must not make a dead daemon or guest look alive.
+ * A process that exited but was not yet reaped still answers kill(pid, 0); it counts as
+ * dead, so an init that reaps slowly cannot make a dead daemon or guest look alive.
  */
 function isZombie(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
+  table.hasProcfs ??= fs.existsSync(`${table.proc}/self/stat`);
+  if (table.hasProcfs) {
+    try {
+      const stat = fs.readFileSync(`${table.proc}/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    } catch {
+      return false;
+    }
   }
+  const r = spawnSync(table.ps, ['-o', 'stat=', '-p', String(pid)], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000});
+  return r.status === 0 && r.stdout.trim().startsWith('Z');
 }

@@ -1,13 +1,25 @@
-// What the process table says, read the same way on FreeBSD and Linux: kill(pid, 0) for
-// liveness and ps(1) for a process title (bhyve retitles itself 'bhyve: NAME').
-import {execa} from 'execa';
+// What the process table says about the guests. FreeBSD mounts no procfs by default, so
+// titles and CPU/memory come from ps(1), run by its absolute path with FreeBSD's grammar:
+// one keyword per -o (an item with '=' takes the rest of the argument as its header, so
+// `-o pid=,pcpu=` is one column) and -ww (without it the last column is cut at 79
+// characters when there is no terminal). bin/ps/keyword.c parsefmt(), bin/ps/ps.c main().
+import type {HostLayout} from './host-layout.js';
+import {runTool} from './host-tools.js';
 import {pidAlive} from './process-alive.js';
 
 export {pidAlive};
 
-export async function processTitle(pid: number): Promise<string | null> {
-  const r = await execa('ps', ['-o', 'command=', '-p', String(pid)], {reject: false, stdin: 'ignore'});
-  if (r.exitCode !== 0) return null;
+async function ps(layout: HostLayout, args: string[]): Promise<{exitCode: number; stdout: string} | null> {
+  try {
+    return await runTool(layout, 'ps', args);
+  } catch {
+    return null; // ps missing or hung: no answer, the caller decides
+  }
+}
+
+export async function processTitle(layout: HostLayout, pid: number): Promise<string | null> {
+  const r = await ps(layout, ['-ww', '-o', 'command=', '-p', String(pid)]);
+  if (!r || r.exitCode !== 0) return null;
   const title = r.stdout.trim();
   return title === '' ? null : title;
 }
@@ -24,12 +36,12 @@ export interface ProcessSample {
   rssKiB: number;
 }
 
-/** CPU% and resident memory of several processes with one ps(1) call (FreeBSD and Linux). */
-export async function sampleProcesses(pids: number[]): Promise<Map<number, ProcessSample>> {
+/** CPU% and resident memory of several processes with one ps(1) call. */
+export async function sampleProcesses(layout: HostLayout, pids: number[]): Promise<Map<number, ProcessSample>> {
   const out = new Map<number, ProcessSample>();
   if (pids.length === 0) return out;
-  const r = await execa('ps', ['-o', 'pid=,pcpu=,rss=', '-p', pids.join(',')], {reject: false, stdin: 'ignore'});
-  for (const line of r.stdout.split('\n')) {
+  const r = await ps(layout, ['-ww', '-o', 'pid=', '-o', 'pcpu=', '-o', 'rss=', '-p', pids.join(',')]);
+  for (const line of r?.stdout.split('\n') ?? []) {
     const m = /^\s*(\d+)\s+([\d.]+)\s+(\d+)\s*$/.exec(line);
     if (m) out.set(Number(m[1]), {cpuPercent: Number(m[2]), rssKiB: Number(m[3])});
   }

@@ -34,7 +34,8 @@ export function shQuote(s: string): string {
 
 function wrapperText(root: string, tool: SimTool): string {
   const script = path.join(repoRoot(), 'dist', 'sim', `${tool}.js`);
-  return `#!/bin/sh\n# bhyve-tui simulated ${tool}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"\n`;
+  // BHYVE_SIM_TOOL lets the sim's ps show the process as FreeBSD would (proc-info.ts).
+  return `#!/bin/sh\n# bhyve-tui simulated ${tool}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} BHYVE_SIM_TOOL=${tool} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"\n`;
 }
 
 function writeIfChanged(file: string, text: string, mode: number): void {

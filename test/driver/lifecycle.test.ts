@@ -62,7 +62,7 @@ test.serial('start runs the loader and bhyve, with a tap on the bridge; destroy 
   const web1 = domains(dir).find((d) => d.name === 'web1')!;
   t.is(web1.state, 'running');
   t.truthy(web1.pid);
-  t.regex(execFileSync('ps', ['-o', 'command=', '-p', String(web1.pid)], {encoding: 'utf8'}), /^bhyve: web1/);
+  t.regex(execFileSync(path.join(dir, 'bin', 'ps'), ['-ww', '-o', 'command=', '-p', String(web1.pid)], {encoding: 'utf8'}), /^bhyve: web1 \(bhyve\)$/m);
   t.true(vmInstance(dir, 'web1'));
   t.regex(ifconfig(dir, 'bridge0'), /member: tap\d+/);
 

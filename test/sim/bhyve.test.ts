@@ -65,8 +65,8 @@ test('full boot on nmdm: login as root, uname -a, poweroff exits 1', async (t) =
   const bhyve = startTool(t, dir, 'bhyve', bhyveArgs('web1', 'nmdm0', ['-s', '3,virtio-net,tap0,mac=58:9c:fc:00:00:42']));
   const con = await attachConsole(t, dir);
   await loginAsRoot(con, 'web1');
-  // the process title, as ps shows it on FreeBSD
-  const title = execFileSync('ps', ['-o', 'command=', '-p', String(bhyve.child.pid)]).toString().trim();
+  // the process title, as FreeBSD's ps (the sim's) shows it
+  const title = execFileSync(path.join(dir, 'bin', 'ps'), ['-ww', '-o', 'command=', '-p', String(bhyve.child.pid)]).toString().trim();
   t.is(title, 'bhyve: web1 (bhyve)');
   con.clear();
   con.send('uname -a\r');

@@ -7,8 +7,8 @@
 //   `vm_run error -1, errno 6` line on stderr and exit 4 (14 exits 1 there).
 // - Device init failures print "Device emulation initialization error: <strerror>"
 //   (capitalised EPRINTLN form of 14.1+/15; 14.0 used perror with a lower-case text).
-// - The process title is "bhyve: NAME (bhyve)": what FreeBSD's ps shows for
-//   setproctitle("%s", NAME) (ps appends the command name in parentheses).
+// - The process title is "bhyve: NAME" (setproctitle); the sim's ps shows it as FreeBSD's
+//   does, "bhyve: NAME (bhyve)" (it appends the command name in parentheses).
 import fs from 'node:fs';
 import path from 'node:path';
 import {configBool, parseBhyveArgs, type Config} from '../bhyve-config.js';
@@ -139,7 +139,8 @@ export async function bhyveMain(root: string, argv: string[]): Promise<number> {
   });
   const dev = initDevices(root, cfg, vmName, () => undefined);
 
-  process.title = `bhyve: ${vmName} (bhyve)`;
+  // setproctitle("%s", name): FreeBSD's ps shows it as 'bhyve: NAME (bhyve)' (proc-info.ts)
+  process.title = `bhyve: ${vmName}`;
   updateVmInstance(root, vmName, (vm) => {
     vm.state = 'running';
     vm.bhyvePid = process.pid;

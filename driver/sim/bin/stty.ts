@@ -1,0 +1,4 @@
+import {runTool} from '../tool-runtime.js';
+import {sttyMain} from '../tools/stty.js';
+
+runTool('stty', sttyMain);
