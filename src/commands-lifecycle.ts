@@ -1,11 +1,16 @@
 // Verbs that list and drive domains, with virsh's names and messages, and `daemon`,
 // which runs the host daemon in the foreground.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import {DriverError, type ConsoleOptions, type DomainSummary} from '../driver/connection.js';
+import {spawn} from 'node:child_process';
+import {DriverError, isActiveState, type ConsoleOptions, type DomainSummary} from '../driver/connection.js';
 import {readHostConfig} from '../driver/host-config.js';
 import type {DaemonConnection} from '../driver/daemon-client.js';
 import {layoutForUri} from '../driver/daemon-client.js';
+import {daemonSocketPath} from '../driver/daemon-protocol.js';
+import {cliPath} from '../driver/install-paths.js';
+import type {HostLayout} from '../driver/host-layout.js';
 import {attachTerminal} from '../driver/console-attach.js';
 import {daemonLogger, runHostDaemon} from '../driver/host-daemon.js';
 import {ensureSimHost} from '../driver/sim/sim-host.js';
@@ -68,8 +73,110 @@ function intFlag(ctx: CommandContext, flag: string): number | undefined {
   return Number(v);
 }
 
+/** How long a guest may take after its forced power-off before the daemon destroys it, plus slack. */
+const afterForceS = 10 + 20;
+
+/**
+ * Host shutdown, like vm-bhyve's `vm stopall`: the ACPI button for every running guest (a
+ * guest still in its loader is destroyed: a loader menu ignores ACPI), the daemon's forced
+ * power-off for those still running after timeoutS, and a wait until every one is off.
+ * rc.d's stop runs this before the daemon exits, so init's SIGTERM/SIGKILL at the end of
+ * shutdown finds no guest.
+ */
+async function shutdownAll(conn: DaemonConnection, timeoutS: number): Promise<number> {
+  const active = (d: DomainSummary) => isActiveState(d.state);
+  const targets = (await conn.listDomains()).filter(active);
+  if (targets.length === 0) {
+    process.stdout.write('No running domains\n\n');
+    return 0;
+  }
+  process.stdout.write(`Shutting down ${targets.length} domain${targets.length === 1 ? '' : 's'}: ${targets.map((d) => d.name).join(', ')} (forced power-off after ${timeoutS} s)\n`);
+  let failed = 0;
+  for (const d of targets) {
+    try {
+      if (d.state === 'running') await conn.shutdown(d.name, {timeoutS});
+      else if (d.state === 'bootloader') await conn.destroy(d.name);
+      // 'in shutdown': already on its way, with its own deadline
+    } catch (e) {
+      // It may have stopped meanwhile; the wait below tells.
+      process.stderr.write(`warning: ${d.name}: ${(e as Error).message}\n`);
+    }
+  }
+  const names = new Set(targets.map((d) => d.name));
+  const deadline = Date.now() + (timeoutS + afterForceS) * 1000;
+  while (names.size > 0) {
+    const now = await conn.listDomains();
+    for (const d of now) {
+      if (names.has(d.name) && !active(d)) {
+        names.delete(d.name);
+        process.stdout.write(`Domain '${d.name}' is ${d.state}${d.reason ? ` (${d.reason})` : ''}\n`);
+      }
+    }
+    for (const n of [...names]) {
+      if (!now.some((d) => d.name === n)) names.delete(n); // undefined meanwhile
+    }
+    if (names.size === 0) break;
+    if (Date.now() > deadline) {
+      process.stderr.write(`error: still running after ${timeoutS + afterForceS} s: ${[...names].join(', ')}\n`);
+      failed = names.size;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  process.stdout.write('\n');
+  return failed > 0 ? 1 : 0;
+}
+
+/**
+ * `daemon --background` (rc.d's start): the daemon detached, its output in daemon.log;
+ * returns once it answers, or fails with the end of its log. rc(8) then knows at once
+ * whether the start worked.
+ */
+async function backgroundDaemon(ctx: CommandContext, layout: HostLayout): Promise<number> {
+  const sockPath = daemonSocketPath(layout);
+  if (await canConnect(sockPath)) {
+    process.stdout.write(`bhyve-tui daemon for ${ctx.uri} is already running\n`);
+    return 0;
+  }
+  if (layout.root) fs.mkdirSync(layout.root, {recursive: true});
+  fs.mkdirSync(layout.logDir, {recursive: true});
+  const logFile = path.join(layout.logDir, 'daemon.log');
+  const logFd = fs.openSync(logFile, 'a', 0o640);
+  const size = fs.fstatSync(logFd).size;
+  const child = spawn(process.execPath, [cliPath(), '-c', ctx.uri, 'daemon', ...(ctx.flags.has('--boot') ? ['--boot'] : [])], {detached: true, stdio: ['ignore', logFd, logFd]});
+  child.unref();
+  fs.closeSync(logFd);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (await canConnect(sockPath)) return 0;
+    if (exited && !(await canConnect(sockPath))) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  let tail = '';
+  try {
+    tail = fs.readFileSync(logFile, 'utf8').slice(size).trim().split('\n').slice(-3).join('\n');
+  } catch {
+    // no log
+  }
+  throw new DriverError(`the bhyve-tui daemon for ${ctx.uri} did not start${exited ? '' : ' within 30 s'}; see ${logFile}`, tail || undefined);
+}
+
+function canConnect(sockPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createConnection(sockPath);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
 async function daemonCommand(ctx: CommandContext): Promise<number> {
   const layout = layoutForUri(ctx.uri);
+  if (ctx.flags.has('--background')) return backgroundDaemon(ctx, layout);
   if (layout.root) {
     fs.mkdirSync(layout.root, {recursive: true});
     await ensureSimHost(layout.root);
@@ -116,7 +223,7 @@ export const lifecycleCommands: CommandSpec[] = [
     args: 0,
     async run(ctx) {
       const all = await (await ctx.connect()).listDomains();
-      const active = (d: DomainSummary) => d.state === 'running' || d.state === 'bootloader' || d.state === 'in shutdown';
+      const active = (d: DomainSummary) => isActiveState(d.state);
       const shown = ctx.flags.has('--all') ? all : ctx.flags.has('--inactive') ? all.filter((d) => !active(d)) : all.filter(active);
       if (ctx.flags.has('--json')) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       else if (ctx.flags.has('--name')) process.stdout.write(shown.map((d) => `${d.name}\n`).join('') + '\n');
@@ -139,12 +246,17 @@ export const lifecycleCommands: CommandSpec[] = [
   },
   {
     name: 'shutdown',
-    synopsis: 'shutdown NAME [--timeout S]',
-    summary: 'press the ACPI power button; force it off after S seconds (default 60)',
-    flags: ['--timeout='],
-    args: 1,
+    synopsis: 'shutdown NAME | --all [--timeout S]',
+    summary: 'press the ACPI power button; force it off after S seconds (default 60); --all: every guest, and wait',
+    flags: ['--timeout=', '--all'],
+    args: [0, 1],
     async run(ctx) {
       const timeoutS = intFlag(ctx, '--timeout');
+      if (ctx.flags.has('--all')) {
+        if (ctx.args.length > 0) throw new UsageError(`'shutdown --all' takes no domain name; usage: bhyve-tui shutdown NAME | --all [--timeout S]`);
+        return shutdownAll(await ctx.connect(), timeoutS ?? 60);
+      }
+      if (ctx.args.length !== 1) throw new UsageError(`'shutdown' needs a domain name or --all; usage: bhyve-tui shutdown NAME | --all [--timeout S]`);
       await (await ctx.connect()).shutdown(one(ctx), timeoutS === undefined ? {} : {timeoutS});
       process.stdout.write(`Domain '${one(ctx)}' is being shutdown\n\n`);
       return 0;
@@ -250,9 +362,9 @@ export const lifecycleCommands: CommandSpec[] = [
   },
   {
     name: 'daemon',
-    synopsis: 'daemon [--boot]',
-    summary: 'run the host daemon in the foreground (--boot: start autostart domains)',
-    flags: ['--boot'],
+    synopsis: 'daemon [--boot] [--background]',
+    summary: 'run the host daemon (--boot: start autostart domains; --background: detach once it answers)',
+    flags: ['--boot', '--background'],
     args: 0,
     run: daemonCommand,
   },
