@@ -98,7 +98,7 @@ test('the tarball holds only what runs: the bundles, the relay, the rc.d script,
   const other = packedFiles.filter((f) => !runtime.some((re) => re.test(f)));
   t.deepEqual(other, [], `${other.length} files not needed at run time, e.g. ${other.slice(0, 8).join(', ')}`);
   for (const tool of ['bhyve', 'bhyveload', 'bhyvectl', 'grub-bhyve', 'kldstat', 'kldload', 'ifconfig']) t.true(packedFiles.includes(`dist/sim/${tool}.js`), `dist/sim/${tool}.js is missing`);
-  for (const needed of ['dist/bhyve-tui.js', 'driver/sim/nmdm-relay.py', 'freebsd/rc.d/bhyve_tui']) t.true(packedFiles.includes(needed), `${needed} is missing`);
+  for (const needed of ['dist/bhyve-tui.js', 'driver/sim/nmdm-relay.py', 'freebsd/rc.d/bhyve_tui', 'man/bhyve-tui.8']) t.true(packedFiles.includes(needed), `${needed} is missing`);
   t.true(packedFiles.some((f) => f.startsWith('dist/lib/')), 'dist/lib/ (the chunks the launcher imports) is missing');
 });
 
@@ -135,4 +135,10 @@ test('the installed bhyve-tui lists a simulated host through its own daemon and 
   // The simulated tools it set up run the installed package's bundles, not the checkout's.
   const wrapper = fs.readFileSync(path.join(simDir, 'usr', 'sbin', 'bhyve'), 'utf8');
   t.true(wrapper.includes(path.join(fs.realpathSync(fresh), 'lib', 'node_modules', 'bhyve-tui', 'dist', 'sim', 'bhyve.js')), wrapper);
+});
+
+test('man bhyve-tui finds the page: npm links it into the prefix\'s share/man/man8', (t) => {
+  const linked = path.join(fresh, 'share', 'man', 'man8', 'bhyve-tui.8');
+  t.true(fs.existsSync(linked), `${linked} is missing`);
+  t.is(fs.readFileSync(linked, 'utf8'), fs.readFileSync(path.join(repoRoot, 'man', 'bhyve-tui.8'), 'utf8'));
 });
