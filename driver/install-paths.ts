@@ -1,5 +1,6 @@
 // Where bhyve-tui itself is installed: found from this module's own location, which works
-// from the sources (tests run them through tsx) and from the bundle in dist/.
+// from the sources (tests run them through tsx), from the bundle in a checkout's dist/, and
+// from an installed package (npm install -g: /usr/local/lib/node_modules/bhyve-tui/dist/).
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';

@@ -21,8 +21,6 @@ export function bundleOptions({fastInkOutput = false} = {}) {
     sourcemap: 'linked',
     logLevel: 'warning',
     alias: {'react-devtools-core': stub},
-    // serialport has a native binding; it is loaded from node_modules at run time.
-    external: ['serialport', '@serialport/*'],
     define: {'process.env.NODE_ENV': '"production"'},
     banner: {
       js: "#!/usr/bin/env node\nimport {createRequire as __bt_cr} from 'node:module'; const require = __bt_cr(import.meta.url);",
