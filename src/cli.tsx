@@ -6,6 +6,7 @@ import type {EarlyStart} from './early-start.js';
 import {UsageError, type CommandContext, type CommandSpec} from './command-spec.js';
 import {lifecycleCommands} from './commands-lifecycle.js';
 import {xmlCommands} from './commands-xml.js';
+import {hostCommands} from './commands-host.js';
 import pkg from '../package.json' with {type: 'json'};
 
 const versionCommand: CommandSpec = {
@@ -20,7 +21,7 @@ const versionCommand: CommandSpec = {
   },
 };
 
-const commands: CommandSpec[] = [...lifecycleCommands, ...xmlCommands, versionCommand];
+const commands: CommandSpec[] = [...lifecycleCommands, ...xmlCommands, ...hostCommands, versionCommand];
 
 function usage(): string {
   const visible = commands.filter((c) => !c.hidden);

@@ -1,7 +1,9 @@
 // host.json: the simulated kernel's state (modules, interfaces, limits, faults). Several
 // sim processes change it at once, so every change goes through updateHostState().
 import fs from 'node:fs';
+import path from 'node:path';
 import {simLayout} from './layout.js';
+import {dmesgBootText} from './dmesg-boot.js';
 import {withLockSync, writeFileAtomicSync} from './fs-lock.js';
 
 /**
@@ -64,6 +66,13 @@ export interface HostState {
   interfaces: SimInterface[];
   /** keyed by VM name; "*" applies to every VM and holds host-wide faults */
   faults: Record<string, VmFaults>;
+  /**
+   * FreeBSD paths of the programs and files the simulator provides that this host lacks:
+   * a package not installed ('/usr/local/sbin/grub-bhyve', '/usr/local/bin/node',
+   * '/usr/local/share/uefi-firmware/BHYVE_UEFI.fd') or a base built WITHOUT_BHYVE
+   * ('/usr/sbin/bhyve').
+   */
+  absentPaths: string[];
 }
 
 export function defaultHostState(): HostState {
@@ -84,6 +93,7 @@ export function defaultHostState(): HostState {
       {name: 'bridge0', driver: 'bridge', unit: 0, up: true, mtu: 1500, mac: '58:9c:fc:10:00:00', groups: ['bridge'], members: []},
     ],
     faults: {},
+    absentPaths: [],
   };
 }
 
@@ -96,6 +106,7 @@ function normalise(raw: Partial<HostState>): HostState {
     modules: {...(raw.modules ?? d.modules)},
     interfaces: (raw.interfaces ?? d.interfaces).map((i) => ({...i, groups: i.groups ?? []})),
     faults: raw.faults ?? {},
+    absentPaths: Array.isArray(raw.absentPaths) ? raw.absentPaths.filter((p): p is string => typeof p === 'string') : [],
   };
 }
 
@@ -113,6 +124,9 @@ export function readHostStateSync(root: string): HostState {
 function writeHostStateSync(root: string, state: HostState): void {
   const l = simLayout(root);
   writeFileAtomicSync(l.hostJson, JSON.stringify(state, null, 2) + '\n', l.tmp);
+  // the boot messages of a host that booted with this hardware
+  fs.mkdirSync(path.dirname(l.dmesgBoot), {recursive: true});
+  writeFileAtomicSync(l.dmesgBoot, dmesgBootText(state), l.tmp);
 }
 
 /** Lock, read, let fn change the state (or return a result), write back atomically. */

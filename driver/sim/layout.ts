@@ -3,6 +3,10 @@ import path from 'node:path';
 
 export const simLayout = (root: string) => ({
   hostJson: path.join(root, 'host.json'),
+  dmesgBoot: path.join(root, 'var', 'run', 'dmesg.boot'),
+  /** what pkg installed: node (a link to the one running the simulator), bhyve-firmware */
+  node: path.join(root, 'usr', 'local', 'bin', 'node'),
+  uefiFirmware: path.join(root, 'usr', 'local', 'share', 'uefi-firmware', 'BHYVE_UEFI.fd'),
   dev: path.join(root, 'dev'),
   vmmDir: path.join(root, 'dev', 'vmm'),
   /** simulator bookkeeping: locks, temp files, relay pid files */

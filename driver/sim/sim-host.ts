@@ -65,10 +65,46 @@ export async function ensureSimHost(root: string): Promise<void> {
     // Create under the lock so a concurrent caller's edits are not overwritten.
     updateHostStateSync(abs, () => undefined);
   }
+  const absent = new Set(readHostStateSync(abs).absentPaths);
   for (const tool of Object.keys(SIM_TOOL_PATHS) as SimTool[]) {
     const file = simToolPath(abs, tool);
+    if (absent.has(SIM_TOOL_PATHS[tool])) {
+      if (isOurWrapper(file)) fs.rmSync(file);
+      continue;
+    }
     fs.mkdirSync(path.dirname(file), {recursive: true});
     writeIfChanged(file, wrapperText(abs, tool), 0o755);
+  }
+  // What `pkg install node22 bhyve-firmware` put there; made once, never rewritten, so a
+  // test may replace them (an old node) or list them in absentPaths.
+  provide(l.node, absent.has('/usr/local/bin/node'), () => fs.symlinkSync(process.execPath, l.node));
+  provide(l.uefiFirmware, absent.has('/usr/local/share/uefi-firmware/BHYVE_UEFI.fd'), () => {
+    const fd = fs.openSync(l.uefiFirmware, 'wx');
+    fs.ftruncateSync(fd, 2 * 1024 * 1024); // sparse: costs no disk space
+    fs.closeSync(fd);
+  });
+}
+
+function isOurWrapper(file: string): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8').includes('\n# bhyve-tui simulated ');
+  } catch {
+    return false;
+  }
+}
+
+/** Creates a file the simulated host provides unless it is there, or removes it when the host lacks it. */
+function provide(file: string, isAbsent: boolean, create: () => void): void {
+  if (isAbsent) {
+    fs.rmSync(file, {force: true});
+    return;
+  }
+  if (fs.existsSync(file) || fs.lstatSync(file, {throwIfNoEntry: false})) return;
+  fs.mkdirSync(path.dirname(file), {recursive: true});
+  try {
+    create();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // a concurrent first start
   }
 }
 

@@ -1,0 +1,30 @@
+// Verbs about the host itself: host-validate (virt-host-validate's counterpart) and its
+// --smoke run, which boots a throw-away guest end to end.
+import fs from 'node:fs';
+import {layoutForUri} from '../driver/daemon-client.js';
+import {ensureSimHost} from '../driver/sim/sim-host.js';
+import {seedDemoDomains} from '../driver/demo-domains.js';
+import {formatChecks, validateHost} from '../driver/host-validate.js';
+import type {CommandSpec} from './command-spec.js';
+
+export const hostCommands: CommandSpec[] = [
+  {
+    name: 'host-validate',
+    synopsis: 'host-validate [--smoke]',
+    summary: 'check that this host can run guests, like virt-host-validate (--smoke: boot a throw-away guest)',
+    flags: ['--smoke'],
+    args: 0,
+    async run(ctx) {
+      const layout = layoutForUri(ctx.uri);
+      if (layout.root) {
+        // Like every other verb, a simulated host is made on first use.
+        fs.mkdirSync(layout.root, {recursive: true});
+        await ensureSimHost(layout.root);
+        seedDemoDomains(layout);
+      }
+      const checks = await validateHost(layout);
+      process.stdout.write(formatChecks(checks));
+      return checks.some((c) => c.status === 'FAIL') ? 1 : 0;
+    },
+  },
+];
