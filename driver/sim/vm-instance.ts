@@ -84,18 +84,25 @@ export function updateVmInstance(root: string, name: string, fn: (vm: VmInstance
 
 /**
  * The vmm module is usable: registered (kldstat -m vmm) and the hardware supports it.
- * Like libvmmapi's vm_create() on ≤14, an unloaded but available vmm.ko is auto-loaded.
- * Returns the errno name that vm_create would fail with, or null.
+ * Like libvmmapi's vm_create() on ≤14 (`if (modfind("vmm") < 0) kldload("vmm")`, then
+ * the hw.vmm.create sysctl), an unloaded but available vmm.ko is auto-loaded. Returns
+ * the errno name that vm_create would fail with, or null:
+ * - no vmm.ko, or one whose load fails without VT-x/AMD-V (the kernel unloads it,
+ *   ENOEXEC): no hw.vmm.create sysctl, ENOENT;
+ * - a vmm.ko kept loaded although its module failed (preloaded, old kernels): the sysctl
+ *   exists but vmm is not initialised, ENXIO (vmm.c vm_create()).
  */
 export function ensureVmmUsable(root: string): string | null {
   const st = readHostStateSync(root);
   const vmm = st.modules.vmm ?? 'absent';
+  if (vmm === 'absent') return 'ENOENT';
   if (vmm === 'unloaded') {
+    if (!st.vmmHardware) return 'ENOENT';
     updateHostStateSync(root, (s: HostState) => {
       if (s.modules.vmm === 'unloaded') s.modules.vmm = 'loaded';
     });
+    return null;
   }
-  if (vmm === 'absent') return 'ENXIO';
   return st.vmmHardware ? null : 'ENXIO';
 }
 
@@ -103,7 +110,7 @@ export type CreateOutcome = {created: boolean; vm: VmInstance};
 
 /**
  * vm_create() + (on EEXIST) vm_reinit(), as bhyveload and grub-bhyve do. Throws an errno
- * error (EINVAL for a bad name, ENXIO without vmm).
+ * error (EINVAL for a bad name; ENOENT or ENXIO without a usable vmm, see ensureVmmUsable).
  */
 export function createOrReinitVm(
   root: string,
