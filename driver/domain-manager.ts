@@ -24,7 +24,7 @@ import {loadModule, probeModules} from './host-modules.js';
 import {preflight, type PreflightFacts} from './start-preflight.js';
 import {vmInstanceExists} from './domain-monitor.js';
 import {pidAlive, sampleProcesses, type ProcessSample} from './process-table.js';
-import {GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
+import {endProcess, GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
 import {runTool} from './host-tools.js';
 import {destroyTaps} from './tap-network.js';
 import {domainLogPath, readLogSince} from './domain-log.js';
@@ -470,9 +470,11 @@ export class DomainManager {
     if (seen.state !== 'orphaned' && seen.state !== 'crashed') {
       throw new DriverError(`Requested operation is not valid: domain '${name}' is not running`);
     }
-    // Orphan or preserved crash: clean up what the run left behind.
+    // Orphan or preserved crash: clean up what the run left behind. A process of it that
+    // still runs (a loader at its menu, a bhyve) goes first and for good: a loader does
+    // not notice its VM being destroyed, and a tap cannot be destroyed while bhyve holds it.
     const record = readRunRecord(this.layout, name);
-    if (record?.pid && pidAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+    if (record?.pid && pidAlive(record.pid)) await endProcess(record.pid, 'SIGKILL', 0, 2_000);
     if (record?.taps.length) await destroyTaps(this.layout, record.taps, () => {});
     if (vmInstanceExists(this.layout, name)) {
       const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${name}`]);

@@ -53,6 +53,11 @@ export interface StopRecord {
 export const crashLoopLimit = 3;
 export const crashLoopWindowMs = 60_000;
 const forcePoweroffGraceMs = 10_000;
+/** How long a loader gets to exit after SIGTERM, then after SIGKILL. */
+const loaderTermGraceMs = 2_000;
+const loaderKillGraceMs = 2_000;
+/** After the VM is destroyed, how long the stage may take to report its exit before cleanup goes ahead without it. */
+const stageExitGraceMs = 5_000;
 
 export function runRecordPath(layout: HostLayout, name: string): string {
   return path.join(layout.runDir, `${name}.json`);
@@ -62,6 +67,40 @@ export function stopRecordPath(layout: HostLayout, name: string): string {
 }
 function stageFiles(layout: HostLayout, name: string, stage: Stage): {status: string; pid: string} {
   return {status: path.join(layout.runDir, `${name}.${stage}.status`), pid: path.join(layout.runDir, `${name}.${stage}.pid`)};
+}
+
+/**
+ * Ends a process and waits until it is gone: `first` (SIGTERM for a loader, so grub-bhyve's
+ * ncurses restores the console; SIGKILL to pull the plug), then SIGKILL if it is still
+ * there after termMs. Resolves true once it is gone, false if even SIGKILL did not end it
+ * within killMs (a process stuck in the kernel); the caller goes on either way.
+ */
+export async function endProcess(pid: number, first: 'SIGTERM' | 'SIGKILL', termMs: number, killMs: number, log: (m: string) => void = () => {}): Promise<boolean> {
+  const gone = async (ms: number): Promise<boolean> => {
+    const deadline = Date.now() + ms;
+    while (pidAlive(pid)) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  };
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // gone already
+    }
+  };
+  if (!pidAlive(pid)) return true;
+  signal(first);
+  if (first === 'SIGTERM') {
+    if (await gone(termMs)) return true;
+    log(`pid ${pid} ignored SIGTERM for ${termMs} ms: SIGKILL`);
+    signal('SIGKILL');
+  }
+  if (await gone(killMs)) return true;
+  log(`pid ${pid} is still there ${killMs} ms after SIGKILL`);
+  return false;
 }
 
 export function readRunRecord(layout: HostLayout, name: string): RunRecord | null {
@@ -134,6 +173,10 @@ export class GuestRun {
   private pollTimer: NodeJS.Timeout | undefined;
   private stoppedPromise: Promise<void>;
   private resolveStopped!: () => void;
+  /** the cleanup in progress or done: finish() runs once */
+  private finishing: Promise<void> | undefined;
+  /** a bhyvectl --destroy in flight, shared by whoever asks meanwhile */
+  private destroyingVm: Promise<void> | undefined;
   /** false once the guest has stopped for good */
   active = true;
   /** what preflight checks against (host CPUs) */
@@ -188,6 +231,8 @@ export class GuestRun {
   }
 
   private save(): void {
+    // Once the cleanup has begun, a late save would bring back the run record it removes.
+    if (this.finishing) return;
     writeFileAtomic(runRecordPath(this.layout, this.name), JSON.stringify(this.record), 0o600);
     this.hooks.changed(this.name);
   }
@@ -223,7 +268,12 @@ export class GuestRun {
     } catch (e) {
       const err = e instanceof DriverError ? e : new DriverError(`cannot start '${this.name}': ${(e as Error).message}`);
       this.log(`start failed: ${err.message}${err.detail ? `\n${err.detail}` : ''}`);
-      await this.finish({state: 'shut off', reason: 'failed', at: new Date().toISOString(), error: err.message, ...(err.detail ? {detail: err.detail} : {}), ...(err.exitCode !== undefined ? {exitCode: err.exitCode} : {}), ...(err instanceof StageFailed ? {exitMeaning: err.exitMeaning} : {})}, false);
+      if (this.record.stopRequested === 'destroyed') {
+        // Destroyed while starting: a stop the operator asked for, not a failure.
+        await this.finish({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()});
+      } else {
+        await this.finish({state: 'shut off', reason: 'failed', at: new Date().toISOString(), error: err.message, ...(err.detail ? {detail: err.detail} : {}), ...(err.exitCode !== undefined ? {exitCode: err.exitCode} : {}), ...(err instanceof StageFailed ? {exitMeaning: err.exitMeaning} : {})}, false);
+      }
       throw err;
     }
     void this.superviseFrom('bhyve');
@@ -257,7 +307,10 @@ export class GuestRun {
     if (cmds.loader && !opts.skipLoader) {
       if (cmds.loader.deviceMap) fs.writeFileSync(cmds.loader.deviceMap.path, cmds.loader.deviceMap.contents);
       const offset = logSize(this.layout, this.name);
+      this.throwIfDestroyed();
       await this.spawnStage('loader', cmds.loader.argv, 'bootloader');
+      // A destroy that came while the loader was being spawned did not know its pid yet.
+      if (this.record.stopRequested === 'destroyed') void this.stopLoader();
       const status = await this.waitStage('loader');
       if (this.record.stopRequested) throw new DriverError(`start of '${this.name}' cancelled: the domain was destroyed`);
       if (status !== 0) {
@@ -266,6 +319,7 @@ export class GuestRun {
       }
     }
     const offset = logSize(this.layout, this.name);
+    this.throwIfDestroyed();
     await this.spawnStage('bhyve', cmds.bhyve, 'bootloader');
     // bhyve retitles itself 'bhyve: NAME' once its devices are set up; any start-up error
     // makes it exit before that.
@@ -283,6 +337,10 @@ export class GuestRun {
     this.record.phase = 'running';
     this.save();
     this.log(`running, bhyve pid ${this.record.pid}`);
+  }
+
+  private throwIfDestroyed(): void {
+    if (this.record.stopRequested === 'destroyed') throw new DriverError(`start of '${this.name}' cancelled: the domain was destroyed`);
   }
 
   private outputSince(offset: number): string | undefined {
@@ -373,8 +431,12 @@ export class GuestRun {
         if (adopted) this.watchAdopted('loader');
         const status = await this.waitStage('loader');
         this.stopWatching();
-        if (status !== 0 || this.record.stopRequested) {
-          await this.finish({state: 'shut off', reason: this.record.stopRequested ?? 'failed', at: new Date().toISOString(), ...(status !== 0 ? {error: `loader exited with status ${status}`, exitCode: status, exitMeaning: loaderExitMeaning(path.basename(this.def.bootloader ?? ''), status)} : {})});
+        if (this.record.stopRequested) {
+          await this.finish({state: 'shut off', reason: this.record.stopRequested, at: new Date().toISOString()});
+          return;
+        }
+        if (status !== 0) {
+          await this.finish({state: 'shut off', reason: 'failed', at: new Date().toISOString(), error: `loader exited with status ${status}`, exitCode: status, exitMeaning: loaderExitMeaning(path.basename(this.def.bootloader ?? ''), status)});
           return;
         }
         await this.continueAfterLoader();
@@ -399,7 +461,8 @@ export class GuestRun {
           await this.boot();
         } catch (e) {
           this.log(`restart failed: ${(e as Error).message}`);
-          await this.finish({state: 'crashed', reason: 'restart failed', at: new Date().toISOString(), error: (e as Error).message});
+          if (this.record.stopRequested) await this.finish({state: 'shut off', reason: this.record.stopRequested, at: new Date().toISOString()});
+          else await this.finish({state: 'crashed', reason: 'restart failed', at: new Date().toISOString(), error: (e as Error).message});
           return;
         }
       }
@@ -433,14 +496,32 @@ export class GuestRun {
     return {action: 'destroy', reason};
   }
 
-  private async destroyVmInstance(): Promise<void> {
-    if (!vmInstanceExists(this.layout, this.name)) return;
-    const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${this.name}`]);
-    this.log(`bhyvectl --destroy --vm=${this.name}: exit ${r.exitCode}${r.exitCode ? `: ${toolMessage(r)}` : ''}`);
+  private destroyVmInstance(): Promise<void> {
+    // destroy() and the cleanup after the stage's exit may ask at the same time: one bhyvectl.
+    this.destroyingVm ??= (async () => {
+      try {
+        if (!vmInstanceExists(this.layout, this.name)) return;
+        const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${this.name}`]);
+        this.log(`bhyvectl --destroy --vm=${this.name}: exit ${r.exitCode}${r.exitCode ? `: ${toolMessage(r)}` : ''}`);
+      } finally {
+        this.destroyingVm = undefined;
+      }
+    })();
+    return this.destroyingVm;
   }
 
-  /** Cleans up after the guest's last exit: VM instance, taps, run files. */
-  private async finish(stop: StopRecord, preserveInstance = false): Promise<void> {
+  /** Cleans up after the guest's last exit: VM instance, taps, run files. Runs once. */
+  private finish(stop: StopRecord, preserveInstance = false): Promise<void> {
+    this.finishing ??= this.cleanUp(stop, preserveInstance);
+    return this.finishing;
+  }
+
+  private async cleanUp(stop: StopRecord, preserveInstance: boolean): Promise<void> {
+    // A stage whose exit was never reported (cleanup forced by destroy) counts as lost.
+    for (const [stage, waiter] of [...this.exitWaiters]) {
+      this.exitWaiters.delete(stage);
+      waiter(255);
+    }
     this.stopWatching();
     if (this.shutdownTimer) clearTimeout(this.shutdownTimer);
     try {
@@ -467,18 +548,54 @@ export class GuestRun {
     }
   }
 
-  /** Pulls the plug: stops the loader or destroys the VM; resolves once cleaned up. */
+  /** The loader's pid while the loader stage runs (not bhyve's, which the record holds next). */
+  private liveLoaderPid(): number | null {
+    if (this.record.phase !== 'bootloader' && this.record.phase !== 'preparing') return null;
+    const files = stageFiles(this.layout, this.name, 'loader');
+    const pid = readPidFile(files.pid);
+    if (pid === null || pid !== this.record.pid || readExitStatus(files.status) !== null) return null;
+    return pidAlive(pid) ? pid : null;
+  }
+
+  /**
+   * Stops a running loader, then destroys its VM. bhyveload and grub-bhyve create the VM
+   * before their menu and touch it only when they load the kernel, so destroying the VM
+   * does not stop one that waits at its menu (driver/sim/README.md). vm-bhyve kills the
+   * loader first too. SIGTERM first: grub-bhyve's ncurses restores the console on it.
+   */
+  private async stopLoader(): Promise<void> {
+    const pid = this.liveLoaderPid();
+    if (pid === null) return;
+    this.log(`destroy: stopping the loader (pid ${pid}) before the VM`);
+    await endProcess(pid, 'SIGTERM', loaderTermGraceMs, loaderKillGraceMs, (m) => this.log(m));
+    await this.destroyVmInstance();
+  }
+
+  /** Pulls the plug: stops the loader or destroys the VM; resolves once cleaned up, in bounded time. */
   async destroy(): Promise<void> {
     this.record.stopRequested = 'destroyed';
     this.save();
-    if ((this.record.phase === 'bootloader' || this.record.phase === 'preparing') && this.record.pid && pidAlive(this.record.pid) && !vmInstanceExists(this.layout, this.name)) {
-      process.kill(this.record.pid, 'SIGTERM');
+    const stagePid = this.liveLoaderPid() ?? (pidAlive(this.record.pid) ? this.record.pid! : null);
+    if (this.liveLoaderPid() !== null) {
+      await this.stopLoader();
     } else if (vmInstanceExists(this.layout, this.name)) {
       const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${this.name}`]);
       this.log(`destroy requested: bhyvectl --destroy --vm=${this.name}: exit ${r.exitCode}`);
       if (r.exitCode !== 0 && this.record.pid && pidAlive(this.record.pid)) process.kill(this.record.pid, 'SIGKILL');
     } else if (this.record.pid && pidAlive(this.record.pid)) {
       process.kill(this.record.pid, 'SIGKILL');
+    }
+    // The stage's exit normally brings the cleanup. Should it never be reported (a
+    // process stuck in the kernel, a lost recorder), clean up anyway. Without a stage
+    // process the start in progress stops by itself before it spawns one.
+    if (stagePid === null) return this.stopped();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), stageExitGraceMs)));
+    const tooLate = await Promise.race([this.stopped().then(() => false), late]);
+    clearTimeout(timer);
+    if (tooLate && !this.finishing) {
+      this.log(`destroy: no exit reported ${stageExitGraceMs} ms after the destroy; cleaning up without it`);
+      await this.finish({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()});
     }
     await this.stopped();
   }

@@ -2,7 +2,7 @@
 // `kldstat -v` (vm-bhyve asks `kldstat -q -m NAME` / `-n NAME` per module; that is the
 // fallback). The two disagree in telling ways: a module with no file is compiled into the
 // kernel; a vmm.ko file whose module is missing failed to start (no VT-x/AMD-V, or it is
-// disabled in the firmware).
+// disabled in the firmware) on a kernel that kept the file (see statusOf).
 import type {ModuleName, ModuleStatus} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {runTool} from './host-tools.js';
@@ -34,7 +34,11 @@ export function parseKldstatVerbose(text: string): {files: Set<string>; modules:
 function statusOf(m: (typeof modules)[number], files: Set<string>, registered: Set<string>): ModuleStatus {
   const alt = m.alternatives.find((a) => registered.has(a));
   if (alt) return {name: m.name, label: m.label, loaded: true, detail: files.has(alt) ? 'loaded' : 'compiled in'};
-  // A file whose module failed is not fixed by loading it again.
+  // A file whose module failed is not fixed by loading it again. `kldload` never leaves
+  // one behind: linker_load_file() unloads a file whose modules all failed (ENOEXEC, see
+  // loadModule). A vmm.ko the boot loader preloaded (vmm_load="YES") is kept, though, by
+  // kernels without linker_preload_finish() (10.x-era kern_linker.c), as vm-bhyve's
+  // `kldstat -qn vmm` / `-qm vmm` check expects; newer kernels unload it too.
   if (files.has(m.alternatives[0]!)) return {name: m.name, label: m.label, loaded: false, detail: 'failed'};
   return {name: m.name, label: m.label, loaded: false, detail: 'missing', fix: `kldload ${m.name}`, persist: `sysrc kld_list+=${m.name}`};
 }
@@ -61,9 +65,21 @@ export async function probeModules(layout: HostLayout): Promise<ModuleStatus[]> 
   );
 }
 
+/**
+ * kldload's message for ENOEXEC (sbin/kldload/kldload.c): the file loaded but every module
+ * in it failed its MOD_LOAD, and the kernel unloaded it again (kern_linker.c).
+ */
+const enoexecMessage = /an error occurred while loading module /;
+
 /** Loads a module with kldload (the host panel's action). */
 export async function loadModule(layout: HostLayout, name: ModuleName): Promise<{ok: boolean; message: string}> {
   const r = await runTool(layout, 'kldload', ['-n', name]);
   const message = (r.stderr.trim() || r.stdout.trim()).split('\n')[0] ?? '';
-  return {ok: r.exitCode === 0, message: r.exitCode === 0 ? `loaded ${name}` : message || `kldload ${name} failed with status ${r.exitCode}`};
+  if (r.exitCode === 0) return {ok: true, message: `loaded ${name}`};
+  // vmm's MOD_LOAD fails (ENXIO) when the CPU has no usable VT-x/AMD-V (sys/amd64/vmm/vmm.c):
+  // loading it again cannot help, the firmware setup can.
+  if (name === 'vmm' && enoexecMessage.test(message)) {
+    return {ok: false, message: `CPU virtualization (VT-x/AMD-V) missing or disabled in the firmware: enable it in the BIOS/UEFI setup (dmesg names the cause); kldload said: ${message}`};
+  }
+  return {ok: false, message: message || `kldload ${name} failed with status ${r.exitCode}`};
 }

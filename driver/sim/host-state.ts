@@ -62,6 +62,11 @@ export interface HostState {
    * "NO" waits for a key, -1 boots at once). bhyveload -e autoboot_delay=N overrides it.
    */
   autobootDelay: number | 'NO';
+  /**
+   * `timeout` of the grub-bhyve guests' grub.cfg, in seconds (-1 waits for a key). Unset:
+   * the menu only shows briefly.
+   */
+  grubTimeout?: number;
   modules: Record<string, ModuleState>;
   interfaces: SimInterface[];
   /** keyed by VM name; "*" applies to every VM and holds host-wide faults */

@@ -88,7 +88,10 @@ export function registeredModules(st: HostState): {id: number; name: string}[] {
   for (const f of KLD_CATALOGUE) {
     const s = stateOf(st, f.key);
     if (s !== 'loaded' && s !== 'builtin') continue;
-    // vmm.ko without VT-x/AMD-V: the file loads, its MOD_LOAD fails, no module.
+    // vmm.ko listed as loaded on a CPU without VT-x/AMD-V: its MOD_LOAD failed and the
+    // kernel kept the file, which only kernels without linker_preload_finish() do for a
+    // file the boot loader preloaded (10.x-era kern_linker.c). kldload never gets here:
+    // it unloads the file (ENOEXEC).
     if (f.key === 'vmm' && !st.vmmHardware) continue;
     out.push(...f.modules);
   }

@@ -2,6 +2,7 @@
 // JSON; it outlives bhyve exactly like the real one (only bhyvectl --destroy removes it).
 // A running bhyve watches its file: removal = destroyed, suspendRequest = forced
 // power-off/reset from bhyvectl.
+import {randomBytes} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {simLayout} from './layout.js';
@@ -19,6 +20,11 @@ export interface VmInstance {
   creatorPid: number;
   createdBy: 'bhyveload' | 'grub-bhyve' | 'bhyve' | 'bhyvectl';
   createdAt: string;
+  /**
+   * Simulator only: which kernel VM this is. A reinit keeps it, a destroy + create makes a
+   * new one, so a tool holding the old VM open can tell that its VM is gone.
+   */
+  instanceId?: string;
   /** created: empty; loaded: a loader put a kernel in; running: a bhyve runs it; stopped: bhyve exited */
   state: 'created' | 'loaded' | 'running' | 'stopped';
   bhyvePid?: number | null;
@@ -78,18 +84,25 @@ export function updateVmInstance(root: string, name: string, fn: (vm: VmInstance
 
 /**
  * The vmm module is usable: registered (kldstat -m vmm) and the hardware supports it.
- * Like libvmmapi's vm_create() on ≤14, an unloaded but available vmm.ko is auto-loaded.
- * Returns the errno name that vm_create would fail with, or null.
+ * Like libvmmapi's vm_create() on ≤14 (`if (modfind("vmm") < 0) kldload("vmm")`, then
+ * the hw.vmm.create sysctl), an unloaded but available vmm.ko is auto-loaded. Returns
+ * the errno name that vm_create would fail with, or null:
+ * - no vmm.ko, or one whose load fails without VT-x/AMD-V (the kernel unloads it,
+ *   ENOEXEC): no hw.vmm.create sysctl, ENOENT;
+ * - a vmm.ko kept loaded although its module failed (preloaded, old kernels): the sysctl
+ *   exists but vmm is not initialised, ENXIO (vmm.c vm_create()).
  */
 export function ensureVmmUsable(root: string): string | null {
   const st = readHostStateSync(root);
   const vmm = st.modules.vmm ?? 'absent';
+  if (vmm === 'absent') return 'ENOENT';
   if (vmm === 'unloaded') {
+    if (!st.vmmHardware) return 'ENOENT';
     updateHostStateSync(root, (s: HostState) => {
       if (s.modules.vmm === 'unloaded') s.modules.vmm = 'loaded';
     });
+    return null;
   }
-  if (vmm === 'absent') return 'ENXIO';
   return st.vmmHardware ? null : 'ENXIO';
 }
 
@@ -97,7 +110,7 @@ export type CreateOutcome = {created: boolean; vm: VmInstance};
 
 /**
  * vm_create() + (on EEXIST) vm_reinit(), as bhyveload and grub-bhyve do. Throws an errno
- * error (EINVAL for a bad name, ENXIO without vmm).
+ * error (EINVAL for a bad name; ENOENT or ENXIO without a usable vmm, see ensureVmmUsable).
  */
 export function createOrReinitVm(
   root: string,
@@ -118,6 +131,7 @@ export function createOrReinitVm(
       creatorPid: process.pid,
       createdBy,
       createdAt: old?.createdAt ?? new Date().toISOString(),
+      instanceId: old?.instanceId ?? newInstanceId(),
       state,
       bhyvePid: null,
       activeCpus: [],
@@ -126,6 +140,26 @@ export function createOrReinitVm(
     };
     writeVmInstance(root, vm);
     return {created: old === null, vm};
+  });
+}
+
+function newInstanceId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * Changes the VM a tool opened earlier, as an ioctl on its open descriptor would. Returns
+ * null when that VM was destroyed meanwhile (even if another was created under the same
+ * name): vmmdev_destroy() makes every later call on the old descriptor fail with ENXIO
+ * (sys/dev/vmm/vmm_dev.c).
+ */
+export function updateOpenedVmInstance(root: string, opened: VmInstance, fn: (vm: VmInstance) => void): VmInstance | null {
+  return withHostLockSync(root, () => {
+    const vm = readVmInstance(root, opened.name);
+    if (!vm || vm.instanceId !== opened.instanceId) return null;
+    fn(vm);
+    writeVmInstance(root, vm);
+    return vm;
   });
 }
 
@@ -181,6 +215,7 @@ export function withVmCreate(root: string, name: string, memoryBytes: number, cr
       creatorPid: process.pid,
       createdBy,
       createdAt: new Date().toISOString(),
+      instanceId: newInstanceId(),
       state: 'created',
       bhyvePid: null,
       activeCpus: [],

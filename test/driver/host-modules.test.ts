@@ -2,7 +2,7 @@
 // host panel distinguishes.
 import test from 'ava';
 import {HostLayout} from '../../driver/host-layout.js';
-import {parseKldstatVerbose, probeModules} from '../../driver/host-modules.js';
+import {loadModule, parseKldstatVerbose, probeModules} from '../../driver/host-modules.js';
 import {ensureSimHost} from '../../driver/sim/sim-host.js';
 import {updateHostStateSync} from '../../driver/sim/host-state.js';
 import {makeSimDir, removeSimDir} from '../helpers/sim-dir.js';
@@ -45,7 +45,31 @@ test('probe: loaded, compiled in, missing with its fix, and a vmm.ko that failed
   });
   m = await byName();
   t.deepEqual(m.nmdm, {name: 'nmdm', label: 'nmdm', loaded: false, detail: 'missing', fix: 'kldload nmdm', persist: 'sysrc kld_list+=nmdm'});
+  // a vmm.ko kept loaded although its module failed: preloaded by an old kernel
   t.is(m.vmm!.detail, 'failed');
   t.false(m.vmm!.loaded);
   t.is(m.vmm!.fix, undefined, 'loading vmm again would not help');
+});
+
+test('kldload vmm on a CPU without VT-x/AMD-V: the error says to enable CPU virtualization', async (t) => {
+  const dir = makeSimDir('novtx');
+  t.teardown(() => removeSimDir(dir));
+  await ensureSimHost(dir);
+  updateHostStateSync(dir, (s) => {
+    s.modules.vmm = 'unloaded';
+    s.vmmHardware = false;
+  });
+  const layout = new HostLayout(dir);
+  const r = await loadModule(layout, 'vmm');
+  t.false(r.ok);
+  t.regex(r.message, /^CPU virtualization \(VT-x\/AMD-V\) missing or disabled in the firmware: enable it in the BIOS\/UEFI setup/);
+  t.regex(r.message, /kldload said: kldload: an error occurred while loading module vmm\. Please check dmesg\(8\) for more details\.$/);
+  // nothing stays loaded: the panel still shows vmm as missing
+  const vmm = (await probeModules(layout)).find((m) => m.name === 'vmm')!;
+  t.is(vmm.detail, 'missing');
+  // other failures keep kldload's own words
+  updateHostStateSync(dir, (s) => {
+    s.modules.nmdm = 'absent';
+  });
+  t.deepEqual(await loadModule(layout, 'nmdm'), {ok: false, message: "kldload: can't load nmdm: No such file or directory"});
 });

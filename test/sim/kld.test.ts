@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
 import {runTool, simHost} from './helpers.js';
 
@@ -80,20 +82,54 @@ test('kldload: success, -v, EEXIST, -n, unknown', async (t) => {
   r = await runTool(t, dir, 'kldload', ['nosuchmod']);
   t.is(r.code, 1);
   t.is(r.stderr, "kldload: can't load nosuchmod: No such file or directory\n");
+  // -q silences only path_check()'s warnings, not a failed load
+  r = await runTool(t, dir, 'kldload', ['-q', 'nosuchmod']);
+  t.is(r.code, 1);
+  t.is(r.stderr, "kldload: can't load nosuchmod: No such file or directory\n");
   r = await runTool(t, dir, 'kldload', []);
   t.is(r.code, 1);
   t.is(r.stderr, 'usage: kldload [-nqv] file ...\n');
 });
 
-test('vmm without hardware support: the file loads, the module does not', async (t) => {
+test('vmm without hardware support: kldload fails with ENOEXEC and leaves nothing loaded', async (t) => {
   const dir = await simHost(t, (s) => {
     s.modules.vmm = 'unloaded';
     s.vmmHardware = false;
   });
-  const r = await runTool(t, dir, 'kldload', ['vmm']);
-  t.is(r.code, 0);
+  const enoexec = 'kldload: an error occurred while loading module vmm. Please check dmesg(8) for more details.\n';
+  for (const args of [['vmm'], ['-n', 'vmm'], ['-q', 'vmm'], ['-v', 'vmm']]) {
+    const r = await runTool(t, dir, 'kldload', args);
+    t.is(r.code, 1, args.join(' '));
+    t.is(r.stderr, enoexec, args.join(' '));
+    t.is(r.stdout, '', args.join(' '));
+  }
+  // linker_load_file() unloaded the file again: neither file nor module
+  t.is((await runTool(t, dir, 'kldstat', ['-qn', 'vmm'])).code, 1);
+  t.is((await runTool(t, dir, 'kldstat', ['-qm', 'vmm'])).code, 1);
+  t.notRegex((await runTool(t, dir, 'kldstat', [])).stdout, /vmm\.ko/);
+  // libvmmapi's vm_create() tries the same kldload, then finds no hw.vmm.create sysctl
+  const load = await runTool(t, dir, 'bhyveload', ['-m', '256M', 'vm1']);
+  t.is(load.code, 1);
+  t.is(load.stderr, 'vm_create: No such file or directory\n');
+  const bhyve = await runTool(t, dir, 'bhyve', ['-c', '1', '-m', '256M', '-l', 'bootrom,/vm/disk.img', 'vm1']);
+  t.is(bhyve.code, 4);
+  t.regex(bhyve.stderr, /^vm_create: No such file or directory\n/);
+  t.is((await runTool(t, dir, 'kldstat', ['-qn', 'vmm'])).code, 1, 'the auto-load left nothing either');
+  t.deepEqual(fs.readdirSync(path.join(dir, 'dev', 'vmm')), []);
+});
+
+test('vmm.ko kept loaded with its module failed (preloaded on an old kernel): file listed, no module, ENXIO', async (t) => {
+  const dir = await simHost(t, (s) => {
+    s.modules.vmm = 'loaded';
+    s.vmmHardware = false;
+  });
   t.is((await runTool(t, dir, 'kldstat', ['-qn', 'vmm'])).code, 0);
   t.is((await runTool(t, dir, 'kldstat', ['-qm', 'vmm'])).code, 1);
+  t.regex((await runTool(t, dir, 'kldstat', ['-v', '-n', 'vmm'])).stdout, / vmm\.ko \(\/boot\/kernel\/vmm\.ko\)\n\tContains modules:\n\t\t Id Name\n$/);
+  // the module name resolves to the loaded file: EEXIST
+  const r = await runTool(t, dir, 'kldload', ['vmm']);
+  t.is(r.code, 1);
+  t.is(r.stderr, "kldload: can't load vmm: module already loaded or in kernel\n");
   const load = await runTool(t, dir, 'bhyveload', ['-m', '256M', 'vm1']);
   t.is(load.code, 1);
   t.is(load.stderr, 'vm_create: Device not configured\n');

@@ -1,6 +1,10 @@
 // bhyveload(8), FreeBSD 14.x. Option errors exit 64 in option order (console and disks
 // are opened while parsing), then vm_create/vm_reinit of /dev/vmm/NAME, then a short
 // userboot session on the console: banner, menu, autoboot countdown, kernel load, exit 0.
+// While it waits at its menu nothing touches the VM, so destroying the VM does not stop
+// it; only the kernel load then fails (see driver/sim/README.md, "bhyveload and
+// grub-bhyve when their VM is destroyed"). No signal handlers, as in bhyveload.c:
+// SIGTERM, SIGINT and SIGHUP kill it with the console left raw.
 import fs from 'node:fs';
 import {ConsolePort} from '../console.js';
 import {getopt} from '../getopt.js';
@@ -8,7 +12,7 @@ import {faultsFor, readHostStateSync} from '../host-state.js';
 import {printLines} from '../loader-common.js';
 import {parseMemsize} from '../memsize.js';
 import {CRLF, userbootBanner, userbootKernelLoad, userbootMenu} from '../guest/loader-text.js';
-import {createOrReinitVm, updateVmInstance} from '../vm-instance.js';
+import {createOrReinitVm, updateOpenedVmInstance, type VmInstance} from '../vm-instance.js';
 import {errnoCode, fail, hostPath, simRootFromEnv, strerror, writeErr} from '../tool-runtime.js';
 
 const USAGE =
@@ -69,12 +73,13 @@ export async function bhyveloadMain(argv: string[]): Promise<number> {
   const name = p.operands[0]!;
   con ??= ConsolePort.open(root, consSpec);
 
-  let vmName: string;
+  let opened: VmInstance;
   try {
-    vmName = createOrReinitVm(root, name, memBytes, 'bhyveload', 'created').vm.name;
+    opened = createOrReinitVm(root, name, memBytes, 'bhyveload', 'created').vm;
   } catch (e) {
     fail(1, `vm_create: ${strerror(errnoCode(e))}`);
   }
+  const vmName = opened.name;
   const st = readHostStateSync(root);
   const fault = faultsFor(st, vmName).loaderExit;
   if (fault !== undefined) fail(fault, ...loaderFault(fault));
@@ -91,13 +96,21 @@ export async function bhyveloadMain(argv: string[]): Promise<number> {
     // userboot exit codes: 1 = quit, 2 = reboot
     return outcome === 'reboot' ? 2 : 1;
   }
+  // The kernel and modules go into guest memory through bhyveload's own mapping, which
+  // outlives a destroy; the first call on the VM itself is the register setup of
+  // userboot's elf64_exec (setreg of RSP -> cb_setreg -> vm_set_register).
   await printLines(con, userbootKernelLoad(), pace);
-  updateVmInstance(root, vmName, (vm) => {
+  const loaded = updateOpenedVmInstance(root, opened, (vm) => {
     vm.state = 'loaded';
     vm.memoryBytes = memBytes;
   });
   await con.drain();
   con.close();
+  if (!loaded) {
+    // perror("vm_set_register") then cb_exit(USERBOOT_EXIT_QUIT): termios restored, exit 1
+    writeErr(`vm_set_register: ${strerror('ENXIO')}\n`);
+    return 1;
+  }
   return 0;
 }
 

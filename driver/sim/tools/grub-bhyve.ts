@@ -1,14 +1,19 @@
 // grub-bhyve (sysutils/grub2-bhyve): argp options, device.map, VM setup like bhyveload,
 // a GRUB menu on the console, then exit 0 as after a successful `boot`.
-// Simplified: the guest's grub.cfg is not read; a root device missing from the device
-// map prints GRUB's error and exits 1 instead of dropping to an interactive grub> prompt.
+// Simplified: the guest's grub.cfg is not read (host.json `grubTimeout` stands in for its
+// `timeout`); a root device missing from the device map prints GRUB's error and exits 1
+// instead of dropping to an interactive grub> prompt.
+// A VM destroyed while the menu waits goes unnoticed until the boot sets the registers,
+// where an assert() fails (SIGABRT). SIGINT is ignored (main.c), SIGTERM ends it through
+// ncurses' handler with exit 1, SIGHUP kills it (see driver/sim/README.md).
 import fs from 'node:fs';
 import {ConsolePort} from '../console.js';
 import {faultsFor, readHostStateSync} from '../host-state.js';
 import {printLines} from '../loader-common.js';
 import {grubScreen} from '../guest/loader-text.js';
-import {createOrReinitVm, updateVmInstance} from '../vm-instance.js';
-import {fail, hostPath, simRootFromEnv, sleep, writeOut} from '../tool-runtime.js';
+import {simLayout} from '../layout.js';
+import {createOrReinitVm, updateOpenedVmInstance, type VmInstance} from '../vm-instance.js';
+import {fail, hostPath, simRootFromEnv, sleep, sleepSync, writeErr, writeOut} from '../tool-runtime.js';
 
 const TRY = "Try `grub-bhyve --help' or `grub-bhyve --usage' for more information.";
 
@@ -124,15 +129,20 @@ export async function grubBhyveMain(argv: string[]): Promise<number> {
   const name = operands[0]!;
   const deviceMap = opts.has('device-map') ? readDeviceMap(root, opts.get('device-map')!) : new Map<string, string>();
 
-  let vmName: string;
+  let opened: VmInstance;
   try {
-    vmName = createOrReinitVm(root, name, memMb * 1024 * 1024, 'grub-bhyve', 'created').vm.name;
+    opened = createOrReinitVm(root, name, memMb * 1024 * 1024, 'grub-bhyve', 'created').vm;
   } catch {
     fail(1, `Could not create VM ${name}`, 'Error in initializing VM');
   }
   const st = readHostStateSync(root);
-  const fault = faultsFor(st, vmName).loaderExit;
+  const fault = faultsFor(st, opened.name).loaderExit;
   if (fault !== undefined) fail(fault, ...(fault === 1 ? ['Could not setup memory for VM', 'Error in initializing VM'] : []));
+
+  // main() ignores SIGINT before the console starts; ncurses (newterm) then catches
+  // SIGTERM only (it leaves an ignored signal alone): endwin() and _exit(EXIT_FAILURE).
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => process.exit(1));
 
   let con: ConsolePort;
   try {
@@ -150,13 +160,54 @@ export async function grubBhyveMain(argv: string[]): Promise<number> {
   }
   const pace = Math.max(0, Math.round(st.bootDelayMs / 40));
   await printLines(con, grubScreen(rootDev), 0);
-  await sleep(pace * 4);
+  // Without grubTimeout the menu only shows briefly (the simulator's shortcut); a key
+  // still stops it, as it stops GRUB's countdown.
+  if (st.grubTimeout === undefined) await grubMenu(con, 1, pace * 4, false);
+  else await grubMenu(con, st.grubTimeout, 1000, true);
   con.write('   Booting `Linux\'\r\n\r\n');
   await sleep(pace);
-  updateVmInstance(root, vmName, (vm) => {
+  // The kernel goes into guest memory through grub-bhyve's mapping; the first call on
+  // the VM is grub_emu_bhyve_boot32()'s register setup, each one inside assert().
+  const loaded = updateOpenedVmInstance(root, opened, (vm) => {
     vm.state = 'loaded';
   });
   await con.drain();
+  if (!loaded) {
+    writeErr('Assertion failed: (vm_set_register(bhyve_vcpu, VM_REG_GUEST_CR0, cr0) == 0), function grub_emu_bhyve_boot32, file kern/emu/bhyve_hostif.c, line 227.\n');
+    // abort(3); grub-bhyve runs as nobody by then (setuid), so FreeBSD writes no core.
+    // Any core Linux writes lands in the sim tree.
+    try {
+      fs.mkdirSync(simLayout(root).crash, {recursive: true});
+      process.chdir(simLayout(root).crash);
+    } catch {
+      /* keep cwd */
+    }
+    // SIGABRT with its default action, without node's own abort() report on stderr
+    process.kill(process.pid, 'SIGABRT');
+    sleepSync(5000);
+  }
   con.close();
   return 0;
+}
+
+/**
+ * GRUB's menu countdown (grub-core/normal/menu.c): `timeoutS` seconds, -1 waits; any key
+ * stops the countdown, Enter boots the highlighted entry. Other menu keys (arrows, `e`,
+ * `c`) are not simulated.
+ */
+async function grubMenu(con: ConsolePort, timeoutS: number, tickMs: number, show: boolean): Promise<void> {
+  let left = timeoutS;
+  let stopped = timeoutS < 0;
+  for (;;) {
+    if (!stopped && left <= 0) return;
+    if (!stopped && show) con.write(`\r      The highlighted entry will be executed automatically in ${left}s. `);
+    const c = await con.readKey(stopped ? null : tickMs);
+    if (c === null) {
+      left--;
+      continue;
+    }
+    if (c === 0x0d || c === 0x0a) return;
+    if (!stopped && show) con.write(`\r${' '.repeat(72)}\r`);
+    stopped = true;
+  }
 }

@@ -1,6 +1,9 @@
-// kldload(8): getopt "nqv", one attempt per argument, exit 1 if any failed.
-// Loading vmm.ko without hardware support succeeds as a file but registers no module
-// (the kernel prints the MOD_LOAD failure to the console, not to kldload).
+// kldload(8): getopt "nqv", one attempt per argument, exit 1 if any failed. -q only
+// silences path_check()'s warnings, not the load errors (sbin/kldload/kldload.c).
+// vmm.ko without VT-x/AMD-V: its MOD_LOAD fails (vmm_handler -> vmm_modinit, ENXIO),
+// module_register_init() releases the module and linker_load_file() unloads the file
+// whose modules all failed and returns ENOEXEC: nothing stays loaded (sys/kern/kern_module.c,
+// sys/kern/kern_linker.c). The kernel prints the MOD_LOAD error to dmesg, not to kldload.
 import {getopt} from '../getopt.js';
 import {updateHostStateSync} from '../host-state.js';
 import {findFile, loadedFiles, registeredModules, resolveLoadable} from '../kld.js';
@@ -8,7 +11,7 @@ import {fail, simRootFromEnv, writeErr, writeOut} from '../tool-runtime.js';
 
 const USAGE = 'usage: kldload [-nqv] file ...';
 
-type Outcome = {kind: 'loaded'; id: number} | {kind: 'exists'} | {kind: 'missing'};
+type Outcome = {kind: 'loaded'; id: number} | {kind: 'exists'} | {kind: 'missing'} | {kind: 'noexec'};
 
 export function kldloadMain(argv: string[]): number {
   const root = simRootFromEnv();
@@ -17,8 +20,9 @@ export function kldloadMain(argv: string[]): number {
   if (p.operands.length === 0) fail(1, USAGE);
   const has = (c: string): boolean => p.opts.some((o) => o.opt === c);
   const checkLoaded = has('n');
-  const quiet = has('q');
-  const verbose = has('v');
+  // -q and -v cancel each other; the last one given wins
+  const qv = p.opts.filter((o) => o.opt === 'q' || o.opt === 'v').pop()?.opt;
+  const verbose = qv === 'v';
   let errors = 0;
   for (const arg of p.operands) {
     const outcome = updateHostStateSync(root, (st): Outcome => {
@@ -32,6 +36,7 @@ export function kldloadMain(argv: string[]): number {
       const state = st.modules[entry.key] ?? 'absent';
       if (state === 'builtin' || findFile(st, entry.file)) return {kind: 'exists'};
       if (state === 'absent') return {kind: 'missing'};
+      if (entry.key === 'vmm' && !st.vmmHardware) return {kind: 'noexec'};
       st.modules[entry.key] = 'loaded';
       const id = loadedFiles(st).find((f) => f.entry.file === entry.file)?.id ?? 0;
       return {kind: 'loaded', id};
@@ -42,11 +47,14 @@ export function kldloadMain(argv: string[]): number {
       if (checkLoaded) {
         if (verbose) writeOut(`${arg} is already loaded\n`);
       } else {
-        if (!quiet) writeErr(`kldload: can't load ${arg}: module already loaded or in kernel\n`);
+        writeErr(`kldload: can't load ${arg}: module already loaded or in kernel\n`);
         errors++;
       }
+    } else if (outcome.kind === 'noexec') {
+      writeErr(`kldload: an error occurred while loading module ${arg}. Please check dmesg(8) for more details.\n`);
+      errors++;
     } else {
-      if (!quiet) writeErr(`kldload: can't load ${arg}: No such file or directory\n`);
+      writeErr(`kldload: can't load ${arg}: No such file or directory\n`);
       errors++;
     }
   }
