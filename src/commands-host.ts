@@ -5,6 +5,8 @@ import {layoutForUri} from '../driver/daemon-client.js';
 import {ensureSimHost} from '../driver/sim/sim-host.js';
 import {seedDemoDomains} from '../driver/demo-domains.js';
 import {formatChecks, validateHost} from '../driver/host-validate.js';
+import {runSmoke} from '../driver/host-smoke.js';
+import {DriverError} from '../driver/connection.js';
 import type {CommandSpec} from './command-spec.js';
 
 export const hostCommands: CommandSpec[] = [
@@ -21,6 +23,15 @@ export const hostCommands: CommandSpec[] = [
         fs.mkdirSync(layout.root, {recursive: true});
         await ensureSimHost(layout.root);
         seedDemoDomains(layout);
+      }
+      if (ctx.flags.has('--smoke')) {
+        if (!layout.root && (process.platform !== 'freebsd' || process.getuid?.() !== 0)) {
+          throw new DriverError('host-validate --smoke starts a real guest: run it as root on a FreeBSD host, or against a simulated host (-c sim:///DIR)');
+        }
+        process.stdout.write(`Smoke test on ${ctx.uri}: a throw-away guest booting this host's kernel\n`);
+        const ok = await runSmoke(await ctx.connect(), layout, (s) => process.stdout.write(`${s.status.padEnd(4)}  ${s.title.padEnd(9)} ${s.detail}\n`));
+        process.stdout.write(ok ? 'Smoke test passed\n' : 'Smoke test FAILED\n');
+        return ok ? 0 : 1;
       }
       const checks = await validateHost(layout);
       process.stdout.write(formatChecks(checks));

@@ -27,12 +27,14 @@ export interface VmInstance {
   instanceId?: string;
   /** created: empty; loaded: a loader put a kernel in; running: a bhyve runs it; stopped: bhyve exited */
   state: 'created' | 'loaded' | 'running' | 'stopped';
+  /** where bhyveload took the kernel from: a disk (-d), or the host's directory (-h alone) */
+  loadedFrom?: 'disk' | 'host';
   bhyvePid?: number | null;
   /** vCPUs a running bhyve activated (bhyvectl --get-active-cpus) */
   activeCpus?: number[];
   startedAt?: string | null;
   /** simulator-only: how far the guest got (tests wait on it; no FreeBSD equivalent) */
-  guestStage?: 'booting' | 'login' | 'shell' | 'shutdown' | null;
+  guestStage?: 'booting' | 'login' | 'shell' | 'mountroot' | 'shutdown' | null;
   /** set by bhyvectl --force-poweroff / --force-reset, consumed by the running bhyve */
   suspendRequest?: 'poweroff' | 'reset' | null;
 }

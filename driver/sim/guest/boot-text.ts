@@ -19,6 +19,11 @@ export interface GuestConfig {
   memoryBytes: number;
   devices: GuestDevice[];
   uefi: boolean;
+  /**
+   * The kernel came from the host (`bhyveload -h /`): it looks for the host's root file
+   * system (/etc/fstab of the host), which is no disk of this VM.
+   */
+  hostKernel?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -76,9 +81,13 @@ export function kernelBootLines(g: GuestConfig, now: Date): string[] {
   }
   lines.push('uart0: <16550 or compatible> port 0x3f8-0x3ff irq 4 flags 0x10 on acpi0', 'uart0: console (115200,n,8,1)');
   for (const d of g.devices) lines.push(...diskLine(d));
-  const rootDev = g.devices.find((d) => d.dev.startsWith('vtbd') || d.dev.startsWith('ada'))?.dev ?? 'vtbd0';
+  const rootDisk = g.hostKernel ? undefined : g.devices.find((d) => d.dev.startsWith('vtbd') || d.dev.startsWith('ada'))?.dev;
+  const rootDev = rootDisk ?? (g.hostKernel ? 'ada0' : 'vtbd0');
+  lines.push(`Trying to mount root from ufs:/dev/${rootDev}p2 [rw]...`);
+  // No disk to mount (e.g. `bhyveload -h /` booting the host's kernel): vfs_mountroot.c
+  // reports the failure and waits at its prompt; there is no init to start.
+  if (!rootDisk) return [...lines, ...mountrootLines(rootDev)];
   lines.push(
-    `Trying to mount root from ufs:/dev/${rootDev}p2 [rw]...`,
     'Setting hostuuid: 2b5d6c0e-1f3a-11ef-9c4e-589cfc000001.',
     'Setting hostid: 0x6f1e3c5a.',
     'Starting file system checks:',
@@ -101,6 +110,34 @@ export function kernelBootLines(g: GuestConfig, now: Date): string[] {
   );
   return lines;
 }
+
+/** What vfs_mountroot.c prints when the root file system cannot be mounted; the prompt follows. */
+function mountrootLines(rootDev: string): string[] {
+  return [
+    `Mounting from ufs:/dev/${rootDev}p2 failed with error 19.`,
+    '',
+    'Loader variables:',
+    `  vfs.root.mountfrom=ufs:/dev/${rootDev}p2`,
+    '  vfs.root.mountfrom.options=rw',
+    '',
+    'Manual root filesystem specification:',
+    '  <fstype>:<device> [options]',
+    '      Mount <device> using filesystem <fstype>',
+    '      and with the specified (optional) option list.',
+    '',
+    '    eg. ufs:/dev/da0s1a',
+    '        zfs:zroot/ROOT/default',
+    '        cd9660:/dev/cd0 ro',
+    '          (which is equivalent to: mount -t cd9660 -o ro /dev/cd0 /)',
+    '',
+    '  ?               List valid disk boot devices',
+    '  .               Yield 1 second (for background tasks)',
+    '  <empty line>    Abort manual input',
+    '',
+  ];
+}
+
+export const MOUNTROOT_PROMPT = 'mountroot> ';
 
 export function loginBanner(vmName: string): string {
   return `\r\nFreeBSD/amd64 (${vmName}) (ttyu0)\r\n\r\nlogin: `;

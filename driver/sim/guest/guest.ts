@@ -4,14 +4,14 @@
 // While a program runs in the foreground (cat, yes, dd) its input goes through the tty's
 // line discipline, cooked or raw as stty(1) left it (programs.ts).
 import type {ConsolePort} from '../console.js';
-import {kernelBootLines, loginBanner, shutdownLines, GUEST_BUILD, GUEST_RELEASE, type GuestConfig, type PowerAction} from './boot-text.js';
+import {kernelBootLines, loginBanner, shutdownLines, GUEST_BUILD, GUEST_RELEASE, MOUNTROOT_PROMPT, type GuestConfig, type PowerAction} from './boot-text.js';
 import {runShellCommand, splitCommandList} from './shell.js';
 import {catJob, ddJob, parseDd, saneTty, stty, ttyOutput, yesJob, type Job, type JobHost} from './programs.js';
 
 /** bhyve exit status for each guest power action (bhyve(8) EXIT STATUS). */
 export const EXIT_STATUS: Record<PowerAction, number> = {reboot: 0, poweroff: 1, halt: 2};
 
-export type Stage = 'booting' | 'login' | 'password' | 'shell' | 'shutdown';
+export type Stage = 'booting' | 'login' | 'password' | 'shell' | 'mountroot' | 'shutdown';
 
 const CTRL_C = 0x03;
 const CTRL_D = 0x04;
@@ -73,7 +73,10 @@ export class Guest {
       const burst = step < 4 ? Math.max(1, Math.ceil(4 / Math.max(step, 0.01))) : 1;
       for (let k = 0; k < burst && i < lines.length; k++) this.out(lines[i++]! + '\r\n');
       if (i < lines.length) this.later(step * burst, next);
-      else {
+      else if (lines[lines.length - 2]?.includes('<empty line>')) {
+        this.stage = 'mountroot';
+        this.out(MOUNTROOT_PROMPT);
+      } else {
         this.stage = 'login';
         this.out(loginBanner(this.cfg.vmName));
       }
@@ -84,6 +87,13 @@ export class Guest {
   /** ACPI power button (bhyve got SIGTERM): a FreeBSD guest shuts down and powers off. */
   powerButton(): void {
     if (this.stage === 'shutdown') return;
+    if (this.stage === 'mountroot') {
+      // No init to signal: shutdown_nice() powers the kernel off itself (kern_shutdown.c).
+      this.stage = 'shutdown';
+      this.out('acpi0: Powering system off\r\n');
+      this.later(Math.min(100, this.opts.bootDelayMs), () => this.opts.onPowerOff('poweroff'));
+      return;
+    }
     this.shutdown('poweroff', true);
   }
 
@@ -100,7 +110,8 @@ export class Guest {
   }
 
   private prompt(): void {
-    if (this.stage === 'login') this.out('login: ');
+    if (this.stage === 'mountroot') this.out(MOUNTROOT_PROMPT);
+    else if (this.stage === 'login') this.out('login: ');
     else if (this.stage === 'shell') this.out(`root@${this.cfg.vmName}:~ # `);
   }
 
@@ -235,6 +246,12 @@ export class Guest {
   }
 
   private enter(line: string): void {
+    if (this.stage === 'mountroot') {
+      // '?' lists the disks (there are none); anything else cannot be mounted either.
+      if (line.trim() === '?') this.out('\r\nList of GEOM managed disk devices:\r\n  \r\n\r\n');
+      else if (line.trim() !== '') this.out(`Mounting from ${line.trim()} failed with error 19.\r\n`);
+      return this.prompt();
+    }
     if (this.stage === 'login') {
       const user = line.trim();
       if (user === '') return this.prompt();

@@ -165,7 +165,7 @@ export async function bhyveMain(root: string, argv: string[]): Promise<number> {
   };
 
   const guest = new Guest(
-    {vmName, ...topo, memoryBytes: memBytes, devices: dev.devices, uefi: romboot},
+    {vmName, ...topo, memoryBytes: memBytes, devices: dev.devices, uefi: romboot, hostKernel: !romboot && readVmInstance(root, vmName)?.loadedFrom === 'host'},
     con,
     {
       bootDelayMs: st.bootDelayMs,

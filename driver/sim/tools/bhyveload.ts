@@ -34,6 +34,8 @@ export async function bhyveloadMain(argv: string[]): Promise<number> {
   let consSpec = 'stdio';
   let memBytes = 256 * 1024 * 1024;
   let loaderSeen = false;
+  let disks = 0;
+  let hostDir: string | undefined;
   const env = new Map<string, string>();
   for (const o of p.opts) {
     switch (o.opt) {
@@ -51,6 +53,10 @@ export async function bhyveloadMain(argv: string[]): Promise<number> {
         } catch {
           fail(64, `bhyveload: Could not open '${o.arg}'`);
         }
+        disks++;
+        break;
+      case 'h':
+        hostDir = o.arg;
         break;
       case 'e': {
         const eq = o.arg!.indexOf('=');
@@ -103,6 +109,9 @@ export async function bhyveloadMain(argv: string[]): Promise<number> {
   const loaded = updateOpenedVmInstance(root, opened, (vm) => {
     vm.state = 'loaded';
     vm.memoryBytes = memBytes;
+    // userboot's default currdev is host: when no disk was given (stand/userboot main.c
+    // extract_currdev), so -h DIR alone boots the kernel of DIR: the host's own with -h /.
+    vm.loadedFrom = disks === 0 && hostDir !== undefined ? 'host' : 'disk';
   });
   await con.drain();
   con.close();
