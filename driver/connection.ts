@@ -58,6 +58,21 @@ export interface ModuleStatus {
   persist?: string;
 }
 
+export type CheckStatus = 'PASS' | 'WARN' | 'FAIL';
+
+/** One finding of `bhyve-tui host-validate` (driver/host-validate.ts). */
+export interface HostCheck {
+  /** stable key, e.g. 'cpu', 'module:vmm' */
+  id: string;
+  /** what is checked, as the operator knows it */
+  title: string;
+  status: CheckStatus;
+  /** what was found, one line */
+  detail: string;
+  /** what to do, one line (WARN and FAIL) */
+  fix?: string;
+}
+
 export interface HostStatus {
   uri: string;
   simulated: boolean;
@@ -68,6 +83,8 @@ export interface HostStatus {
   tapUpOnOpen?: boolean;
   /** CPU virtualization support, when known: e.g. 'VT-x with EPT and unrestricted guest' */
   virtualization?: string;
+  /** host-validate's findings, once the daemon has run them */
+  checks?: HostCheck[];
 }
 
 /** A failure the operator can act on: one line, no stack trace. */

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {execa} from 'execa';
-import type {ModuleStatus} from './connection.js';
+import type {CheckStatus, HostCheck, ModuleStatus} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {runTool} from './host-tools.js';
 import {probeModules} from './host-modules.js';
@@ -14,19 +14,7 @@ import {listDomainFiles, loadDomainFile, type StoredDomain} from './domain-store
 import {DEFAULT_FIRMWARE_DIR, PREFERRED_FIRMWARE} from './domain-firmware.js';
 import pkg from '../package.json' with {type: 'json'};
 
-export type CheckStatus = 'PASS' | 'WARN' | 'FAIL';
-
-export interface HostCheck {
-  /** stable key, e.g. 'cpu', 'module:vmm' */
-  id: string;
-  /** what is checked, as the operator knows it */
-  title: string;
-  status: CheckStatus;
-  /** what was found, one line */
-  detail: string;
-  /** what to do, one line (WARN and FAIL) */
-  fix?: string;
-}
+export type {CheckStatus, HostCheck};
 
 /** What the capability probe found (driver/bhyve-caps-probe.ts), or why there is nothing. */
 export type CapsFinding = {caps: readonly string[]; release?: string} | {error: string};

@@ -5,7 +5,7 @@
 // line that makes it persistent. Wide terminals get a side panel; narrow ones a strip
 // under the list.
 // This file holds what the panel says, as plain data; HostPanel.tsx draws it.
-import type {HostStatus, ModuleStatus} from '../driver/connection.js';
+import type {HostCheck, HostStatus, ModuleStatus} from '../driver/connection.js';
 import {truncate, wrapWords} from './format.js';
 import {errorStatus} from './status.js';
 
@@ -40,6 +40,21 @@ function wrapped(text: string, width: number, style: Omit<HostLine, 'text'>, ind
 	return wrapWords(text, Math.max(1, width - indent.length)).map((line, index) => ({...style, text: (index === 0 ? '' : indent) + line}));
 }
 
+/** host-validate's checks other than the CPU and the modules (which have lines of their own). */
+function otherChecks(host: HostStatus): HostCheck[] | undefined {
+	return host.checks?.filter(check => check.id !== 'cpu' && !check.id.startsWith('module:'));
+}
+
+/** A WARN or FAIL: its title, what was found (one line) and the fix. */
+function problemLines(check: HostCheck, width: number): HostLine[] {
+	const fail = check.status === 'FAIL';
+	return [
+		{text: `${fail ? '✘' : '!'} ${check.title}`, color: fail ? 'red' : 'yellow', bold: true},
+		{text: truncate(`  ${check.detail}`, width), dim: true},
+		...(check.fix === undefined ? [] : wrapWords(check.fix, Math.max(1, width - 2)).map(line => ({text: `  ${line}`, color: 'yellow'}))),
+	];
+}
+
 /** The side panel's lines, each at most `width` cells. */
 export function hostLines(host: HostStatus | undefined, error: unknown, width = HOST_PANEL_WIDTH - 4): HostLine[] {
 	const lines: HostLine[] = [{text: 'Host', bold: true}];
@@ -49,7 +64,12 @@ export function hostLines(host: HostStatus | undefined, error: unknown, width = 
 	}
 
 	lines.push({text: `CPUs  ${host.ncpu ?? '?'}`});
-	if (host.virtualization !== undefined) {
+	const cpu = host.checks?.find(check => check.id === 'cpu');
+	if (cpu !== undefined && cpu.status !== 'PASS') {
+		lines.push(...problemLines(cpu, width));
+	} else if (cpu !== undefined) {
+		lines.push(...wrapped(`CPU   ${cpu.detail}`, width, {dim: true}, '      '));
+	} else if (host.virtualization !== undefined) {
 		lines.push(...wrapped(`CPU   ${host.virtualization}`, width, {dim: true}, '      '));
 	}
 
@@ -66,7 +86,17 @@ export function hostLines(host: HostStatus | undefined, error: unknown, width = 
 		}
 	}
 
-	if (host.tapUpOnOpen !== undefined) {
+	const others = otherChecks(host);
+	if (others !== undefined) {
+		for (const check of others.filter(check => check.status !== 'PASS')) {
+			lines.push(...problemLines(check, width));
+		}
+
+		const passing = others.filter(check => check.status === 'PASS').length;
+		if (passing > 0) {
+			lines.push({text: `✔ ${passing} more check${passing === 1 ? '' : 's'} pass`, color: 'green', dim: true});
+		}
+	} else if (host.tapUpOnOpen !== undefined) {
 		if (host.tapUpOnOpen) {
 			lines.push({text: '✔ tap up_on_open=1', color: 'green'});
 		} else {
@@ -95,7 +125,11 @@ export function hostStripLines(host: HostStatus | undefined, error: unknown, wid
 		const condition = moduleCondition(module);
 		return `${module.label} ${condition === 'loaded' || condition === 'compiled in' ? '✔' : '✘'}`;
 	});
-	if (host.tapUpOnOpen !== undefined) {
+	const others = otherChecks(host);
+	if (others !== undefined) {
+		const problems = others.filter(check => check.status !== 'PASS').length;
+		parts.push(problems === 0 ? 'checks ✔' : `${problems} to fix`);
+	} else if (host.tapUpOnOpen !== undefined) {
 		parts.push(`up_on_open ${host.tapUpOnOpen ? '✔' : '✘'}`);
 	}
 
@@ -110,7 +144,12 @@ export function hostStripLines(host: HostStatus | undefined, error: unknown, wid
 		}
 	}
 
-	if (host.tapUpOnOpen === false) {
+	if (others !== undefined) {
+		for (const check of [...(host.checks ?? []).filter(check => check.id === 'cpu'), ...others].filter(check => check.status !== 'PASS')) {
+			const fail = check.status === 'FAIL';
+			lines.push(...wrapped(`${fail ? '✘' : '!'} ${check.title}: ${check.fix ?? check.detail}`, width, {color: fail ? 'red' : 'yellow'}, '  '));
+		}
+	} else if (host.tapUpOnOpen === false) {
 		lines.push({text: truncate('! taps stay down: sysctl net.link.tap.up_on_open=1', width), color: 'yellow'});
 	}
 

@@ -9,6 +9,7 @@ import {
 	type DomainEvent,
 	type DomainProblem,
 	type DomainSummary,
+	type HostCheck,
 	type HostStatus,
 	type ModuleStatus,
 } from '../../driver/connection.js';
@@ -86,6 +87,8 @@ export class FakeConnection implements Connection {
 	hostname = 'fakehost';
 	tapUpOnOpen: boolean | undefined = true;
 	virtualization: string | undefined = 'VT-x with EPT and unrestricted guest';
+	/** host-validate's findings, as the daemon reports them once it ran them */
+	checks: HostCheck[] | undefined = undefined;
 
 	/** per domain; a default is derived from the summary when missing */
 	details = new Map<string, DomainDetails>();
@@ -152,6 +155,7 @@ export class FakeConnection implements Connection {
 			ncpu: this.ncpu,
 			...(this.tapUpOnOpen === undefined ? {} : {tapUpOnOpen: this.tapUpOnOpen}),
 			...(this.virtualization === undefined ? {} : {virtualization: this.virtualization}),
+			...(this.checks === undefined ? {} : {checks: this.checks}),
 		};
 	}
 

@@ -3,6 +3,7 @@
 import test from 'ava';
 import {FakeConnection, domain, missingModule} from './fake-connection.js';
 import {ESC, keys, press, renderApp, resize, sleep} from './helpers.js';
+import type {HostCheck} from '../../driver/connection.js';
 
 function fleet(count: number): FakeConnection {
 	const domains = Array.from({length: count}, (_, i) => domain(`dom${String(i).padStart(4, '0')}`, i % 3 === 0 ? 'running' : 'shut off', {memoryKiB: (i % 7 + 1) * 512 * 1024}));
@@ -287,6 +288,43 @@ test('a large terminal shows the side panel with tap and CPU virtualization fact
 	t.true(frame.includes('no hardware virtualization'));
 	t.true(frame.includes('sysctl net.link.tap.up_on_open=1'));
 	t.true(frame.includes('VT-x with EPT'));
+	app.unmount();
+});
+
+const checks = (): HostCheck[] => [
+	{id: 'cpu', title: 'CPU virtualization', status: 'PASS', detail: 'VT-x, vmm initialised'},
+	{id: 'module:vmm', title: 'vmm module', status: 'PASS', detail: 'loaded'},
+	{id: 'tap-up-on-open', title: 'net.link.tap.up_on_open', status: 'PASS', detail: '1'},
+	{id: 'uefi-firmware', title: 'UEFI firmware', status: 'FAIL', detail: '/usr/local/share/uefi-firmware/BHYVE_UEFI.fd is missing and web1 boots with UEFI', fix: 'pkg install bhyve-firmware'},
+	{id: 'node', title: 'Node.js', status: 'PASS', detail: 'v22.12.0'},
+	{id: 'rc.d', title: 'rc.d service', status: 'WARN', detail: 'installed but not enabled', fix: 'sysrc bhyve_tui_enable=YES'},
+];
+
+test('the side panel shows host-validate\'s findings: each problem with its fix, the rest counted', async t => {
+	const connection = small();
+	connection.checks = checks();
+	const app = renderApp(connection);
+	resize(app, 200, 60);
+	const frame = await app.waitFor(current => current.includes('rc.d service') && current.split('\n').length === 59);
+	t.regex(frame, /✘ UEFI firmware/);
+	t.true(frame.includes('pkg install bhyve-firmware'));
+	t.regex(frame, /! rc\.d service/);
+	t.true(frame.includes('installed but not enabled'));
+	t.true(frame.includes('sysrc bhyve_tui_enable=YES'));
+	t.true(frame.includes('✔ 2 more checks pass'));
+	t.true(frame.includes('VT-x, vmm initialised'));
+	t.false(frame.includes('up_on_open'), 'a passing check is only counted');
+	app.unmount();
+});
+
+test('the narrow host strip lists host-validate\'s problems with their fixes', async t => {
+	const connection = small();
+	connection.checks = checks();
+	const app = renderApp(connection);
+	resize(app, 72, 30);
+	const frame = await app.waitFor(current => current.includes('2 to fix'));
+	t.true(frame.includes('✘ UEFI firmware: pkg install bhyve-firmware'));
+	t.true(frame.includes('! rc.d service: sysrc bhyve_tui_enable=YES'));
 	app.unmount();
 });
 
