@@ -32,9 +32,12 @@ export function shQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-function wrapperText(root: string, tool: SimTool): string {
+function wrapperText(root: string, tool: SimTool, osrelease: string): string {
   const script = path.join(repoRoot(), 'dist', 'sim', `${tool}.js`);
-  return `#!/bin/sh\n# bhyve-tui simulated ${tool}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"\n`;
+  // The base system's tools name the release they belong to, so changing osrelease in
+  // host.json replaces them (a new inode), as an upgrade replaces /usr/sbin/bhyve.
+  const release = tool === 'grub-bhyve' ? '' : ` (FreeBSD ${osrelease.replace(/[^\w.-]/g, '?')})`;
+  return `#!/bin/sh\n# bhyve-tui simulated ${tool}${release}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"\n`;
 }
 
 function writeIfChanged(file: string, text: string, mode: number): void {
@@ -64,10 +67,11 @@ export async function ensureSimHost(root: string): Promise<void> {
     // Create under the lock so a concurrent caller's edits are not overwritten.
     updateHostStateSync(abs, () => undefined);
   }
+  const {osrelease} = readHostStateSync(abs);
   for (const tool of Object.keys(SIM_TOOL_PATHS) as SimTool[]) {
     const file = simToolPath(abs, tool);
     fs.mkdirSync(path.dirname(file), {recursive: true});
-    writeIfChanged(file, wrapperText(abs, tool), 0o755);
+    writeIfChanged(file, wrapperText(abs, tool, String(osrelease)), 0o755);
   }
 }
 
