@@ -85,6 +85,37 @@ export interface HostStatus {
   virtualization?: string;
   /** host-validate's findings, once the daemon has run them */
   checks?: HostCheck[];
+  /** once probed: the host's release and what its bhyve supports, one line ('14.2-RELEASE: all 11 bhyve capabilities') */
+  bhyveCapabilities?: string;
+}
+
+/** Identity of an installed binary, as the capability cache keys it. */
+export interface BinaryInfo {
+  path: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** What the host's bhyve and grub-bhyve were probed to support (libvirt's BHYVE_CAP_* names). */
+export interface HostCapabilities {
+  /** e.g. ['RTC_UTC', 'AHCI32SLOT', ...], in libvirt's order */
+  caps: string[];
+  /** ['CONSDEV'] when grub-bhyve has --cons-dev */
+  grubCaps: string[];
+  /** uname -r of the host, e.g. '14.2-RELEASE' */
+  release?: string;
+  bhyve?: BinaryInfo;
+  grubBhyve?: BinaryInfo;
+  probedAt: string;
+  /** answered from the cache file (the binaries did not change since they were probed) */
+  fromCache: boolean;
+  /** why there are no caps (no bhyve, a bhyve that could not be probed) */
+  problem?: string;
+  /** libvirt's firmware_dir and the files in it, as host paths (for domcapabilities) */
+  firmwareDir: string;
+  firmwares: string[];
 }
 
 /** A failure the operator can act on: one line, no stack trace. */
@@ -168,6 +199,8 @@ export interface Connection {
   readonly simulated: boolean;
   listDomains(): Promise<DomainSummary[]>;
   hostStatus(): Promise<HostStatus>;
+  /** The host's probed bhyve capabilities (waits for the probe the daemon runs at start). */
+  capabilities(): Promise<HostCapabilities>;
   /** Runs the loader, then bhyve; resolves once bhyve runs. Throws DriverError. */
   start(name: string): Promise<void>;
   /** Presses the ACPI power button once; escalates to a forced power-off, then destroy, after timeoutS (default 60). Resolves when requested; follow with events. */

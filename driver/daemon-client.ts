@@ -13,6 +13,7 @@ import {
   type DomainEvent,
   type DomainProblem,
   type DomainSummary,
+  type HostCapabilities,
   type HostStatus,
   type ModuleName,
 } from './connection.js';
@@ -181,6 +182,9 @@ export class DaemonConnection implements Connection {
       return early;
     }
     return this.request('hostStatus', []);
+  }
+  capabilities(): Promise<HostCapabilities> {
+    return this.request('capabilities', []);
   }
   async start(name: string): Promise<void> {
     await this.request('start', [name]);

@@ -12,6 +12,7 @@ import {
   type DomainProblem,
   type DomainState,
   type DomainSummary,
+  type HostCapabilities,
   type HostStatus,
   type ModuleName,
   type ModuleStatus,
@@ -31,8 +32,12 @@ import {domainLogPath, readLogSince} from './domain-log.js';
 import {writeFileAtomic} from './atomic-file.js';
 import {readPidFile} from './exit-recorder.js';
 import {parseDomainXml} from './domain-xml-parse.js';
+import type {DomainDef} from './domain-model.js';
 import {domainPreview} from './domain-preview.js';
 import {placeOf, scanDefinition, type DefinitionSubject} from './definition-scan.js';
+import {HostCapsProbe, type ProbedHostCaps} from './bhyve-caps-probe.js';
+import {capNames, capsSummary} from './bhyve-capabilities.js';
+import {firmwareDir} from './guest-commands.js';
 import pkg from '../package.json' with {type: 'json'};
 
 interface Cached {
@@ -76,11 +81,15 @@ export class DomainManager {
   /** the last kernel-module probe, and the one under way (see modules()) */
   private moduleProbe: {at: number; last?: ModuleStatus[]; pending?: Promise<ModuleStatus[]>} = {at: 0};
   private watcher: fs.FSWatcher | undefined;
+  /** what the host's bhyve supports: probed once per daemon start, cached by the binary's identity */
+  readonly hostCaps: HostCapsProbe;
 
   constructor(
     readonly layout: HostLayout,
     readonly uri: string,
-  ) {}
+  ) {
+    this.hostCaps = new HostCapsProbe(layout);
+  }
 
   get simulated(): boolean {
     return this.layout.root !== '';
@@ -121,6 +130,7 @@ export class DomainManager {
 
   close(): void {
     this.watcher?.close();
+    this.hostCaps.close();
   }
 
   // ---- definitions ----
@@ -371,7 +381,63 @@ export class DomainManager {
     };
     if (sim?.tapUpOnOpen !== undefined) status.tapUpOnOpen = sim.tapUpOnOpen;
     if (sim) status.virtualization = sim.vmmHardware === false ? 'none (VT-x/AMD-V missing or disabled)' : 'VT-x with EPT and unrestricted guest (simulated)';
+    const caps = this.hostCaps.current();
+    if (caps) status.bhyveCapabilities = caps.problem ? `unknown: ${caps.problem}` : `${caps.release ?? 'release unknown'}: ${capsSummary(caps)}`;
     return status;
+  }
+
+  /** Starts the probe (daemon start); the host panel learns the answer through a `host` event. */
+  probeCapabilities(): void {
+    this.hostCaps.get().then(
+      () => this.emit({type: 'host'}),
+      (e: unknown) => this.hostCaps.log(`bhyve capabilities: ${(e as Error).message}`),
+    );
+  }
+
+  /** The host's caps, and libvirt's firmware directory with what it holds (domcapabilities). */
+  async capabilities(): Promise<HostCapabilities> {
+    const r = await this.hostCaps.get();
+    let entries: string[] = [];
+    try {
+      // libvirt lists every entry but . and .. (virDirRead), in readdir order; sorted here
+      entries = fs.readdirSync(this.layout.resolve(firmwareDir)).sort();
+    } catch {
+      // no firmware directory: libvirt warns and offers no values
+    }
+    const out: HostCapabilities = {
+      caps: capNames(r.caps),
+      grubCaps: [...r.grubCaps],
+      probedAt: r.probedAt,
+      fromCache: r.fromCache,
+      firmwareDir,
+      firmwares: entries.map((f) => path.posix.join(firmwareDir, f)),
+    };
+    if (r.release) out.release = r.release;
+    if (r.bhyve) out.bhyve = r.bhyve;
+    if (r.grub) out.grubBhyve = r.grub;
+    if (r.problem) out.problem = r.problem;
+    return out;
+  }
+
+  /**
+   * The definition as libvirt would have parsed it with these caps. Only AHCI32SLOT matters
+   * at parse time (SATA drive addresses: 32 per controller, or one controller per disk);
+   * stored definitions are parsed with a current host's caps, so reparse only without it.
+   */
+  private defForHost(d: Extract<StoredDomain, {ok: true}>, caps: ProbedHostCaps): DomainDef {
+    if (caps.caps.has('AHCI32SLOT')) return d.def;
+    try {
+      return parseDomainXml(fs.readFileSync(d.file, 'utf8'), {caps: caps.caps, file: d.file});
+    } catch {
+      return d.def; // changed meanwhile: the next listing reports it
+    }
+  }
+
+  /** Caps to build a start's command lines with; no bhyve (or one that cannot be probed) ends the start here. */
+  private async capsForStart(name: string): Promise<ProbedHostCaps> {
+    const r = await this.hostCaps.get();
+    if (r.problem) throw new DriverError(`cannot start '${name}': ${r.problem}`);
+    return r;
   }
 
   async loadModule(name: ModuleName): Promise<void> {
@@ -438,7 +504,10 @@ export class DomainManager {
   }
 
   async start(name: string): Promise<void> {
-    const {def} = this.findValid(name);
+    this.findValid(name);
+    // Before the checks below, which must run without an await between them and the lock.
+    const caps = await this.capsForStart(name);
+    const def = this.defForHost(this.findValid(name), caps);
     const now = this.observe(name).state;
     if (this.runs.has(name) || now === 'running' || now === 'bootloader' || now === 'in shutdown') {
       throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
@@ -565,15 +634,29 @@ export class DomainManager {
     return fs.readFileSync(this.find(name).file, 'utf8');
   }
 
-  domainDetails(name: string): DomainDetails {
+  async domainDetails(name: string): Promise<DomainDetails> {
+    this.findValid(name);
+    const caps = await this.hostCaps.get();
     const d = this.findValid(name);
     const seen = this.observe(name);
-    return domainPreview(this.layout, d.def, d.file, {
-      state: seen.state,
-      ...(seen.reason ? {reason: seen.reason} : {}),
-      autostart: this.readAutostart(name) !== null,
-      taps: seen.record?.taps ?? [],
-    });
+    const details = domainPreview(
+      this.layout,
+      this.defForHost(d, caps),
+      d.file,
+      {
+        state: seen.state,
+        ...(seen.reason ? {reason: seen.reason} : {}),
+        autostart: this.readAutostart(name) !== null,
+        taps: seen.record?.taps ?? [],
+      },
+      caps,
+    );
+    if (caps.problem) {
+      // Built with no caps, the lines would fail on the first cap; say why instead.
+      delete details.commands;
+      details.commandsError = caps.problem;
+    }
+    return details;
   }
 
   async domainProblems(name: string): Promise<DomainProblem[]> {

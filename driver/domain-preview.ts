@@ -7,6 +7,7 @@ import type {HostLayout} from './host-layout.js';
 import {cloneDomainDef, type DomainDef} from './domain-model.js';
 import {domainDefToNative} from './native-argv-convert.js';
 import {buildLoaderCommand, defaultHostCaps, DEVICE_MAP_PLACEHOLDER} from './command-build.js';
+import type {HostCaps} from './bhyve-capabilities.js';
 import {withLoaderConsole} from './guest-commands.js';
 import {renderCommandLineFlat} from './argv-render.js';
 
@@ -27,7 +28,14 @@ function vncOf(def: DomainDef): DomainDetails['vnc'] {
   return vnc;
 }
 
-export function domainPreview(layout: HostLayout, def: DomainDef, file: string, live: {state: DomainState; reason?: string; autostart: boolean; taps: string[]}): DomainDetails {
+/** caps: the host's probed capabilities (the daemon passes them; the default is a current FreeBSD's full set). */
+export function domainPreview(
+  layout: HostLayout,
+  def: DomainDef,
+  file: string,
+  live: {state: DomainState; reason?: string; autostart: boolean; taps: string[]},
+  caps: HostCaps = defaultHostCaps(),
+): DomainDetails {
   let tap = 0;
   const details: DomainDetails = {
     name: def.name,
@@ -66,8 +74,8 @@ export function domainPreview(layout: HostLayout, def: DomainDef, file: string, 
     // libvirt's dry run (tap0, no VNC port), with the one thing bhyve-tui adds at start:
     // bhyveload on the guest's console.
     const copy = cloneDomainDef(def);
-    const native = domainDefToNative(copy, {...defaultHostCaps()});
-    const ctx = {...defaultHostCaps(), dryRun: true, deviceMapPath: DEVICE_MAP_PLACEHOLDER, autoPrepare: false};
+    const native = domainDefToNative(copy, {caps: caps.caps, grubCaps: caps.grubCaps});
+    const ctx = {caps: caps.caps, grubCaps: caps.grubCaps, dryRun: true, deviceMapPath: DEVICE_MAP_PLACEHOLDER, autoPrepare: false};
     const loader = native.trimEnd().split('\n').length > 1 ? buildLoaderCommand(cloneDomainDef(def), ctx) : null;
     const bhyve = native.trimEnd().split('\n').pop()!;
     if (loader) {

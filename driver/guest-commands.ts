@@ -1,11 +1,14 @@
 // The loader and bhyve command lines for one start, built by the one translator
-// (command-build.ts) with this host's paths: taps the supervisor created, the grub
-// device map in our run directory, firmware looked up inside the (possibly simulated) host.
+// (command-build.ts) with this host's paths and capabilities: taps the supervisor created,
+// the grub device map in our run directory, firmware looked up inside the (possibly
+// simulated) host, and what its bhyve and grub-bhyve were probed to support.
 import fs from 'node:fs';
 import path from 'node:path';
 import type {HostLayout} from './host-layout.js';
 import {cloneDomainDef, type DomainDef} from './domain-model.js';
-import {buildBhyveCommand, buildLoaderCommand, defaultHostCaps, type BuildContext} from './command-build.js';
+import {buildBhyveCommand, buildLoaderCommand, type BuildContext} from './command-build.js';
+import type {HostCaps} from './bhyve-capabilities.js';
+import {currentHostCaps} from './bhyve-caps-probe.js';
 
 export const firmwareDir = '/usr/local/share/uefi-firmware';
 
@@ -14,12 +17,14 @@ export interface GuestCommands {
   bhyve: string[];
 }
 
-export function buildGuestCommands(layout: HostLayout, definition: DomainDef, tapNames: string[], warn?: (m: string) => void): GuestCommands {
+/** caps: the host's probed capabilities (default: what the daemon last probed for this host). */
+export function buildGuestCommands(layout: HostLayout, definition: DomainDef, tapNames: string[], warn?: (m: string) => void, caps: HostCaps = currentHostCaps(layout)): GuestCommands {
   // Building allocates PCI slots on the definition; keep the caller's copy untouched.
   const def = cloneDomainDef(definition);
   const deviceMapHostPath = path.posix.join('/var/run/bhyve-tui', `grub_bhyve-${def.name}-device.map`);
   const ctx: BuildContext = {
-    ...defaultHostCaps(),
+    caps: caps.caps,
+    grubCaps: caps.grubCaps,
     dryRun: false,
     tapNames,
     deviceMapPath: deviceMapHostPath,

@@ -24,6 +24,7 @@ const str = (v: unknown, what: string): string => {
 const handlers: Record<string, Handler> = {
   listDomains: (m) => m.listDomains(),
   hostStatus: (m) => m.hostStatus(),
+  capabilities: (m) => m.capabilities(),
   start: (m, [name]) => m.start(str(name, 'name')),
   destroy: (m, [name]) => m.destroy(str(name, 'name')),
   shutdown: (m, [name, timeoutS]) => m.shutdown(str(name, 'name'), typeof timeoutS === 'number' && timeoutS > 0 ? timeoutS : 60),
@@ -83,6 +84,7 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
   manager.watchDefinitions();
   // The first client's host panel then has its answer ready.
   manager.hostStatus().catch(() => {});
+  manager.hostCaps.log = log;
 
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
@@ -172,6 +174,9 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
   });
   fs.chmodSync(sockPath, 0o600);
   log(`daemon ${process.pid} listening on ${sockPath}`);
+  // libvirt probes bhyve once at driver start; here in the background, once clients can be
+  // answered. Requests that build command lines wait for it.
+  manager.probeCapabilities();
 
   if (opts.boot) void autostartAll(manager, log);
 

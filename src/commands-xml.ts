@@ -1,5 +1,5 @@
 // Verbs that translate and check domain XML, with virsh's semantics for the bhyve driver:
-// domxml-to-native, domxml-from-native, validate and dumpxml.
+// domxml-to-native, domxml-from-native, validate, dumpxml, and domcapabilities.
 //
 // What goes to stdout is what virsh prints: the result, then the empty line virsh writes
 // after every command's output. Failures are one line on stderr ('error: ...', written by
@@ -10,13 +10,16 @@ import {DriverError} from '../driver/connection.js';
 import {DomainXmlError, VirError} from '../driver/domain-errors.js';
 import {parseDomainXml} from '../driver/domain-xml-parse.js';
 import {formatDomainXml} from '../driver/domain-xml-format.js';
-import {defaultHostCaps} from '../driver/bhyve-capabilities.js';
+import {bhyveCapsFrom, defaultHostCaps, grubCapsFrom, type HostCaps} from '../driver/bhyve-capabilities.js';
+import {formatDomainCapabilities} from '../driver/domain-capabilities.js';
+import {BHYVE_PATH} from '../driver/command-build.js';
+import type {DaemonConnection} from '../driver/daemon-client.js';
 import {BHYVE_NATIVE_FORMAT, domainDefToNative, nativeToDomainXml} from '../driver/native-argv-convert.js';
 import {requireValidDomain} from '../driver/domain-store.js';
 import {domainNameProblem} from '../driver/domain-name.js';
 import {DEFAULT_XML_LIMITS} from '../driver/xml-dom.js';
 import type {DomainDef} from '../driver/domain-model.js';
-import type {CommandSpec} from './command-spec.js';
+import {flagValue, type CommandSpec} from './command-spec.js';
 
 /** Input files bigger than this are refused unread (the XML parser's own limit). */
 const maxInputBytes = DEFAULT_XML_LIMITS.maxBytes;
@@ -91,10 +94,28 @@ function checkFormat(format: string, message: string): void {
 }
 
 /**
- * The caps a command is built with. Like `start` (driver/guest-commands.ts) this is a
- * current FreeBSD host's set; libvirt would use the caps it probed at driver start.
+ * The caps verbs that only read XML parse with (from-native, validate): a current FreeBSD
+ * host's set. domxml-to-native and domcapabilities ask the host (probedCaps).
  */
 const hostCaps = () => defaultHostCaps();
+
+/**
+ * What the connected host's bhyve was probed to support, as libvirt probes it at driver
+ * start. With no bhyve there are no caps (as in libvirt); the warning says why.
+ */
+async function probedCaps(conn: DaemonConnection): Promise<HostCaps> {
+  const probed = await conn.capabilities();
+  if (probed.problem) warn(`${probed.problem}: no bhyve capabilities`);
+  return {caps: bhyveCapsFrom(probed.caps), grubCaps: grubCapsFrom(probed.grubCaps)};
+}
+
+/** libvirt's virArch names; bhyve answers only for the x86 ones. */
+const ARCHES = [
+  'alpha', 'armv6l', 'armv7l', 'armv7b', 'aarch64', 'cris', 'i686', 'ia64', 'lm32', 'loongarch64', 'm68k', 'microblaze',
+  'microblazeel', 'mips', 'mipsel', 'mips64', 'mips64el', 'openrisc', 'parisc', 'parisc64', 'ppc', 'ppcle', 'ppc64',
+  'ppc64le', 'ppcemb', 'riscv32', 'riscv64', 's390', 's390x', 'sh4', 'sh4eb', 'sparc', 'sparc64', 'unicore32', 'x86_64',
+  'xtensa', 'xtensaeb',
+];
 
 export const xmlCommands: CommandSpec[] = [
   {
@@ -108,9 +129,10 @@ export const xmlCommands: CommandSpec[] = [
       // virsh reads the file first; the driver then checks the format
       const xml = readInputFile(file);
       checkFormat(format, 'Unsupported config type');
+      // the host's caps, as libvirt probed them when its driver started
+      const caps = await probedCaps(await ctx.connect());
       let out: string;
       try {
-        const caps = hostCaps();
         const def = parseDomainXml(xml, {caps: caps.caps, file});
         // a dry run, as libvirt's: taps are tap0, no VNC port is taken, firmware='efi' is not resolved
         out = domainDefToNative(def, {...caps, warn});
@@ -119,6 +141,35 @@ export const xmlCommands: CommandSpec[] = [
       }
       // libvirt returns the lines without the last newline; virsh ends its output with one
       process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'domcapabilities',
+    synopsis: 'domcapabilities [--virttype TYPE] [--emulatorbin PATH] [--arch ARCH] [--machine NAME]',
+    summary: "what this host's bhyve supports, as libvirt's <domainCapabilities>",
+    flags: ['--virttype=', '--emulatorbin=', '--arch=', '--machine='],
+    args: 0,
+    async run(ctx) {
+      // bhyveConnectGetDomainCapabilities: virttype (any but bhyve, known or not, is
+      // "unknown"), then arch, are checked before anything else
+      const virttype = flagValue(ctx, '--virttype');
+      if (virttype !== undefined && virttype !== 'bhyve') throw new DriverError(`invalid argument: unknown virttype: ${virttype}`);
+      const arch = flagValue(ctx, '--arch') ?? 'x86_64';
+      if (!ARCHES.includes(arch)) throw new DriverError(`invalid argument: unknown architecture: ${arch}`);
+      if (arch !== 'x86_64' && arch !== 'i686') throw new DriverError(`this function is not supported by the connection driver: unsupported architecture: ${arch}`);
+      const probed = await (await ctx.connect()).capabilities();
+      if (probed.problem) warn(`${probed.problem}: no bhyve capabilities`);
+      const machine = flagValue(ctx, '--machine');
+      const xml = formatDomainCapabilities({
+        caps: bhyveCapsFrom(probed.caps),
+        firmwares: probed.firmwares,
+        emulator: flagValue(ctx, '--emulatorbin') ?? BHYVE_PATH,
+        arch,
+        virttype: 'bhyve',
+        ...(machine !== undefined ? {machine} : {}),
+      });
+      process.stdout.write(xml.endsWith('\n') ? xml : `${xml}\n`);
       return 0;
     },
   },

@@ -1,76 +1,27 @@
-// bhyve's option parsing (FreeBSD 14.x): every option lands in a flat config tree of
+// bhyve's option parsing (FreeBSD 14.x, and what differs in the other simulated releases,
+// driver/sim/bhyve-releases.ts): every option lands in a flat config tree of
 // dotted keys, as in bhyve_config(5), so -o/-k can set anything -s/-l/-c/-m set.
 // -s and -l are parsed here with their parse-time errors; device init happens later.
 import fs from 'node:fs';
 import {getopt} from './getopt.js';
+import {bhyveRelease, type BhyveRelease} from './bhyve-releases.js';
 import {fail, hostPath, writeErr, writeOut} from './tool-runtime.js';
 
 export type Config = Map<string, string>;
 
 /** getopt string of 14.x without BHYVE_SNAPSHOT */
-export const BHYVE_OPTSTRING = 'aehuwxACDHIPSWYk:f:o:p:G:c:s:m:l:K:U:';
+export const BHYVE_OPTSTRING = bhyveRelease('14.2').optstring;
 
-/** Emulations of bhyve.8 (Oct 2023), in the order `-s help` prints them. */
-export const PCI_EMULATIONS = [
-  'hostbridge',
-  'amd_hostbridge',
-  'passthru',
-  'virtio-net',
-  'virtio-blk',
-  'virtio-scsi',
-  'virtio-9p',
-  'virtio-rnd',
-  'virtio-console',
-  'virtio-input',
-  'ahci',
-  'ahci-cd',
-  'ahci-hd',
-  'e1000',
-  'uart',
-  'lpc',
-  'fbuf',
-  'xhci',
-  'nvme',
-  'hda',
-];
-const LPC_DEVICES = ['bootrom', 'com1', 'com2', 'com3', 'com4', 'tpm', 'pc-testdev'];
+/** Emulations of bhyve.8 (Oct 2023), in the order `-s help` prints them (14.x). */
+export const PCI_EMULATIONS: readonly string[] = bhyveRelease('14.2').emulations;
 
+/** 14.x usage text. */
 export function usageText(prog: string): string {
-  const pad = ' '.repeat(prog.length);
-  return (
-    `Usage: ${prog} [-AaCDeHhPSuWwxY]\n` +
-    `       ${pad} [-c [[cpus=]numcpus][,sockets=n][,cores=n][,threads=n]]\n` +
-    `       ${pad} [-G port] [-k config_file] [-l lpc] [-m mem] [-o var=value]\n` +
-    `       ${pad} [-p vcpu:hostcpu] [-r file] [-s pci] [-U uuid] vmname\n` +
-    '       -A: create ACPI tables\n' +
-    '       -a: local apic is in xAPIC mode (deprecated)\n' +
-    '       -C: include guest memory in core file\n' +
-    '       -c: number of CPUs and/or topology specification\n' +
-    '       -D: destroy on power-off\n' +
-    '       -e: exit on unhandled I/O access\n' +
-    '       -G: start a debug server\n' +
-    '       -H: vmexit from the guest on HLT\n' +
-    '       -h: help\n' +
-    '       -k: key=value flat config file\n' +
-    '       -K: PS2 keyboard layout\n' +
-    '       -l: LPC device configuration\n' +
-    '       -m: memory size\n' +
-    "       -o: set config 'var' to 'value'\n" +
-    '       -P: vmexit from the guest on pause\n' +
-    "       -p: pin 'vcpu' to 'hostcpu'\n" +
-    '       -S: guest memory cannot be swapped\n' +
-    '       -s: <slot,driver,configinfo> PCI slot config\n' +
-    '       -U: UUID\n' +
-    '       -u: RTC keeps UTC time\n' +
-    '       -W: force virtio to use single-vector MSI\n' +
-    '       -w: ignore unimplemented MSRs\n' +
-    '       -x: local APIC is in x2APIC mode\n' +
-    '       -Y: disable MPtable generation\n'
-  );
+  return bhyveRelease('14.2').usage(prog);
 }
 
-function usage(code: number): never {
-  writeErr(usageText('bhyve'));
+function usage(rel: BhyveRelease, code: number): never {
+  writeErr(rel.usage('bhyve'));
   fail(code);
 }
 
@@ -84,10 +35,15 @@ function setLegacyOptions(cfg: Config, prefix: string, list: string[]): void {
   }
 }
 
-/** pci_parse_slot(): exits 4 on a bad slot, a duplicate or an unknown device. */
-function parseSlot(cfg: Config, opt: string): void {
+/**
+ * pci_parse_slot(): a bad slot, a duplicate or an unknown device ends bhyve (exit 4; ≤12:
+ * exit 1). The config-tree parser of 13+ names the bus and looks the device up first; the
+ * older one checks for a duplicate first and prints slot:function only.
+ */
+function parseSlot(rel: BhyveRelease, cfg: Config, opt: string): void {
+  const errExit = rel.configTree ? 4 : 1;
   const comma = opt.indexOf(',');
-  if (comma < 0) fail(4, `Invalid PCI slot info field "${opt}"`);
+  if (comma < 0) fail(errExit, `Invalid PCI slot info field "${opt}"`);
   const slotText = opt.slice(0, comma);
   const rest = opt.slice(comma + 1);
   const c2 = rest.indexOf(',');
@@ -103,10 +59,13 @@ function parseSlot(cfg: Config, opt: string): void {
     else if (nums[2] !== undefined) [slot, func] = [Number(nums[1]), Number(nums[2])];
     else slot = Number(nums[1]);
   }
-  if (bus < 0 || bus > 255 || slot < 0 || slot > 31 || func < 0 || func > 7) fail(4, `Invalid PCI slot info field "${opt}"`);
+  if (bus < 0 || bus > 255 || slot < 0 || slot > 31 || func < 0 || func > 7) fail(errExit, `Invalid PCI slot info field "${opt}"`);
   const key = `pci.${bus}.${slot}.${func}`;
-  if (cfg.has(`${key}.device`)) fail(4, `pci slot ${bus}:${slot}:${func} already occupied!`);
-  if (!PCI_EMULATIONS.includes(emul)) fail(4, `pci slot ${bus}:${slot}:${func}: unknown device "${emul}"`);
+  const where = rel.configTree ? `${bus}:${slot}:${func}` : `${slot}:${func}`;
+  const known = rel.emulations.includes(emul);
+  if (rel.configTree && !known) fail(errExit, `pci slot ${where}: unknown device "${emul}"`);
+  if (cfg.has(`${key}.device`)) fail(errExit, `pci slot ${where} already occupied!`);
+  if (!known) fail(errExit, `pci slot ${where}: unknown device "${emul}"`);
   const opts = conf === null ? [] : conf.split(',');
   switch (emul) {
     case 'ahci-hd':
@@ -152,21 +111,28 @@ function parseSlot(cfg: Config, opt: string): void {
   }
 }
 
-/** lpc_device_parse(); errors exit 64 (or 4 for a bootrom without a file). */
-function parseLpc(cfg: Config, opt: string): void {
+/**
+ * lpc_device_parse(); errors exit 64. 13+ refuses a bootrom without a ROM file (errx 4,
+ * quoting the whole option); ≤12 accepts it and only fails at device init.
+ */
+function parseLpc(rel: BhyveRelease, cfg: Config, opt: string): void {
   const [dev = '', ...rest] = opt.split(',');
   const lname = dev.toLowerCase();
   if (lname === 'bootrom') {
-    if (rest.length === 0 || rest[0] === '') fail(4, `bhyve: invalid bootrom option "${rest.join(',')}"`);
+    if (rest.length === 0) {
+      if (rel.configTree) fail(4, `bhyve: invalid bootrom option "${opt}"`);
+      return;
+    }
     cfg.set('lpc.bootrom', rest[0]!);
     if (rest[1] !== undefined) cfg.set('lpc.bootvars', rest[1]);
     return;
   }
-  if (/^com[1-4]$/.test(lname)) {
+  const com = /^com([1-4])$/.exec(lname);
+  if (com && Number(com[1]) <= rel.comPorts) {
     if (rest.length > 0) cfg.set(`lpc.${lname}.path`, rest.join(','));
     return;
   }
-  if (lname === 'tpm' || lname === 'pc-testdev' || lname === 'fwcfg') {
+  if (rel.lpcHelp !== null && (lname === 'tpm' ? rel.lpcHelp.includes('tpm') : lname === 'pc-testdev' || lname === 'fwcfg')) {
     cfg.set(`lpc.${lname}`, rest.join(',') || 'true');
     return;
   }
@@ -194,42 +160,50 @@ function parseTopology(cfg: Config, opt: string): boolean {
   return true;
 }
 
-export function parseBhyveArgs(root: string, argv: string[]): Config {
+/** -c of 10.x: guest_ncpus = atoi(optarg); a bad count is caught after do_open(). */
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m ? Number(m[1]) : 0;
+}
+
+export function parseBhyveArgs(root: string, argv: string[], rel: BhyveRelease = bhyveRelease('14.2')): Config {
   const cfg: Config = new Map([
     ['acpi_tables', 'false'],
     ['memory.size', '256M'],
     ['x86.strictmsr', 'true'],
     ['lpc.fwcfg', 'bhyve'],
   ]);
-  const p = getopt('bhyve', argv, BHYVE_OPTSTRING);
+  const p = getopt('bhyve', argv, rel.optstring);
   if (!p.ok) {
     writeErr(p.message + '\n');
-    usage(1);
+    usage(rel, 1);
   }
   for (const {opt, arg = ''} of p.opts) {
     switch (opt) {
       case 'h':
-        usage(0);
+        usage(rel, 0);
       // eslint-disable-next-line no-fallthrough
       case 'c':
-        if (!parseTopology(cfg, arg)) fail(64, `bhyve: invalid cpu topology '${arg}'`);
+        if (!rel.topology) cfg.set('cpus', String(atoi(arg)));
+        else if (!parseTopology(cfg, arg)) fail(64, `bhyve: invalid cpu topology '${arg}'`);
         break;
       case 'm':
         cfg.set('memory.size', arg);
         break;
       case 's':
-        if ('help'.startsWith(arg)) {
-          writeOut(PCI_EMULATIONS.join('\n') + '\n');
+        // strncmp(optarg, "help", strlen(optarg)): any prefix of "help", even "" (13+)
+        if (rel.lpcHelp !== null && 'help'.startsWith(arg)) {
+          writeOut(rel.emulations.join('\n') + '\n');
           fail(0);
         }
-        parseSlot(cfg, arg);
+        parseSlot(rel, cfg, arg);
         break;
       case 'l':
-        if ('help'.startsWith(arg)) {
-          writeOut(LPC_DEVICES.join('\n') + '\n');
+        if (rel.lpcHelp !== null && 'help'.startsWith(arg)) {
+          writeOut(rel.lpcHelp.join('\n') + '\n');
           fail(0);
         }
-        parseLpc(cfg, arg);
+        parseLpc(rel, cfg, arg);
         break;
       case 'o':
         if (!parseConfigOption(cfg, arg)) fail(64, `bhyve: invalid configuration option '${arg}'`);
@@ -273,9 +247,9 @@ export function parseBhyveArgs(root: string, argv: string[]): Config {
         break;
     }
   }
-  if (p.operands.length > 1) usage(1);
+  if (p.operands.length > 1) usage(rel, 1);
   if (p.operands.length === 1) cfg.set('name', p.operands[0]!);
-  if (!cfg.has('name')) usage(1);
+  if (!cfg.has('name')) usage(rel, 1);
   return cfg;
 }
 

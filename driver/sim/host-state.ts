@@ -149,6 +149,29 @@ export function withHostLockSync<T>(root: string, fn: () => T): T {
   return withLockSync(simLayout(root).hostLock, fn);
 }
 
+/** FreeBSD releases whose bhyve the simulator can answer as (driver/sim/bhyve-releases.ts). */
+export const SIM_RELEASES = ['10.4', '13.2', '14.2', '15.0'] as const;
+export type SimRelease = (typeof SIM_RELEASES)[number];
+
+/** Thrown for an osrelease in host.json the simulator does not model. */
+export class SimReleaseError extends Error {}
+
+/**
+ * The release of host.json's `osrelease` ("14.2-RELEASE", "13.2-RELEASE-p4", "15.0-STABLE").
+ * Anything else is refused with the list of releases that exist, never guessed.
+ */
+export function simRelease(state: Pick<HostState, 'osrelease'>): SimRelease {
+  const m = /^(\d+\.\d+)-(RELEASE|STABLE|RC\d+|BETA\d+)(-p\d+)?$/.exec(String(state.osrelease));
+  const known = m && (SIM_RELEASES as readonly string[]).includes(m[1]!) ? (m[1] as SimRelease) : null;
+  if (!known) {
+    throw new SimReleaseError(
+      `host.json: osrelease '${String(state.osrelease)}' is not a FreeBSD release the simulator models; ` +
+        `set it to one of ${SIM_RELEASES.map((r) => `${r}-RELEASE`).join(', ')}`,
+    );
+  }
+  return known;
+}
+
 export function faultsFor(state: HostState, vmName: string | null): VmFaults {
   return {...(state.faults['*'] ?? {}), ...(vmName ? state.faults[vmName] ?? {} : {})};
 }

@@ -14,6 +14,8 @@ export const simLayout = (root: string) => ({
   hostLock: path.join(root, 'var', 'run', 'bhyve-sim', 'host.lock'),
   tmp: path.join(root, 'var', 'run', 'bhyve-sim', 'tmp'),
   nmdmRun: path.join(root, 'var', 'run', 'bhyve-sim', 'nmdm'),
+  /** one JSON line per run of bhyve and grub-bhyve ({tool, argv, pid}): lets tests count probes */
+  invocations: path.join(root, 'var', 'run', 'bhyve-sim', 'invocations.log'),
   /** where an aborting bhyve changes directory so any core file stays in the tree */
   crash: path.join(root, 'var', 'crash'),
 });

@@ -32,10 +32,13 @@ export function shQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-function wrapperText(root: string, tool: SimTool): string {
+function wrapperText(root: string, tool: SimTool, osrelease: string): string {
   const script = path.join(repoRoot(), 'dist', 'sim', `${tool}.js`);
+  // The base system's tools name the release they belong to, so changing osrelease in
+  // host.json replaces them (a new inode), as an upgrade replaces /usr/sbin/bhyve.
   // BHYVE_SIM_TOOL lets the sim's ps show the process as FreeBSD would (proc-info.ts).
-  return `#!/bin/sh\n# bhyve-tui simulated ${tool}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} BHYVE_SIM_TOOL=${tool} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"\n`;
+  const release = tool === 'grub-bhyve' ? '' : ` (FreeBSD ${osrelease.replace(/[^\w.-]/g, '?')})`;
+  return `#!/bin/sh\n# bhyve-tui simulated ${tool}${release}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} BHYVE_SIM_TOOL=${tool} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"\n`;
 }
 
 function writeIfChanged(file: string, text: string, mode: number): void {
@@ -65,7 +68,8 @@ export async function ensureSimHost(root: string): Promise<void> {
     // Create under the lock so a concurrent caller's edits are not overwritten.
     updateHostStateSync(abs, () => undefined);
   }
-  const absent = new Set(readHostStateSync(abs).absentPaths);
+  const {osrelease, absentPaths} = readHostStateSync(abs);
+  const absent = new Set(absentPaths);
   for (const tool of Object.keys(SIM_TOOL_PATHS) as SimTool[]) {
     const file = simToolPath(abs, tool);
     if (absent.has(SIM_TOOL_PATHS[tool])) {
@@ -73,7 +77,7 @@ export async function ensureSimHost(root: string): Promise<void> {
       continue;
     }
     fs.mkdirSync(path.dirname(file), {recursive: true});
-    writeIfChanged(file, wrapperText(abs, tool), 0o755);
+    writeIfChanged(file, wrapperText(abs, tool, String(osrelease)), 0o755);
   }
   // What `pkg install node22 bhyve-firmware` put there; made once, never rewritten, so a
   // test may replace them (an old node) or list them in absentPaths.

@@ -3,6 +3,7 @@
 // that turns a thrown ToolExit into the process exit status.
 import fs from 'node:fs';
 import path from 'node:path';
+import {simLayout} from './layout.js';
 
 /** Thrown to end a tool with a given status after its messages were written. */
 export class ToolExit extends Error {
@@ -68,6 +69,18 @@ export function errnoError(code: string, message = strerror(code)): NodeJS.Errno
   const e: NodeJS.ErrnoException = new Error(message);
   e.code = code;
   return e;
+}
+
+/**
+ * Notes a run of a tool in the sim's invocations log (one O_APPEND write, so concurrent runs
+ * never interleave). Only bhyve and grub-bhyve do this: it shows how often they are probed.
+ */
+export function recordInvocation(root: string, tool: string, argv: readonly string[]): void {
+  try {
+    fs.appendFileSync(simLayout(root).invocations, `${JSON.stringify({tool, argv, pid: process.pid})}\n`);
+  } catch {
+    // a missing sim tree is reported by the tool itself
+  }
 }
 
 /** Root of the simulated host; every wrapper sets it. */

@@ -10,6 +10,7 @@ import {
 	type DomainProblem,
 	type DomainSummary,
 	type HostCheck,
+	type HostCapabilities,
 	type HostStatus,
 	type ModuleStatus,
 } from '../../driver/connection.js';
@@ -157,6 +158,22 @@ export class FakeConnection implements Connection {
 			...(this.virtualization === undefined ? {} : {virtualization: this.virtualization}),
 			...(this.checks === undefined ? {} : {checks: this.checks}),
 		};
+	}
+
+	/** what capabilities() answers: a current FreeBSD's full set unless a test changes it */
+	caps: HostCapabilities = {
+		caps: ['RTC_UTC', 'AHCI32SLOT', 'NET_E1000', 'LPC_BOOTROM', 'FBUF', 'XHCI', 'CPUTOPOLOGY', 'SOUND_HDA', 'VNC_PASSWORD', 'VIRTIO_9P', 'VIRTIO_RND'],
+		grubCaps: ['CONSDEV'],
+		release: '14.2-RELEASE',
+		probedAt: '2026-12-01T00:00:00.000Z',
+		fromCache: false,
+		firmwareDir: '/usr/local/share/uefi-firmware',
+		firmwares: [],
+	};
+
+	async capabilities(): Promise<HostCapabilities> {
+		this.calls.push('capabilities');
+		return structuredClone(this.caps);
 	}
 
 	private async act(call: string, error?: Error): Promise<void> {

@@ -1,4 +1,5 @@
-// bhyve(8) as of FreeBSD 14.x: option parsing, do_open() (vm_create; without a boot ROM
+// bhyve(8) as of FreeBSD 14.x (option parsing as of host.json's osrelease, see
+// bhyve-releases.ts): option parsing, do_open() (vm_create; without a boot ROM
 // an existing VM prepared by a loader is adopted, a new one "cannot be booted"), vCPU and
 // memory checks, device init in slot order, setproctitle, then the guest on com1.
 //
@@ -14,7 +15,8 @@ import path from 'node:path';
 import {configBool, parseBhyveArgs, type Config} from '../bhyve-config.js';
 import {initDevices} from '../bhyve-devices.js';
 import type {ConsolePort} from '../console.js';
-import {faultsFor, readHostStateSync} from '../host-state.js';
+import {faultsFor, readHostStateSync, simRelease, SimReleaseError} from '../host-state.js';
+import {bhyveRelease, type BhyveRelease} from '../bhyve-releases.js';
 import {simLayout} from '../layout.js';
 import {parseMemsize} from '../memsize.js';
 import {Guest, EXIT_STATUS} from '../guest/guest.js';
@@ -28,7 +30,7 @@ import {
   vmInstancePath,
   withVmCreate,
 } from '../vm-instance.js';
-import {fail, hostPath, strerror, writeErr, writeOut} from '../tool-runtime.js';
+import {fail, hostPath, recordInvocation, strerror, writeErr, writeOut} from '../tool-runtime.js';
 
 interface Topology {
   cpus: number;
@@ -90,14 +92,27 @@ function crash(root: string): never {
   process.abort();
 }
 
+/** The release bhyve answers as (host.json osrelease); an unknown one is a clear error. */
+function releaseOf(root: string): BhyveRelease {
+  try {
+    return bhyveRelease(simRelease(readHostStateSync(root)));
+  } catch (e) {
+    if (e instanceof SimReleaseError) fail(78, `bhyve (simulated): ${e.message}`);
+    throw e;
+  }
+}
+
 export async function bhyveMain(root: string, argv: string[]): Promise<number> {
-  const cfg = parseBhyveArgs(root, argv);
+  recordInvocation(root, 'bhyve', argv);
+  const rel = releaseOf(root);
+  const cfg = parseBhyveArgs(root, argv, rel);
   const name = cfg.get('name')!;
   if (configBool(cfg, 'config.dump')) {
     writeOut([...cfg].map(([k, v]) => `${k}=${v}\n`).join(''));
     return 1;
   }
-  const topo = calcTopology(cfg);
+  // 10.x: a plain count (atoi), checked only after do_open()
+  const topo = rel.topology ? calcTopology(cfg) : {cpus: Number(cfg.get('cpus') ?? 1), sockets: 1, cores: 1, threads: 1};
   const memText = cfg.get('memory.size')!;
   const memBytes = parseMemsize(memText);
   if (memBytes === null) fail(64, `bhyve: invalid memsize '${memText}'`);
@@ -113,6 +128,8 @@ export async function bhyveMain(root: string, argv: string[]): Promise<number> {
   const loaded = romboot || readVmInstance(root, vmName)?.state === 'loaded' || readVmInstance(root, vmName)?.state === 'stopped';
 
   const st = readHostStateSync(root);
+  if (topo.cpus < 1) fail(1, `Invalid guest vCPUs (${topo.cpus})`);
+  if (!rel.topology) topo.sockets = topo.cpus;
   if (topo.cpus > st.ncpu) fail(4, `${topo.cpus} vCPUs requested but only ${st.ncpu} available`);
   if (memBytes > st.physmemBytes) fail(4, 'Unable to setup memory (12)');
   if (romboot) {

@@ -13,26 +13,34 @@ import {printLines} from '../loader-common.js';
 import {grubScreen} from '../guest/loader-text.js';
 import {simLayout} from '../layout.js';
 import {createOrReinitVm, updateOpenedVmInstance, type VmInstance} from '../vm-instance.js';
-import {fail, hostPath, simRootFromEnv, sleep, sleepSync, writeErr, writeOut} from '../tool-runtime.js';
+import {fail, hostPath, recordInvocation, simRootFromEnv, sleep, sleepSync, writeErr, writeOut} from '../tool-runtime.js';
 
 const TRY = "Try `grub-bhyve --help' or `grub-bhyve --usage' for more information.";
 
+/**
+ * --help as GNU argp formats grub2-bhyve's options (grub-core/kern/emu/main.c: `options`,
+ * help_filter defaults, the `-S` child option, argp's own -?, --usage, -V). All options
+ * share one group (the first, --root, is group 2 and the rest inherit it), sorted by
+ * letter, lower case first; the -S child is its own cluster.
+ */
 const HELP = `Usage: grub-bhyve [OPTION...] vmname
-GRUB emulator.
+grub-bhyve boot loader.
 
   -c, --cons-dev=cons-dev    a tty(4) device to use for terminal I/O
   -d, --directory=DIR        use GRUB files in the directory DIR
-                             [default=/usr/local/lib/grub/i386-pc]
-  -e, --evga                 exit on VGA/unhandled I/O port access
-  -g, --grub-cfg=FILE        alternative name for grub.cfg [default=grub.cfg]
+                             [default=/boot/grub]
+  -e, --evga                 exclude VGA rows/cols from bootinfo
+  -g, --grub-cfg=CFG         alternative name of grub.cfg [default=grub.cfg]
   -H, --hold[=SECS]          wait until a debugger will attach
   -m, --device-map=FILE      use FILE as the device map
                              [default=/boot/grub/device.map]
-  -M, --memory=MBYTES        guest RAM in Megabytes [default=256]
-  -n, --ncons                do not insert console=ttyS0 into Linux boot
-  -r, --root=DEVICE          set root device [default=hd0,msdos1]
-  -S, --wire-memory          wire guest memory
+  -M, --memory=MBYTES        guest RAM in MB [default=256]
+  -n, --ncons                disable insertion of console=ttys0
+  -r, --root=DEVICE_NAME     Set root device.
   -v, --verbose              print verbose messages.
+
+  -S                         Force wiring of guest memory.
+
   -?, --help                 give this help list
       --usage                give a short usage message
   -V, --version              print program version
@@ -110,9 +118,10 @@ function readDeviceMap(root: string, file: string): Map<string, string> {
 
 export async function grubBhyveMain(argv: string[]): Promise<number> {
   const root = simRootFromEnv();
+  recordInvocation(root, 'grub-bhyve', argv);
   const {opts, operands} = parseArgs(argv);
   if (opts.has('help') || opts.has('usage')) {
-    writeOut(opts.has('help') ? HELP : 'Usage: grub-bhyve [-enSv?V] [-c cons-dev] [-d DIR] [-g FILE] [-H[SECS]] [-m FILE] [-M MBYTES] [-r DEVICE] vmname\n');
+    writeOut(opts.has('help') ? HELP : 'Usage: grub-bhyve [-envS?V] [-c cons-dev] [-d DIR] [-g CFG] [-H[SECS]] [-m FILE] [-M MBYTES] [-r DEVICE_NAME] vmname\n');
     return 0;
   }
   if (opts.has('version')) {
