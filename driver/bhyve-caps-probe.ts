@@ -169,6 +169,8 @@ function readCache(layout: HostLayout, bhyve: BinaryIdentity | null, grub: Binar
 
 function writeCache(layout: HostLayout, r: ProbedHostCaps): void {
   if (!r.bhyve || r.problem) return;
+  // The run directory holds the daemon's socket: owner only, whoever makes it first.
+  fs.mkdirSync(layout.runDir, {recursive: true, mode: 0o700});
   const c: CacheFile = {format: CACHE_FORMAT, bhyve: r.bhyve, grub: r.grub, release: r.release, probedAt: r.probedAt, caps: capNames(r.caps), grubCaps: [...r.grubCaps]};
   writeFileAtomic(capsCachePath(layout), `${JSON.stringify(c, null, 2)}\n`, 0o600);
 }

@@ -13,6 +13,7 @@ import {
   type DomainState,
   type DomainSummary,
   type HostCapabilities,
+  type HostCheck,
   type HostStatus,
   type ModuleName,
   type ModuleStatus,
@@ -37,6 +38,7 @@ import {domainPreview} from './domain-preview.js';
 import {placeOf, scanDefinition, type DefinitionSubject} from './definition-scan.js';
 import {HostCapsProbe, type ProbedHostCaps} from './bhyve-caps-probe.js';
 import {capNames, capsSummary} from './bhyve-capabilities.js';
+import {validateHost} from './host-validate.js';
 import {firmwareDir} from './guest-commands.js';
 import pkg from '../package.json' with {type: 'json'};
 
@@ -383,7 +385,38 @@ export class DomainManager {
     if (sim) status.virtualization = sim.vmmHardware === false ? 'none (VT-x/AMD-V missing or disabled)' : 'VT-x with EPT and unrestricted guest (simulated)';
     const caps = this.hostCaps.current();
     if (caps) status.bhyveCapabilities = caps.problem ? `unknown: ${caps.problem}` : `${caps.release ?? 'release unknown'}: ${capsSummary(caps)}`;
+    const checks = this.hostChecks();
+    if (checks) status.checks = checks;
     return status;
+  }
+
+  /** host-validate's findings for the host panel; see hostChecks(). */
+  private checkRun: {at: number; last?: HostCheck[]; pending?: Promise<HostCheck[]>} = {at: 0};
+
+  /**
+   * host-validate's checks, run in the background at most every 30 s (they run kldstat,
+   * sysctl and node): the last answer at once, a `host` event when a new one differs.
+   */
+  private hostChecks(): HostCheck[] | undefined {
+    const run = this.checkRun;
+    if (run.pending === undefined && Date.now() - run.at > 30_000) {
+      const pending = (async () => validateHost(this.layout, {caps: () => this.hostCaps.get(), definitions: this.definitions(), modules: await this.modules()}))();
+      run.pending = pending;
+      pending.then(
+        (checks) => {
+          const changed = JSON.stringify(run.last) !== JSON.stringify(checks);
+          run.last = checks;
+          run.at = Date.now();
+          run.pending = undefined;
+          if (changed && this.checkRun === run) this.emit({type: 'host'});
+        },
+        () => {
+          run.pending = undefined;
+          run.at = Date.now();
+        },
+      );
+    }
+    return run.last;
   }
 
   /** Starts the probe (daemon start); the host panel learns the answer through a `host` event. */
@@ -444,6 +477,7 @@ export class DomainManager {
     const r = await loadModule(this.layout, name);
     // The next answer waits for a new probe: the operator expects to see the module loaded.
     this.moduleProbe = {at: 0};
+    this.checkRun = this.checkRun.last ? {at: 0, last: this.checkRun.last} : {at: 0};
     this.emit({type: 'host'});
     if (!r.ok) throw new DriverError(`cannot load ${name}: ${r.message}`);
   }

@@ -12,18 +12,17 @@ import {probeModules} from './host-modules.js';
 import {daemonSocketPath} from './daemon-protocol.js';
 import {listDomainFiles, loadDomainFile, type StoredDomain} from './domain-store.js';
 import {DEFAULT_FIRMWARE_DIR, PREFERRED_FIRMWARE} from './domain-firmware.js';
+import {HostCapsProbe, type ProbedHostCaps} from './bhyve-caps-probe.js';
+import {capsSummary, defaultHostCaps, type HostCaps} from './bhyve-capabilities.js';
+import {domainDefToNative} from './native-argv-convert.js';
+import {cloneDomainDef} from './domain-model.js';
 import pkg from '../package.json' with {type: 'json'};
 
 export type {CheckStatus, HostCheck};
 
-/** What the capability probe found (driver/bhyve-caps-probe.ts), or why there is nothing. */
-export type CapsFinding = {caps: readonly string[]; release?: string} | {error: string};
-
 export interface ValidateOptions {
-  /** the probed bhyve capabilities; absent: the check reports bhyve's presence only */
-  caps?: () => Promise<CapsFinding>;
-  /** which defined domain needs which capability it lacks (the caller builds their command lines) */
-  unsupported?: (caps: readonly string[]) => {domain: string; message: string}[];
+  /** the probed bhyve capabilities (the daemon's; default: the cache, or a probe now) */
+  caps?: () => Promise<ProbedHostCaps>;
   /** the definitions; default: read from the host's domains directory */
   definitions?: StoredDomain[];
   /** modules as already probed (the daemon's cache) */
@@ -166,17 +165,43 @@ function grubCheck(layout: HostLayout, defs: StoredDomain[]): HostCheck {
   return {id, title, status: 'WARN', detail: `${grubBhyve} is missing (only Linux guests booted by GRUB need it)`, fix};
 }
 
-async function capsCheck(layout: HostLayout, opts: ValidateOptions): Promise<HostCheck> {
+/**
+ * Domains whose command line this host's bhyve cannot take: they build with a current
+ * FreeBSD's caps but not with the probed ones (libvirt's 'unsupported configuration').
+ */
+function unsupportedDomains(defs: StoredDomain[], caps: HostCaps): {domain: string; message: string}[] {
+  const out: {domain: string; message: string}[] = [];
+  for (const d of defs) {
+    if (!d.ok) continue;
+    try {
+      domainDefToNative(cloneDomainDef(d.def), {caps: caps.caps, grubCaps: caps.grubCaps});
+    } catch (e) {
+      try {
+        domainDefToNative(cloneDomainDef(d.def), defaultHostCaps());
+        out.push({domain: d.name, message: (e as Error).message});
+      } catch {
+        // fails on any host: the errors view says why, it is not this host's bhyve
+      }
+    }
+  }
+  return out;
+}
+
+async function capsCheck(layout: HostLayout, defs: StoredDomain[], opts: ValidateOptions): Promise<HostCheck> {
   const id = 'bhyve-caps';
   const title = 'bhyve capabilities';
   if (!fs.existsSync(layout.tool('bhyve'))) {
     return {id, title, status: 'FAIL', detail: `${layout.tool('bhyve').slice(layout.root.length)} is missing`, fix: 'bhyve is part of FreeBSD base: reinstall the base system (freebsd-update / pkgbase)'};
   }
-  if (!opts.caps) return {id, title, status: 'PASS', detail: 'bhyve is installed'};
-  const found = await opts.caps();
-  if ('error' in found) return {id, title, status: 'FAIL', detail: `the probe failed: ${found.error}`, fix: 'run bhyve -h by hand to see why it does not answer'};
-  const lacking = opts.unsupported?.(found.caps) ?? [];
-  const what = `${found.release ? `${found.release}: ` : ''}${found.caps.length ? found.caps.join(' ') : 'none of the optional features'}`;
+  let found: ProbedHostCaps;
+  try {
+    found = await (opts.caps ?? (() => new HostCapsProbe(layout).get()))();
+  } catch (e) {
+    return {id, title, status: 'FAIL', detail: `the probe failed: ${(e as Error).message}`, fix: 'run bhyve -h by hand to see why it does not answer'};
+  }
+  if (found.problem) return {id, title, status: 'FAIL', detail: found.problem, fix: 'run bhyve -h by hand to see why it does not answer'};
+  const lacking = unsupportedDomains(defs, found);
+  const what = `${found.release ? `${found.release}: ` : ''}${capsSummary(found)}`;
   if (lacking.length > 0) {
     const first = lacking[0]!;
     return {id, title, status: 'FAIL', detail: `${what}; ${first.domain}: ${first.message}${lacking.length > 1 ? ` (and ${lacking.length - 1} more domain${lacking.length > 2 ? 's' : ''})` : ''}`, fix: 'change those domains (E edits one) or upgrade FreeBSD'};
@@ -256,7 +281,7 @@ export async function validateHost(layout: HostLayout, opts: ValidateOptions = {
   checks.push(await tapCheck(layout));
   checks.push(firmwareCheck(layout, defs));
   checks.push(grubCheck(layout, defs));
-  checks.push(await capsCheck(layout, opts));
+  checks.push(await capsCheck(layout, defs, opts));
   checks.push(await nodeCheck(layout, rc));
   checks.push(socketCheck(layout));
   checks.push(rcdCheck(layout, rc));

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {cli, makeSimDir, removeSimDir} from '../helpers/sim-dir.js';
 import {updateHostStateSync, type HostState} from '../../driver/sim/host-state.js';
+import {openConnection} from '../../driver/daemon-client.js';
+import type {HostCheck} from '../../driver/connection.js';
 
 function simHost(t: {teardown(fn: () => void): void}, label: string): string {
   const dir = makeSimDir(label);
@@ -77,6 +79,12 @@ const faults: {check: string; fix: RegExp; apply(dir: string): void}[] = [
   }},
   {check: 'grub-bhyve', fix: /pkg install grub2-bhyve/, apply: (d) => state(d, (s) => void s.absentPaths.push('/usr/local/sbin/grub-bhyve'))},
   {check: 'bhyve capabilities', fix: /reinstall the base system/, apply: (d) => state(d, (s) => void s.absentPaths.push('/usr/sbin/bhyve'))},
+  {check: 'bhyve capabilities', fix: /change those domains .* or upgrade FreeBSD/, apply: (d) => {
+    // an older bhyve (10.4 has no CPU topology) and a domain that asks for one
+    state(d, (s) => void (s.osrelease = '10.4-RELEASE'));
+    const web1 = path.join(d, 'usr/local/etc/bhyve-tui/domains/web1.xml');
+    fs.writeFileSync(web1, fs.readFileSync(web1, 'utf8').replace('<vcpu>1</vcpu>', "<vcpu>1</vcpu>\n  <cpu><topology sockets='1' cores='1' threads='1'/></cpu>"));
+  }},
   {check: 'Node.js', fix: /pkg install node22/, apply: (d) => {
     const node = path.join(d, 'usr/local/bin/node');
     fs.rmSync(node);
@@ -93,8 +101,8 @@ function state(dir: string, fn: (s: HostState) => void): void {
   updateHostStateSync(dir, fn);
 }
 
-for (const f of faults) {
-  test(`a simulator fault makes '${f.check}' FAIL with its fix, and exit 1`, (t) => {
+for (const [i, f] of faults.entries()) {
+  test(`a simulator fault makes '${f.check}' FAIL with its fix, and exit 1 (${i})`, (t) => {
     const dir = simHost(t, 'hv-fault');
     t.is(cli(dir, ['list']).status, 0); // the host, its domains and a daemon
     f.apply(dir);
@@ -105,3 +113,23 @@ for (const f of faults) {
     t.regex(l.text, f.fix);
   });
 }
+
+test('the daemon reports the same findings for the host panel', async (t) => {
+  const dir = simHost(t, 'hv-daemon');
+  t.is(cli(dir, ['list']).status, 0);
+  updateHostStateSync(dir, (s) => {
+    s.modules.nmdm = 'unloaded';
+  });
+  const conn = await openConnection(`sim://${dir}`);
+  t.teardown(() => conn.close());
+  let checks: HostCheck[] | undefined;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    checks = (await conn.hostStatus()).checks;
+    if (checks?.find((c) => c.id === 'module:nmdm')?.status === 'FAIL') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const fromCli = validate(dir).lines;
+  t.deepEqual(checks?.map((c) => `${c.status} ${c.title}`), fromCli.map((l) => `${l.status} ${l.title}`));
+  t.is(checks?.find((c) => c.id === 'module:nmdm')?.fix, 'kldload nmdm; make it permanent with: sysrc kld_list+=nmdm');
+});
