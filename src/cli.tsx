@@ -25,13 +25,14 @@ const commands: CommandSpec[] = [...lifecycleCommands, ...xmlCommands, ...hostCo
 
 function usage(): string {
   const visible = commands.filter((c) => !c.hidden);
-  const width = Math.max(...visible.map((c) => c.synopsis.length)) + 2;
+  // A long synopsis gets its summary on the next line rather than widening every row.
+  const width = Math.min(46, Math.max(...visible.map((c) => c.synopsis.length)) + 2);
   return `Usage: bhyve-tui [-c URI] [COMMAND [ARGS]]
 
 With no command, opens the terminal UI.
 
 Commands:
-${visible.map((c) => `  ${c.synopsis.padEnd(width)}${c.summary}`).join('\n')}
+${visible.map((c) => (c.synopsis.length + 2 > width ? `  ${c.synopsis}\n  ${''.padEnd(width)}${c.summary}` : `  ${c.synopsis.padEnd(width)}${c.summary}`)).join('\n')}
 
 Options:
   -c, --connect URI   host to manage: bhyve:///system (the local FreeBSD host)
