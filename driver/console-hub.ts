@@ -24,10 +24,40 @@ export interface ConsoleClient {
   since: Date;
 }
 
-/** Opens a tty device as bhyve does (O_RDWR|O_NONBLOCK|O_NOCTTY); nmdm names clone the pair. */
+/**
+ * Opens a tty device as bhyve does (O_RDWR|O_NONBLOCK|O_NOCTTY); nmdm names clone the pair.
+ * O_NONBLOCK matters: on FreeBSD an open without it waits for carrier when CLOCAL is off.
+ */
 function openDevice(layout: HostLayout, hostPath: string): number {
   if (layout.root) return openTtyBackend(layout.root, hostPath);
   return fs.openSync(hostPath, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+}
+
+/** The stty that sets a console's modes (the one place it is named). */
+const sttyProgram = 'stty';
+
+/**
+ * Puts the console raw both ways like cu(1) (no echo, no line editing, no output
+ * processing) and sets CLOCAL, on the tty open as `fd`. CLOCAL makes the console ignore
+ * the modem carrier, which an nmdm side has only while the other side (the loader's, then
+ * bhyve's) is open. Without it FreeBSD turns the console into a zombie (end of file, EIO)
+ * whenever the loader exits or the guest reboots (sys/kern/tty_ttydisc.c ttydisc_modem),
+ * and an open without O_NONBLOCK waits in the kernel for carrier (sys/kern/tty.c
+ * ttydev_open). Building a tty stream is such an open: libuv reopens the device by name.
+ * stty works on its standard input; the shell gives it fd 3 as stdin because libuv makes a
+ * child's fds 0-2 blocking, which would clear O_NONBLOCK on the daemon's open file too.
+ */
+function setConsoleModes(fd: number, device: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" <&3', sttyProgram, 'raw', '-echo', '-opost', 'clocal'], {stdio: ['ignore', 'ignore', 'pipe', fd]});
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', (e) => reject(new Error(`cannot run ${sttyProgram} for ${device}: ${e.message}`)));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${sttyProgram} could not make ${device} raw with clocal: ${stderr.trim() || `exit ${code ?? signal}`}`));
+    });
+  });
 }
 
 const maxPendingInput = 1024 * 1024;
@@ -86,18 +116,22 @@ export class GuestConsole {
     return path.join(this.layout.logDir, `${this.name}.console.log`);
   }
 
-  /** Opens the device (creating an nmdm pair as FreeBSD's devfs does) and starts reading. */
+  /**
+   * Opens the device (creating an nmdm pair as FreeBSD's devfs does) and starts reading:
+   * one non-blocking open, raw + CLOCAL on it, and only then a second open and the tty
+   * streams (whose reopen by libuv then never waits for carrier on FreeBSD).
+   */
   async open(): Promise<void> {
     if (this.reader) return;
     const rfd = openDevice(this.layout, this.device);
-    const wfd = openDevice(this.layout, this.device);
-    // Raw both ways like cu(1): no echo, no line editing, no output processing; stty
-    // works on its standard input, so no path is given to it.
-    await new Promise<void>((resolve) => {
-      const stty = spawn('stty', ['raw', '-echo', '-opost'], {stdio: [rfd, 'ignore', 'ignore']});
-      stty.once('close', () => resolve());
-      stty.once('error', () => resolve());
-    });
+    let wfd: number;
+    try {
+      await setConsoleModes(rfd, this.device);
+      wfd = openDevice(this.layout, this.device);
+    } catch (e) {
+      fs.closeSync(rfd);
+      throw e;
+    }
     this.reader = new tty.ReadStream(rfd);
     this.writer = new tty.WriteStream(wfd);
     // Node makes tty write streams blocking. A guest that stops reading its console (hung,
