@@ -191,6 +191,17 @@ test('the buggy open pattern is recorded: B reopened (libuv) while held without 
   await forgetViolations(dir, 'nmdm8');
 });
 
+test('two opens of B held at once without CLOCAL while A is closed are recorded, even with merged inotify events', async (t) => {
+  const dir = await simHost(t);
+  // back to back: the relay most likely reads one merged IN_OPEN for both
+  const first = openSide(t, dir, '/dev/nmdm8B');
+  const second = openSide(t, dir, '/dev/nmdm8B');
+  await until(5000, () => simViolations(dir).length > 0, 'a recorded violation');
+  t.regex(simViolations(dir)[0]!, /: open of \/dev\/nmdm8B would block on FreeBSD: no CLOCAL and no carrier \(tty\.c ttydev_open\)$/);
+  t.not(first, second);
+  await forgetViolations(dir, 'nmdm8');
+});
+
 test('the correct open pattern is not recorded: raw + CLOCAL before the second open and the tty streams', async (t) => {
   const dir = await simHost(t);
   const first = openTtyBackend(dir, '/dev/nmdm8B');
