@@ -6,6 +6,7 @@
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import {finished} from 'node:stream';
 import tty from 'node:tty';
 import type net from 'node:net';
 import {DriverError} from './connection.js';
@@ -24,11 +25,66 @@ export interface ConsoleClient {
   since: Date;
 }
 
-/** Opens a tty device as bhyve does (O_RDWR|O_NONBLOCK|O_NOCTTY); nmdm names clone the pair. */
+/**
+ * Opens a tty device as bhyve does (O_RDWR|O_NONBLOCK|O_NOCTTY); nmdm names clone the pair.
+ * O_NONBLOCK matters: on FreeBSD an open without it waits for carrier when CLOCAL is off.
+ */
 function openDevice(layout: HostLayout, hostPath: string): number {
   if (layout.root) return openTtyBackend(layout.root, hostPath);
   return fs.openSync(hostPath, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
 }
+
+/** The stty that sets a console's modes (the one place it is named). */
+const sttyProgram = 'stty';
+
+/**
+ * Puts the console raw both ways like cu(1) (no echo, no line editing, no output
+ * processing) and sets CLOCAL, on the tty open as `fd`. CLOCAL makes the console ignore
+ * the modem carrier, which an nmdm side has only while the other side (the loader's, then
+ * bhyve's) is open. Without it FreeBSD turns the console into a zombie (end of file, EIO)
+ * whenever the loader exits or the guest reboots (sys/kern/tty_ttydisc.c ttydisc_modem),
+ * and an open without O_NONBLOCK waits in the kernel for carrier (sys/kern/tty.c
+ * ttydev_open). Building a tty stream is such an open: libuv reopens the device by name.
+ * stty works on its standard input; the shell gives it fd 3 as stdin because libuv makes a
+ * child's fds 0-2 blocking, which would clear O_NONBLOCK on the daemon's open file too.
+ */
+function setConsoleModes(fd: number, device: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" <&3', sttyProgram, 'raw', '-echo', '-opost', 'clocal'], {stdio: ['ignore', 'ignore', 'pipe', fd]});
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', (e) => reject(new Error(`cannot run ${sttyProgram} for ${device}: ${e.message}`)));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${sttyProgram} could not make ${device} raw with clocal: ${stderr.trim() || `exit ${code ?? signal}`}`));
+    });
+  });
+}
+
+/**
+ * A tty stream on `fd`. libuv reopens a tty by name, dup2()s the new open file over `fd`
+ * and keeps a descriptor of its own, which is the one destroying the stream closes: `fd`
+ * would stay open (the device never closed). Close it now.
+ */
+function ttyStream<T extends tty.ReadStream | tty.WriteStream>(make: (fd: number) => T, fd: number): T {
+  const stream = make(fd);
+  const used = (stream as unknown as {_handle?: {fd?: unknown}})._handle?.fd;
+  if (typeof used === 'number' && used >= 0 && used !== fd) fs.closeSync(fd);
+  return stream;
+}
+
+/** Resolves once the stream is destroyed and its descriptor closed. */
+function destroyed(stream: tty.ReadStream | tty.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    finished(stream, () => resolve());
+    stream.destroy();
+  });
+}
+
+/** A console whose device ends while the guest runs is reopened at most this often... */
+const maxReopens = 5;
+/** ...within this window; after that it stays closed (the guest keeps running). */
+const reopenWindowMs = 60_000;
 
 const maxPendingInput = 1024 * 1024;
 
@@ -72,12 +128,16 @@ export class GuestConsole {
   private logBytes = 0;
   private clients = new Set<ConsoleClient>();
   private holder: ConsoleClient | undefined;
+  private closed = false;
+  private reopening = false;
+  private reopens: number[] = [];
 
   constructor(
     private readonly layout: HostLayout,
     readonly name: string,
     readonly device: string,
     private readonly opts: {scrollbackKiB: number; logMaxKiB: number},
+    private readonly log: (text: string) => void = () => {},
   ) {
     this.ring = new Ring(opts.scrollbackKiB * 1024);
   }
@@ -89,28 +149,81 @@ export class GuestConsole {
   /** Opens the device (creating an nmdm pair as FreeBSD's devfs does) and starts reading. */
   async open(): Promise<void> {
     if (this.reader) return;
-    const rfd = openDevice(this.layout, this.device);
-    const wfd = openDevice(this.layout, this.device);
-    // Raw both ways like cu(1): no echo, no line editing, no output processing; stty
-    // works on its standard input, so no path is given to it.
-    await new Promise<void>((resolve) => {
-      const stty = spawn('stty', ['raw', '-echo', '-opost'], {stdio: [rfd, 'ignore', 'ignore']});
-      stty.once('close', () => resolve());
-      stty.once('error', () => resolve());
-    });
-    this.reader = new tty.ReadStream(rfd);
-    this.writer = new tty.WriteStream(wfd);
-    // Node makes tty write streams blocking. A guest that stops reading its console (hung,
-    // or its UART FIFO full while it does not drain it) would then stop the whole daemon
-    // in one write: every guest, every client. Non-blocking, the bytes wait in the stream.
-    (this.writer as unknown as {_handle?: {setBlocking?(on: boolean): number}})._handle?.setBlocking?.(false);
-    this.writer.on('error', () => {});
-    this.reader.on('error', () => {});
-    this.reader.on('data', (chunk: Buffer) => this.output(chunk));
+    await this.connect();
     this.seedFromLog();
     fs.mkdirSync(this.layout.logDir, {recursive: true});
     this.logFd = fs.openSync(this.logPath, 'a', 0o640);
     this.logBytes = fs.fstatSync(this.logFd).size;
+  }
+
+  /**
+   * One non-blocking open, raw + CLOCAL on it, and only then a second open and the tty
+   * streams (whose reopen by libuv then never waits for carrier on FreeBSD).
+   */
+  private async connect(): Promise<void> {
+    const fds = [openDevice(this.layout, this.device)];
+    try {
+      await setConsoleModes(fds[0]!, this.device);
+      if (this.closed) throw new Error('the console was closed meanwhile');
+      fds.push(openDevice(this.layout, this.device));
+    } catch (e) {
+      for (const fd of fds) fs.closeSync(fd);
+      throw e;
+    }
+    const reader = ttyStream((fd) => new tty.ReadStream(fd), fds[0]!);
+    const writer = ttyStream((fd) => new tty.WriteStream(fd), fds[1]!);
+    // Node makes tty write streams blocking. A guest that stops reading its console (hung,
+    // or its UART FIFO full while it does not drain it) would then stop the whole daemon
+    // in one write: every guest, every client. Non-blocking, the bytes wait in the stream.
+    (writer as unknown as {_handle?: {setBlocking?(on: boolean): number}})._handle?.setBlocking?.(false);
+    writer.on('error', (e: Error) => this.lost(reader, e.message));
+    reader.on('error', (e: Error) => this.lost(reader, e.message));
+    reader.on('end', () => this.lost(reader, 'end of file'));
+    reader.on('data', (chunk: Buffer) => this.output(chunk));
+    this.reader = reader;
+    this.writer = writer;
+  }
+
+  /**
+   * The device ended (end of file, EIO) while the guest runs: on FreeBSD, a console that
+   * lost carrier without CLOCAL. It stays a zombie until every descriptor of it is closed,
+   * so close both, then open it afresh; clients stay attached meanwhile.
+   */
+  private lost(reader: tty.ReadStream, why: string): void {
+    if (this.closed || this.reader !== reader) return;
+    const streams = [this.reader, this.writer].filter((x) => x !== undefined);
+    this.reader = undefined;
+    this.writer = undefined;
+    void Promise.all(streams.map(destroyed)).then(() => this.reopen(why));
+  }
+
+  private async reopen(why: string): Promise<void> {
+    if (this.closed || this.reopening) return;
+    this.reopening = true;
+    try {
+      for (;;) {
+        const now = Date.now();
+        this.reopens = this.reopens.filter((t) => now - t < reopenWindowMs);
+        if (this.reopens.length >= maxReopens) {
+          this.log(`console ${this.device}: ${why}; not reopened again (${maxReopens} reopens within ${reopenWindowMs / 1000} s)`);
+          return;
+        }
+        // Back off when it keeps ending: at once, then 0.1, 0.2, 0.4, 0.8 s.
+        const pause = this.reopens.length === 0 ? 0 : 100 * 2 ** (this.reopens.length - 1);
+        this.reopens.push(now);
+        this.log(`console ${this.device}: ${why} while the guest runs; reopening it`);
+        await new Promise((r) => setTimeout(r, pause));
+        if (this.closed) return;
+        try {
+          await this.connect();
+          return;
+        } catch (e) {
+          why = `reopening failed: ${(e as Error).message}`;
+        }
+      }
+    } finally {
+      this.reopening = false;
+    }
   }
 
   /** After a daemon restart the ring starts from the end of the console log. */
@@ -198,6 +311,7 @@ export class GuestConsole {
 
   /** The guest stopped: tell every client why, release the device. */
   close(why: 'stopped' | 'closed', detail?: string): void {
+    this.closed = true;
     for (const c of [...this.clients]) this.end(c, why, detail);
     this.reader?.destroy();
     this.writer?.destroy();

@@ -291,7 +291,7 @@ export class GuestRun {
       return;
     }
     const {config} = readHostConfig(this.layout);
-    const con = new GuestConsole(this.layout, this.name, c.slave, config.console);
+    const con = new GuestConsole(this.layout, this.name, c.slave, config.console, (m) => this.log(m));
     try {
       await con.open();
       this.console = con;

@@ -2,6 +2,7 @@
 // (nmdm side A or any tty) or stdio. Writes never block: bytes wait in a bounded queue
 // and are retried when the tty is full, beyond the bound they are lost (a UART with
 // nobody draining it loses characters too).
+import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import tty from 'node:tty';
 import {openTtyBackend} from './nmdm.js';
@@ -24,7 +25,15 @@ export class ConsolePort {
   /** Open `spec` ("stdio" or a device path in the sim tree); throws errno errors. */
   static open(root: string, spec: string): ConsolePort {
     if (spec === 'stdio') return new ConsolePort(1, true);
-    return new ConsolePort(openTtyBackend(root, spec), false);
+    const fd = openTtyBackend(root, spec);
+    // Before anything else, as bhyve's uart backend (uart_backend.c ttyopen) and the
+    // loaders do: cfmakeraw plus CLOCAL, so this side ignores the carrier (a new nmdm side
+    // starts cooked, with echo and without CLOCAL). Later opens of the device (libuv
+    // reopens a tty by name, without O_NONBLOCK) then never wait for a carrier. stty acts
+    // on its stdin; the tty goes in as fd 3 because a child's fds 0-2 are made blocking
+    // by libuv, which would clear O_NONBLOCK on this open file too.
+    spawnSync('/bin/sh', ['-c', 'exec stty raw -echo clocal <&3'], {stdio: ['ignore', 'ignore', 'ignore', fd]});
+    return new ConsolePort(fd, false);
   }
 
   write(data: string | Buffer): void {

@@ -1,44 +1,110 @@
 #!/usr/bin/python3
 """nmdm(4) stand-in for the bhyve-tui simulator: two pty pairs joined back to back.
 
-Usage: nmdm-relay.py LINK_A LINK_B PIDFILE LOCKDIR
+Usage: nmdm-relay.py LINK_A LINK_B PIDFILE LOCKDIR VIOLATIONS_LOG
 
-Both pty slaves are put in raw mode and published as symlinks LINK_A / LINK_B (the
+Each side is a Linux pty whose slave is published as the symlink LINK_A / LINK_B (the
 /dev/nmdmXA and /dev/nmdmXB of the sim tree), so each end is a real tty that passes
 isatty(). Bytes read from one master go to the other master. Bytes written while the
-other side had no opener are dropped, as with nmdm. A side that nobody holds open
-makes its master report POLLHUP / EIO; it is left out of poll() so there is no tight
-loop. Opens are noticed through inotify (IN_OPEN on the pty slave) and writes through
-IN_MODIFY; the order of those events tells whether bytes were written before the peer
-opened (dropped) or after (delivered), even when the relay runs late. Without inotify,
-closed sides are re-checked on a 200 ms timer. When both sides have been closed for
-more than 2 s (and the relay is older than 2 s) the pair is torn down: links and pid
-file removed, process exits. LOCKDIR is the mkdir lock openers hold while they open a
-side, so teardown cannot race an open.
+other side had no opener are dropped, as with nmdm.
+
+What FreeBSD's tty layer does with the pair, and how it is modelled here (see the
+"nmdm pairs" section of driver/sim/README.md):
+
+* Modes. Each side starts with FreeBSD's defaults (sys/sys/ttydefaults.h: cooked, echo,
+  CREAD|CS8|HUPCL, no CLOCAL) and gets them back when it goes from no openers to opened
+  (sys/kern/tty.c ttydev_open). The relay resets a side once it sees it fully closed.
+  On Linux tcgetattr/tcsetattr on a pty master act on its slave, so the relay reads and
+  sets each side's modes through its master.
+* Carrier. A side has carrier (DCD) while the other side is open (sys/dev/nmdm/nmdm.c:
+  opening raises DTR, nmdm_modem gives the peer DCD; nmdm_task_tty drops the peer's DCD
+  once a side is no longer opened). When the last opener of one side closes, the other
+  side, if it is open without CLOCAL, becomes a zombie (sys/kern/tty_ttydisc.c
+  ttydisc_modem): its openers read end of file and get EIO on write until they all closed
+  it (ttydisc_close clears TF_ZOMBIE). Modelled with Linux's own hangup: the relay closes
+  that side's master (the slave is hung up: reads return 0, writes EIO), makes a fresh pty
+  for the side and republishes its link, so later opens get a working side.
+* Blocking opens. An open without O_NONBLOCK of a side without CLOCAL waits for carrier
+  (tty.c ttydev_open). inotify's IN_OPEN carries no flags, so the relay applies this rule:
+  an open of a side that is already held open (an earlier open file is still there),
+  while the side lacks CLOCAL and the other side is closed, could be such an open (libuv
+  reopens a tty by name without O_NONBLOCK) and is written to VIOLATIONS_LOG. So is an open
+  of a side while earlier openers still hold it as a zombie. Identical unread inotify
+  events merge, so events are not counted: at an IN_OPEN the open files still held are
+  (holders in /proc/*/fd; dup()ed descriptors such as a child's stdin are told apart from
+  separate opens with kcmp(2)), and a close after which the side is still held shows two
+  open files overlapped (libuv dup2()s its reopened file over the old descriptor).
+* Fault: SIGUSR1 makes side B a zombie as if it had lost carrier without CLOCAL, whatever
+  its modes (tests use it to exercise a client's recovery).
+
+Opens are noticed through inotify (IN_OPEN on the pty slave) and writes through IN_MODIFY;
+the order of those events tells whether bytes were written before the peer opened
+(dropped) or after (delivered), even when the relay runs late. A side that nobody holds
+open makes its master report POLLHUP; it is left out of poll() so there is no tight loop.
+Without inotify, closed sides are re-checked on a 200 ms timer (and blocking opens are not
+detected). When both sides have been closed for more than 2 s (and the relay is older than
+2 s, and no zombie opener remains) the pair is torn down: links and pid file removed,
+process exits. LOCKDIR is the mkdir lock openers hold while they open a side, so teardown
+and mode resets cannot race an open.
 """
 import ctypes
 import errno
 import os
+import platform
 import select
 import signal
 import struct
 import sys
 import termios
 import time
-import tty
 
 RECHECK_S = 0.2
 IDLE_TEARDOWN_S = 2.0
 MAX_PENDING = 64 * 1024
 IN_MODIFY = 0x02
+IN_CLOSE = 0x08 | 0x10  # IN_CLOSE_WRITE | IN_CLOSE_NOWRITE
 IN_OPEN = 0x20
+KCMP_FILE = 0
+SYS_KCMP = {"x86_64": 312, "aarch64": 272, "riscv64": 272, "i386": 349, "i686": 349,
+            "armv7l": 378, "ppc64le": 354, "s390x": 343}.get(platform.machine())
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+BLOCKING_TEXT = "would block on FreeBSD: no CLOCAL and no carrier (tty.c ttydev_open)"
+ZOMBIE_TEXT = ("joins a zombie on FreeBSD: earlier openers still hold it after it lost carrier, "
+               "and it stays a zombie until all of them closed it (tty_ttydisc.c ttydisc_close)")
 
 
-def make_raw(fd):
-    tty.setraw(fd)
+def cc_byte(v):
+    return bytes([v])
+
+
+def set_freebsd_defaults(fd):
+    """FreeBSD's initial termios (ttydefaults.h TTYDEF_*), on the slave behind master fd."""
     attrs = termios.tcgetattr(fd)
-    attrs[2] |= termios.CLOCAL  # cflag: like bhyve's side, ignore modem control
+    attrs[0] = termios.BRKINT | termios.ICRNL | termios.IMAXBEL | termios.IXON | termios.IXANY
+    attrs[1] = termios.OPOST | termios.ONLCR
+    attrs[2] = termios.CREAD | termios.CS8 | termios.HUPCL
+    attrs[3] = (termios.ICANON | termios.ISIG | termios.IEXTEN | termios.ECHO | termios.ECHOE
+                | termios.ECHOKE | termios.ECHOCTL)
+    attrs[4] = attrs[5] = termios.B9600
+    cc = list(attrs[6])
+    for i in range(len(cc)):
+        cc[i] = cc_byte(0)  # Linux's _POSIX_VDISABLE
+    for key, val in (("VEOF", 4), ("VERASE", 0x7F), ("VWERASE", 23), ("VKILL", 21),
+                     ("VREPRINT", 18), ("VINTR", 3), ("VQUIT", 28), ("VSUSP", 26),
+                     ("VSTART", 17), ("VSTOP", 19), ("VLNEXT", 22), ("VDISCARD", 15),
+                     ("VMIN", 1), ("VTIME", 0)):
+        cc[getattr(termios, key)] = cc_byte(val)
+    attrs[6] = cc
     termios.tcsetattr(fd, termios.TCSANOW, attrs)
+
+
+def has_clocal(master):
+    try:
+        return bool(termios.tcgetattr(master)[2] & termios.CLOCAL)
+    except termios.error:
+        return False
 
 
 def publish(target, link):
@@ -55,20 +121,11 @@ def remove(path):
         pass
 
 
-def open_inotify(sides):
-    """inotify fd watching opens and writes of each side's slave (sets side.wd), or None."""
+def inotify_init():
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
         fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-        if fd < 0:
-            return None
-        for s in sides:
-            s.wd = libc.inotify_add_watch(fd, s.slave_name.encode(), IN_MODIFY | IN_OPEN)
-            if s.wd < 0:
-                os.close(fd)
-                return None
-        return fd
-    except (OSError, AttributeError):
+        return fd if fd >= 0 else None
+    except AttributeError:
         return None
 
 
@@ -89,20 +146,90 @@ def read_events(fd):
             off += 16 + length
 
 
+def holders(names):
+    """(pid, fd) of every descriptor in /proc whose target is one of names."""
+    out = []
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        d = "/proc/%s/fd" % entry
+        try:
+            fds = os.listdir(d)
+        except OSError:
+            continue
+        for f in fds:
+            try:
+                if os.readlink("%s/%s" % (d, f)) in names:
+                    out.append((int(entry), int(f)))
+            except OSError:
+                pass
+    return out
+
+
+def kcmp_works():
+    if SYS_KCMP is None:
+        return False
+    r, w = os.pipe()
+    try:
+        d = os.dup(r)
+        same = libc.syscall(SYS_KCMP, os.getpid(), os.getpid(), KCMP_FILE, r, d)
+        other = libc.syscall(SYS_KCMP, os.getpid(), os.getpid(), KCMP_FILE, r, w)
+        os.close(d)
+        return same == 0 and other > 0
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def open_files(hs):
+    """How many distinct open files (open(2) calls) the descriptors hs refer to.
+
+    Descriptors kcmp cannot compare (the process exited meanwhile) count as duplicates,
+    so a vanished process never makes a violation."""
+    reps = []
+    for pid, fd in hs:
+        dup = False
+        for rpid, rfd in reps:
+            res = libc.syscall(SYS_KCMP, pid, rpid, KCMP_FILE, fd, rfd)
+            if res <= 0:  # 0: same file; -1: cannot tell
+                dup = True
+                break
+        if not dup:
+            reps.append((pid, fd))
+    return len(reps)
+
+
 class Side:
-    def __init__(self, link):
+    def __init__(self, link, inotify):
         self.link = link
-        self.master, slave = os.openpty()
-        make_raw(slave)
-        self.slave_name = os.ttyname(slave)
-        self.first_slave = slave  # closed once both links are published
-        os.set_blocking(self.master, False)
+        self.dev = "/dev/" + os.path.basename(link)
+        self.inotify = inotify
+        self.master = -1
+        self.slave_name = ""
+        self.wd = -1
         self.open = False  # someone holds the slave open
         self.closed_since = time.monotonic()
         self.pending = bytearray()  # bytes waiting to be written to this side
-        self.wd = -1
         # was the peer open at this side's latest write (from the inotify order)?
         self.last_write_peer_open = False
+        self.zombies = []  # names of earlier slaves of this side that were hung up
+        self.reset_due = False  # fully closed, modes not yet back to the defaults
+        self.peer = None
+        self.new_pty()
+
+    def new_pty(self):
+        """A fresh pty with FreeBSD's initial modes; its slave is not held by anyone."""
+        master, slave = os.openpty()
+        name = os.ttyname(slave)
+        os.close(slave)
+        os.set_blocking(master, False)
+        set_freebsd_defaults(master)
+        wd = -1
+        if self.inotify is not None:
+            wd = libc.inotify_add_watch(self.inotify, name.encode(), IN_MODIFY | IN_OPEN | IN_CLOSE)
+        self.master, self.slave_name, self.wd = master, name, wd
+        self.reset_due = False
 
     def probe_open(self):
         p = select.poll()
@@ -117,11 +244,18 @@ class Side:
 
 
 def main():
-    link_a, link_b, pidfile, lockdir = sys.argv[1:5]
+    link_a, link_b, pidfile, lockdir, violations = sys.argv[1:6]
     started = time.monotonic()
-    a, b = Side(link_a), Side(link_b)
+    inotify = inotify_init()
+    a, b = Side(link_a, inotify), Side(link_b, inotify)
+    if inotify is not None and (a.wd < 0 or b.wd < 0):
+        os.close(inotify)
+        inotify = None
+        a.inotify = b.inotify = None
+    a.peer, b.peer = b, a
     sides = (a, b)
-    peer_of = {id(a): b, id(b): a}
+    by_wd = {s.wd: (s, s.slave_name) for s in sides}
+    use_kcmp = kcmp_works()
 
     def cleanup(*_):
         for s in sides:
@@ -132,33 +266,82 @@ def main():
     signal.signal(signal.SIGTERM, cleanup)
     signal.signal(signal.SIGINT, cleanup)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # SIGUSR1 (the "carrier drop on B" fault) wakes poll() through this pipe.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGUSR1, lambda *_: None)
 
-    inotify = open_inotify(sides)
-    by_wd = {s.wd: s for s in sides}
-    for s in sides:
-        os.close(s.first_slave)
-    if inotify is not None:
-        read_events(inotify)  # our own setup opens
     for s in sides:
         publish(s.slave_name, s.link)
     with open(pidfile + ".tmp", "w") as f:
         f.write(str(os.getpid()))
     os.replace(pidfile + ".tmp", pidfile)
 
-    def try_teardown():
+    def locked(fn):
+        """Run fn holding the pair's lock; False (fn not run) when an opener holds it."""
         try:
             os.mkdir(lockdir)
         except FileExistsError:
-            return  # an opener is busy; try again next round
+            return False
         try:
-            if not a.probe_open() and not b.probe_open():
-                cleanup()
+            fn()
         finally:
+            remove(os.path.join(lockdir, "owner"))
             try:
                 os.rmdir(lockdir)
             except OSError:
                 pass
+        return True
 
+    def record(text):
+        line = "%s %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), text)
+        try:
+            os.makedirs(os.path.dirname(violations), exist_ok=True)
+            with open(violations, "a") as f:
+                f.write(line)
+        except OSError:
+            pass
+
+    def zombie_holders(s):
+        """Pids still holding a hung-up earlier slave of s; forgets slaves nobody holds."""
+        pids = set()
+        keep = []
+        for name in s.zombies:
+            hs = holders({name, name + " (deleted)"})
+            if hs:
+                keep.append(name)
+                pids.update(pid for pid, _ in hs)
+        s.zombies = keep
+        return sorted(pids)
+
+    def hang_up(s):
+        """s lost carrier without CLOCAL: its openers become zombies, later opens work."""
+        old_master, old_wd, old_name = s.master, s.wd, s.slave_name
+        s.new_pty()
+        by_wd[s.wd] = (s, s.slave_name)
+        publish(s.slave_name, s.link)  # before the old slave vanishes: the link never dangles
+        os.close(old_master)  # Linux hangs up the old slave: reads return 0, writes EIO
+        if inotify is not None and old_wd >= 0:
+            libc.inotify_rm_watch(inotify, old_wd)
+        s.zombies.append(old_name)
+        s.mark_closed()
+
+    def reset_modes(s):
+        def fn():
+            if not s.probe_open():
+                set_freebsd_defaults(s.master)
+            s.reset_due = False
+        locked(fn)
+
+    def try_teardown():
+        def fn():
+            if not a.probe_open() and not b.probe_open() and not zombie_holders(a) and not zombie_holders(b):
+                cleanup()
+        locked(fn)
+
+    backlog = []  # inotify events read ahead, replayed first in the next round
     while True:
         now = time.monotonic()
         if inotify is None:
@@ -173,25 +356,30 @@ def main():
                 try_teardown()
                 wait = RECHECK_S
             timeout = (wait + 0.05) * 1000
-        if inotify is None and not (a.open and b.open):
+        if (inotify is None and not (a.open and b.open)) or a.reset_due or b.reset_due:
             timeout = RECHECK_S * 1000
+        if backlog:
+            timeout = 0
 
         poller = select.poll()
         for s in sides:
             if not s.open:
                 continue
             ev = 0
-            if len(peer_of[id(s)].pending) < MAX_PENDING:
+            if len(s.peer.pending) < MAX_PENDING:
                 ev |= select.POLLIN
             if s.pending:
                 ev |= select.POLLOUT
             poller.register(s.master, ev)
         if inotify is not None:
             poller.register(inotify, select.POLLIN)
+        poller.register(wake_r, select.POLLIN)
         by_fd = {s.master: s for s in sides}
+        was_open = {id(s): s.open for s in sides}
 
-        # 1. move bytes; remember what arrived without deciding where it goes yet
+        # 1. move bytes; remember what arrived and which sides were closed
         arrived = []
+        closed = []
         for fd, ev in poller.poll(timeout):
             s = by_fd.get(fd)
             if s is None:
@@ -206,7 +394,7 @@ def main():
                 except OSError as e:
                     if e.errno != errno.EIO:
                         raise
-                    s.mark_closed()
+                    closed.append(s)
                     continue
             if ev & select.POLLOUT and s.pending:
                 try:
@@ -216,25 +404,88 @@ def main():
                 except OSError as e:
                     if e.errno != errno.EIO:
                         raise
-                    s.mark_closed()
+                    closed.append(s)
                     continue
             if ev & (select.POLLHUP | select.POLLERR) and not ev & select.POLLIN:
-                s.mark_closed()
+                closed.append(s)
+        fault = False
+        try:
+            while True:
+                got = os.read(wake_r, 512)
+                if not got:
+                    break
+                fault = fault or signal.SIGUSR1 in got
+        except BlockingIOError:
+            pass
 
-        # 2. replay opens and writes in kernel order
+        # 2. replay opens and writes in kernel order. Closes seen in step 1 take effect
+        # afterwards: an open replayed here may have happened before them.
         if inotify is not None:
-            for wd, mask in read_events(inotify):
-                s = by_wd.get(wd)
+            scans = {}
+            closed_last = {}  # side whose latest event is a close -> was its peer open then?
+            events, backlog = backlog + read_events(inotify), []
+            for wd, mask in events:
+                s, name = by_wd.get(wd, (None, ""))
                 if s is None:
                     continue
+                if name != s.slave_name:
+                    continue  # an earlier slave, hung up since: its modes are gone
                 if mask & IN_OPEN:
+                    if s.zombies:
+                        pids = zombie_holders(s)
+                        if pids:
+                            record("%s pids %s: open of %s %s" % (s.dev, ",".join(map(str, pids)), s.dev, ZOMBIE_TEXT))
+                    if name not in scans:
+                        scans[name] = holders({name})
+                    hs = scans[name]
+                    # Identical unread events merge, so one IN_OPEN may stand for several
+                    # opens: count the open files held now instead of the events.
+                    again = open_files(hs) >= 2 if use_kcmp else s.open
+                    if again and not s.peer.open and not has_clocal(s.master):
+                        pids = sorted({pid for pid, _ in hs})
+                        record("%s pids %s: open of %s %s" % (s.dev, ",".join(map(str, pids)), s.dev, BLOCKING_TEXT))
                     s.open = True  # a later POLLHUP corrects this if it closed again
+                    closed_last.pop(s, None)
+                if mask & IN_CLOSE:
+                    closed_last[s] = s.peer.open
                 if mask & IN_MODIFY:
-                    s.last_write_peer_open = peer_of[id(s)].open
+                    s.last_write_peer_open = s.peer.open
+            # An open file closed while the side stays held: two open files overlapped, so
+            # the later of them was opened while the side was open (libuv's reopen, then
+            # dup2() over the first descriptor, leaves one). Judged only when no open of
+            # the side came after the scan (its IN_OPEN is queued before the fd exists).
+            for s, peer_open in closed_last.items():
+                if peer_open or has_clocal(s.master):
+                    continue
+                hs = holders({s.slave_name})
+                if not hs:
+                    continue
+                later = read_events(inotify)
+                backlog += later
+                if any(mask & IN_OPEN and by_wd.get(wd, (None,))[0] is s for wd, mask in later):
+                    continue
+                pids = sorted({pid for pid, _ in hs})
+                record("%s pids %s: open of %s %s" % (s.dev, ",".join(map(str, pids)), s.dev, BLOCKING_TEXT))
 
-        # 3. deliver bytes written while the peer was open; drop the rest
+        # 3. last closes: the peer loses carrier; the side gets its initial modes back
+        for s in dict.fromkeys(closed):
+            s.mark_closed()
+            if s.probe_open():
+                s.open = True  # opened again meanwhile (its IN_OPEN may still be unread)
+            else:
+                s.reset_due = True
+            y = s.peer
+            if was_open[id(y)] and y.open and y.probe_open() and not has_clocal(y.master):
+                hang_up(y)
+        if fault and b.open:
+            hang_up(b)
+        for s in sides:
+            if s.reset_due:
+                reset_modes(s)
+
+        # 4. deliver bytes written while the peer was open; drop the rest
         for s, data in arrived:
-            peer = peer_of[id(s)]
+            peer = s.peer
             written_while_open = s.last_write_peer_open if inotify is not None else True
             if peer.open and written_while_open:
                 peer.pending += data

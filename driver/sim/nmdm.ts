@@ -1,6 +1,8 @@
 // nmdm(4) in the sim tree: /dev/nmdm*A|B appear when a sim tool opens one of them (devfs
 // cloning). Each pair is a python3 relay joining two Linux ptys (nmdm-relay.py); the two
-// names are symlinks to the pty slaves, so both ends are real ttys.
+// names are symlinks to the pty slaves, so both ends are real ttys. The relay also models
+// FreeBSD's modes, carrier and zombie state, and records opens that would block on
+// FreeBSD in the violations log (see driver/sim/README.md, "nmdm pairs").
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +23,14 @@ export function nmdmPair(devPath: string): {base: string; side: 'A' | 'B'} | nul
 }
 
 const OPEN_FLAGS = fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
+/**
+ * Where relays write one line per console open that FreeBSD would treat differently (an
+ * open that would wait for carrier, an open joining a zombie side). Tests fail on any.
+ */
+export function violationsLogPath(root: string): string {
+  return path.join(simLayout(root).run, 'violations.log');
+}
 
 function relayFiles(root: string, base: string) {
   const l = simLayout(root);
@@ -45,7 +55,7 @@ function startRelay(root: string, files: ReturnType<typeof relayFiles>): void {
   for (const f of [files.linkA, files.linkB, files.pidfile]) fs.rmSync(f, {force: true});
   fs.mkdirSync(path.dirname(files.pidfile), {recursive: true});
   const script = path.join(repoRoot(), 'driver', 'sim', 'nmdm-relay.py');
-  const child = spawn('/usr/bin/python3', [script, files.linkA, files.linkB, files.pidfile, files.lock], {
+  const child = spawn('/usr/bin/python3', [script, files.linkA, files.linkB, files.pidfile, files.lock, violationsLogPath(root)], {
     detached: true,
     stdio: 'ignore',
     env: {...process.env, BHYVE_SIM_ROOT: root},

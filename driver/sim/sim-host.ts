@@ -14,6 +14,7 @@ import {
 } from './host-state.js';
 import {pidAlive} from './tool-runtime.js';
 import {listVmInstances} from './vm-instance.js';
+import {violationsLogPath} from './nmdm.js';
 
 export type {HostState, ModuleState, SimInterface, VmFaults, InterfaceDriver} from './host-state.js';
 
@@ -160,5 +161,18 @@ export async function stopSimHost(root: string): Promise<void> {
     } catch {
       /* gone */
     }
+  }
+}
+
+/**
+ * Lines the sim host recorded about device use that would go wrong on FreeBSD (an nmdm
+ * side opened in a way that waits for carrier there, ...); see README.md, "nmdm pairs".
+ * Test teardowns fail a test whose host recorded any.
+ */
+export function simViolations(root: string): string[] {
+  try {
+    return fs.readFileSync(violationsLogPath(path.resolve(root)), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  } catch {
+    return [];
   }
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {execFileSync, spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
+import {simViolations} from '../../driver/sim/sim-host.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliBundle = path.join(repoRoot, 'dist', 'bhyve-tui.js');
@@ -43,9 +44,16 @@ export function killSimProcesses(dir: string): void {
   }
 }
 
+/**
+ * Kills what the host started and removes it; throws (failing the test that tears down)
+ * when the simulated host recorded a violation: a use of a device that goes wrong on
+ * FreeBSD (see driver/sim/README.md, "nmdm pairs").
+ */
 export function removeSimDir(dir: string): void {
   killSimProcesses(dir);
+  const violations = simViolations(dir);
   fs.rmSync(dir, {recursive: true, force: true});
+  if (violations.length > 0) throw new Error(`the simulated host recorded what would go wrong on FreeBSD:\n${violations.join('\n')}`);
 }
 
 /** Runs the built CLI; never throws, returns what a user would see. */

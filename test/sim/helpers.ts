@@ -1,14 +1,15 @@
 // Test helpers for the simulated host: a fresh sim root per test, running the built
 // tools through their wrappers, and a console client that opens the nmdm B side the way
 // the driver does (fs.openSync + tty streams).
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tty from 'node:tty';
 import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
-import {ensureSimHost, simToolPath, stopSimHost, updateHostState, type HostState, type SimTool} from '../../driver/sim/sim-host.js';
+import {ensureSimHost, simToolPath, simViolations, stopSimHost, updateHostState, type HostState, type SimTool} from '../../driver/sim/sim-host.js';
+import {openTtyBackend} from '../../driver/sim/nmdm.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -41,7 +42,10 @@ export async function simHost(t: ExecutionContext, edit?: (s: HostState) => void
   fs.writeFileSync(path.join(dir, 'vm', 'disk.img'), Buffer.alloc(4096));
   t.teardown(async () => {
     await stopSimHost(dir);
+    // A use of a device that goes wrong on FreeBSD (README.md, "nmdm pairs") fails the test.
+    const violations = simViolations(dir);
     fs.rmSync(dir, {recursive: true, force: true});
+    if (violations.length > 0) throw new Error(`the simulated host recorded what would go wrong on FreeBSD:\n${violations.join('\n')}`);
   });
   return dir;
 }
@@ -78,18 +82,25 @@ export async function within<T>(ms: number, p: Promise<T>, what: string): Promis
   }
 }
 
-/** The user side of a console, opened exactly as the driver opens /dev/nmdmNB. */
+/** The user side of a console, opened as the driver opens /dev/nmdmNB. */
 export class ConsoleClient {
   private buf = '';
   private readonly rs: tty.ReadStream;
   private readonly ws: tty.WriteStream;
   private listeners: (() => void)[] = [];
 
-  constructor(devPath: string) {
-    const fd = fs.openSync(devPath, fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
+  /** `dir`: the sim root; `dev`: the FreeBSD path, e.g. /dev/nmdm0B. */
+  constructor(dir: string, dev: string) {
+    // Non-blocking, then raw with CLOCAL before the tty streams: libuv reopens the device
+    // by name without O_NONBLOCK, which on FreeBSD waits for carrier unless CLOCAL is set.
+    const fd = openTtyBackend(dir, dev);
+    sttyOn(fd, ['raw', '-echo', 'clocal']);
     this.rs = new tty.ReadStream(fd);
     this.rs.setRawMode(true);
     this.ws = new tty.WriteStream(fd);
+    // Each stream runs on its own reopened descriptor; fd is a duplicate nobody else closes.
+    const used = [handleFd(this.rs), handleFd(this.ws)];
+    if (used.every((u) => u !== undefined && u !== fd)) fs.closeSync(fd);
     this.rs.on('data', (d: Buffer) => {
       this.buf += d.toString('latin1');
       for (const l of this.listeners.splice(0)) l();
@@ -139,6 +150,23 @@ export class ConsoleClient {
   }
 }
 
+/**
+ * Runs stty on the tty open as fd, returns its output. stty acts on its stdin; the tty goes
+ * in as fd 3 because libuv makes a child's fds 0-2 blocking, which would clear O_NONBLOCK
+ * on the caller's open file too.
+ */
+export function sttyOn(fd: number, args: string[]): string {
+  const r = spawnSync('/bin/sh', ['-c', 'exec stty "$@" <&3', 'stty', ...args], {stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8'});
+  if (r.status !== 0) throw new Error(`stty ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The descriptor a tty stream's libuv handle uses (libuv may have reopened the device). */
+function handleFd(s: tty.ReadStream | tty.WriteStream): number | undefined {
+  const fd = (s as unknown as {_handle?: {fd?: unknown}})._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
 /** Open the B side once the A side exists (the guest's bhyve opened it). */
 export async function attachConsole(t: ExecutionContext, dir: string, base = 'nmdm0'): Promise<ConsoleClient> {
   const p = path.join(dir, 'dev', `${base}B`);
@@ -147,7 +175,7 @@ export async function attachConsole(t: ExecutionContext, dir: string, base = 'nm
     if (Date.now() > deadline) throw new Error(`${p} never appeared`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  const c = new ConsoleClient(p);
+  const c = new ConsoleClient(dir, `/dev/${base}B`);
   t.teardown(() => c.close());
   return c;
 }
