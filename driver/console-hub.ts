@@ -34,9 +34,6 @@ function openDevice(layout: HostLayout, hostPath: string): number {
   return fs.openSync(hostPath, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
 }
 
-/** The stty that sets a console's modes (the one place it is named). */
-const sttyProgram = 'stty';
-
 /**
  * Puts the console raw both ways like cu(1) (no echo, no line editing, no output
  * processing) and sets CLOCAL, on the tty open as `fd`. CLOCAL makes the console ignore
@@ -47,8 +44,10 @@ const sttyProgram = 'stty';
  * ttydev_open). Building a tty stream is such an open: libuv reopens the device by name.
  * stty works on its standard input; the shell gives it fd 3 as stdin because libuv makes a
  * child's fds 0-2 blocking, which would clear O_NONBLOCK on the daemon's open file too.
+ * It is the host's /bin/stty (FreeBSD's grammar; the simulator's stand-in checks it).
  */
-function setConsoleModes(fd: number, device: string): Promise<void> {
+function setConsoleModes(layout: HostLayout, fd: number, device: string): Promise<void> {
+  const sttyProgram = layout.tool('stty');
   return new Promise((resolve, reject) => {
     let stderr = '';
     const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" <&3', sttyProgram, 'raw', '-echo', '-opost', 'clocal'], {stdio: ['ignore', 'ignore', 'pipe', fd]});
@@ -163,7 +162,7 @@ export class GuestConsole {
   private async connect(): Promise<void> {
     const fds = [openDevice(this.layout, this.device)];
     try {
-      await setConsoleModes(fds[0]!, this.device);
+      await setConsoleModes(this.layout, fds[0]!, this.device);
       if (this.closed) throw new Error('the console was closed meanwhile');
       fds.push(openDevice(this.layout, this.device));
     } catch (e) {

@@ -38,8 +38,10 @@ function wrapperText(root: string, tool: SimTool, osrelease: string): string {
   // The base system's tools name the release they belong to, so changing osrelease in
   // host.json replaces them (a new inode), as an upgrade replaces /usr/sbin/bhyve.
   // BHYVE_SIM_TOOL lets the sim's ps show the process as FreeBSD would (proc-info.ts).
+  // stty's terminal is its stdin; node saves a terminal's modes at start and puts them back
+  // at exit, which would undo stty's work: the stand-in gets the terminal as fd 3.
   const release = tool === 'grub-bhyve' ? '' : ` (FreeBSD ${osrelease.replace(/[^\w.-]/g, '?')})`;
-  return `#!/bin/sh\n# bhyve-tui simulated ${tool}${release}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} BHYVE_SIM_TOOL=${tool} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"\n`;
+  return `#!/bin/sh\n# bhyve-tui simulated ${tool}${release}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} BHYVE_SIM_TOOL=${tool} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"${tool === 'stty' ? ' 3<&0 0</dev/null' : ''}\n`;
 }
 
 function writeIfChanged(file: string, text: string, mode: number): void {

@@ -78,15 +78,18 @@ export function sttyMain(argv: string[]): number {
     pass.push(...ops.slice(i, i + 1 + argc));
     i += argc;
   }
-  let stdin: number | 'inherit' = 'inherit';
+  // The wrapper hands the terminal over as fd 3 (see sim-host.ts wrapperText).
+  let tty = 3;
   if (file !== undefined) {
     try {
-      stdin = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+      tty = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
     } catch (e) {
       fail(1, `stty: ${file}: ${(e as Error).message}`);
     }
   }
-  const r = spawnSync(systemStty(), pass, {stdio: [stdin, 'inherit', 'pipe']});
+  // Through sh, so the terminal reaches stty as stdin without libuv making the shared open
+  // file blocking (it does that to a child's fds 0-2, and the caller may rely on O_NONBLOCK).
+  const r = spawnSync('/bin/sh', ['-c', 'exec "$0" "$@" <&3', systemStty(), ...pass], {stdio: ['ignore', 'inherit', 'pipe', tty]});
   if (r.status !== 0) {
     // GNU's wording is not FreeBSD's; say what failed the way stty(1) does.
     if (/Inappropriate ioctl|not a tty/i.test(r.stderr?.toString() ?? '')) fail(1, 'stty: stdin isn\'t a terminal');
