@@ -128,8 +128,10 @@ test.serial('a crash loop stops the guest with reason "crash loop"', async (t) =
   const file = path.join(dir, 'web1-restart.xml');
   fs.writeFileSync(file, xml);
   t.is(cli(dir, ['define', file]).status, 0);
+  // It crashes after it came up (its title was seen: the simulator's FreeBSD ps is slower
+  // than the real one), not while it starts.
   updateHostStateSync(dir, (s) => {
-    s.faults.web1 = {crashAfterMs: 300};
+    s.faults.web1 = {crashAfterMs: 2000};
   });
   t.is(cli(dir, ['start', 'web1']).status, 0);
   await eventually('crash loop', () => dom(dir, 'web1').state === 'crashed', 40_000);
@@ -229,7 +231,7 @@ test.serial('faults leave nothing behind: tap creation fails; the disk vanished'
 test.serial('a guest crash (SIGABRT) is logged with its meaning; <on_crash>destroy</on_crash> shuts it off', async (t) => {
   const dir = fastSimHost(t, 'crash');
   updateHostStateSync(dir, (s) => {
-    s.faults.web1 = {crashAfterMs: 300};
+    s.faults.web1 = {crashAfterMs: 2000};
   });
   t.is(cli(dir, ['start', 'web1']).status, 0);
   await eventually('shut off after the crash', () => dom(dir, 'web1').state === 'shut off', 15_000);

@@ -95,13 +95,19 @@ test('audit 6: a long domain name does not slow its start down (ps -ww)', async 
   const file = path.join(dir, 'long.xml');
   fs.writeFileSync(file, xml);
   t.is(cli(dir, ['define', file]).status, 0);
-  const t0 = Date.now();
-  const r = cli(dir, ['start', name]);
-  const took = Date.now() - t0;
-  t.is(r.status, 0, r.stderr);
-  // Before: the title was cut at 79 columns, never matched, and the start waited out 5 s.
-  t.true(took < 4000, `start took ${took} ms`);
+  const timed = (n: string) => {
+    const t0 = Date.now();
+    const r = cli(dir, ['start', n]);
+    t.is(r.status, 0, r.stderr);
+    return Date.now() - t0;
+  };
+  const short = timed('web1');
+  const took = timed(name);
+  // Before: the title was cut at 79 columns, never matched, and the start waited out its
+  // 5 s deadline. Compared with a short name's start on the same (loaded) machine.
+  t.true(took < short + 2500, `start took ${took} ms, ${short} ms for web1`);
   const pid = domains(dir).find((d) => d.name === name)!.pid!;
   t.is(await processTitle(new HostLayout(dir), pid), `bhyve: ${name} (bhyve)`);
   t.is(cli(dir, ['destroy', name]).status, 0);
+  t.is(cli(dir, ['destroy', 'web1']).status, 0);
 });
