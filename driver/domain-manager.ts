@@ -39,6 +39,7 @@ import {placeOf, scanDefinition, type DefinitionSubject} from './definition-scan
 import {HostCapsProbe, type ProbedHostCaps} from './bhyve-caps-probe.js';
 import {capNames, capsSummary} from './bhyve-capabilities.js';
 import {validateHost} from './host-validate.js';
+import {BackgroundValue} from './background-value.js';
 import {firmwareDir} from './guest-commands.js';
 import pkg from '../package.json' with {type: 'json'};
 
@@ -81,7 +82,9 @@ export class DomainManager {
   private runs = new Map<string, GuestRun>();
   private listeners = new Set<(e: DomainEvent) => void>();
   /** the last kernel-module probe, and the one under way (see modules()) */
-  private moduleProbe: {at: number; last?: ModuleStatus[]; pending?: Promise<ModuleStatus[]>} = {at: 0};
+  private moduleProbe = new BackgroundValue(() => probeModules(this.layout), 3000, () => this.emit({type: 'host'}));
+  /** host-validate's findings for the host panel */
+  private checkRun = new BackgroundValue(async () => validateHost(this.layout, {caps: () => this.hostCaps.get(), definitions: this.definitions(), modules: await this.modules()}), 10_000, () => this.emit({type: 'host'}));
   private watcher: fs.FSWatcher | undefined;
   /** what the host's bhyve supports: probed once per daemon start, cached by the binary's identity */
   readonly hostCaps: HostCapsProbe;
@@ -335,25 +338,7 @@ export class DomainManager {
    * should not wait for it), and a `host` event follows when the new answer differs.
    */
   private modules(): Promise<ModuleStatus[]> {
-    const probe = this.moduleProbe;
-    if (probe.pending === undefined && Date.now() - probe.at > 3000) {
-      const pending = probeModules(this.layout);
-      probe.pending = pending;
-      pending.then(
-        (modules) => {
-          const changed = probe.last !== undefined && JSON.stringify(probe.last) !== JSON.stringify(modules);
-          probe.last = modules;
-          probe.at = Date.now();
-          probe.pending = undefined;
-          if (changed && this.moduleProbe === probe) this.emit({type: 'host'});
-        },
-        () => {
-          probe.pending = undefined;
-          probe.at = 0;
-        },
-      );
-    }
-    return probe.last !== undefined ? Promise.resolve(probe.last) : probe.pending!;
+    return this.moduleProbe.get();
   }
 
   private simHostJson(): {hostname?: string; ncpu?: number; tapUpOnOpen?: boolean; vmmHardware?: boolean} | null {
@@ -390,33 +375,12 @@ export class DomainManager {
     return status;
   }
 
-  /** host-validate's findings for the host panel; see hostChecks(). */
-  private checkRun: {at: number; last?: HostCheck[]; pending?: Promise<HostCheck[]>} = {at: 0};
-
   /**
-   * host-validate's checks, run in the background at most every 30 s (they run kldstat,
+   * host-validate's checks, run in the background at most every 10 s (they run kldstat,
    * sysctl and node): the last answer at once, a `host` event when a new one differs.
    */
   private hostChecks(): HostCheck[] | undefined {
-    const run = this.checkRun;
-    if (run.pending === undefined && Date.now() - run.at > 30_000) {
-      const pending = (async () => validateHost(this.layout, {caps: () => this.hostCaps.get(), definitions: this.definitions(), modules: await this.modules()}))();
-      run.pending = pending;
-      pending.then(
-        (checks) => {
-          const changed = JSON.stringify(run.last) !== JSON.stringify(checks);
-          run.last = checks;
-          run.at = Date.now();
-          run.pending = undefined;
-          if (changed && this.checkRun === run) this.emit({type: 'host'});
-        },
-        () => {
-          run.pending = undefined;
-          run.at = Date.now();
-        },
-      );
-    }
-    return run.last;
+    return this.checkRun.peek();
   }
 
   /** Starts the probe (daemon start); the host panel learns the answer through a `host` event. */
@@ -476,8 +440,8 @@ export class DomainManager {
   async loadModule(name: ModuleName): Promise<void> {
     const r = await loadModule(this.layout, name);
     // The next answer waits for a new probe: the operator expects to see the module loaded.
-    this.moduleProbe = {at: 0};
-    this.checkRun = this.checkRun.last ? {at: 0, last: this.checkRun.last} : {at: 0};
+    this.moduleProbe.invalidate(true);
+    this.checkRun.invalidate(false);
     this.emit({type: 'host'});
     if (!r.ok) throw new DriverError(`cannot load ${name}: ${r.message}`);
   }

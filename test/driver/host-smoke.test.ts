@@ -5,19 +5,10 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {cli, makeSimDir, removeSimDir} from '../helpers/sim-dir.js';
+import {cli, fastSimHost} from '../helpers/sim-dir.js';
 import {updateHostStateSync} from '../../driver/sim/host-state.js';
 
-function simHost(t: {teardown(fn: () => void): void}, label: string): string {
-  const dir = makeSimDir(label);
-  t.teardown(() => removeSimDir(dir));
-  const r = cli(dir, ['list']);
-  if (r.status !== 0) throw new Error(r.stderr);
-  updateHostStateSync(dir, (s) => {
-    s.bootDelayMs = 100;
-  });
-  return dir;
-}
+const simHost = fastSimHost;
 
 const steps = (out: string) => out.split('\n').filter((l) => /^(PASS|WARN|FAIL) /.test(l)).map((l) => l.slice(0, 4) + ' ' + l.slice(6).split(/\s+/)[0]);
 

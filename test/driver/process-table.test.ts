@@ -5,8 +5,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {execFileSync, spawn} from 'node:child_process';
-import {cliBundle, eventually, makeSimDir, removeSimDir} from '../helpers/sim-dir.js';
-import {updateHostStateSync} from '../../driver/sim/host-state.js';
+import {cliBundle, eventually, fastSimHost, makeSimDir, removeSimDir} from '../helpers/sim-dir.js';
 import {ensureSimHost} from '../../driver/sim/sim-host.js';
 import {processTitle} from '../../driver/process-table.js';
 import {HostLayout} from '../../driver/host-layout.js';
@@ -25,17 +24,8 @@ function cli(dir: string, args: string[]): {status: number; stdout: string; stde
   }
 }
 
-function simHost(t: {teardown(fn: () => void): void}, label: string): string {
-  const dir = makeSimDir(label);
-  t.teardown(() => removeSimDir(dir));
-  const r = cli(dir, ['list']);
-  if (r.status !== 0) throw new Error(r.stderr);
-  updateHostStateSync(dir, (s) => {
-    s.bootDelayMs = 50;
-    s.autobootDelay = 0;
-  });
-  return dir;
-}
+/** A fast simulated host whose daemon starts with that PATH. */
+const simHost = (t: {teardown(fn: () => void): void}, label: string) => fastSimHost(t, label, cli);
 
 const domains = (dir: string): DomainSummary[] => JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as DomainSummary[];
 const ps = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}) => {

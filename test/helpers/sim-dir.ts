@@ -90,10 +90,10 @@ export function cliAsync(dir: string, args: string[]): Promise<{status: number; 
 }
 
 /** A fresh simulated host with its demo domains, tuned so guests boot in well under a second. */
-export function fastSimHost(t: {teardown(fn: () => void): void}, label: string): string {
+export function fastSimHost(t: {teardown(fn: () => void): void}, label: string, run: typeof cli = cli): string {
   const dir = makeSimDir(label);
   t.teardown(() => removeSimDir(dir));
-  const r = cli(dir, ['list']);
+  const r = run(dir, ['list']);
   if (r.status !== 0) throw new Error(r.stderr);
   const hostJson = path.join(dir, 'host.json');
   const state = JSON.parse(fs.readFileSync(hostJson, 'utf8')) as Record<string, unknown>;

@@ -44,21 +44,27 @@ function readOnce(fd: number): Buffer | 'eof' | 'EIO' | null {
   }
 }
 
+/** Polls cond; the poll stops with the timeout, so a late poll never touches closed fds. */
 async function until(ms: number, cond: () => boolean, what: string): Promise<void> {
-  await within(
-    ms,
-    (async () => {
-      while (!cond()) await new Promise((r) => setTimeout(r, 20));
-    })(),
-    what,
-  );
+  let stop = false;
+  try {
+    await within(
+      ms,
+      (async () => {
+        while (!stop && !cond()) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      what,
+    );
+  } finally {
+    stop = true;
+  }
 }
 
 /** Reads fd until `text` arrived; fails on end of file. */
 async function receive(fd: number, text: string): Promise<void> {
   let got = '';
   await until(
-    5000,
+    15_000,
     () => {
       const r = readOnce(fd);
       if (r === 'eof' || r === 'EIO') throw new Error(`${r} while waiting for ${JSON.stringify(text)} (got ${JSON.stringify(got)})`);
@@ -75,7 +81,7 @@ const relayPid = (dir: string, base: string): number => Number(fs.readFileSync(p
 async function forgetViolations(dir: string, base: string): Promise<void> {
   const pid = relayPid(dir, base);
   process.kill(pid, 'SIGKILL');
-  await until(5000, () => !fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), 'relay gone');
+  await until(15_000, () => !fs.existsSync(`/proc/${pid}`) || fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), 'relay gone');
   fs.rmSync(violationsLogPath(dir), {force: true});
 }
 
@@ -124,7 +130,7 @@ test('without CLOCAL, B becomes a zombie when the last opener of A closes: end o
   fs.writeSync(a, 'hello');
   await receive(b, 'hello');
   fs.closeSync(a); // the loader exits
-  await until(5000, () => readOnce(b) === 'eof', 'end of file on B');
+  await until(15_000, () => readOnce(b) === 'eof', 'end of file on B');
   t.is(readOnce(b), 'eof', 'stays at end of file');
   t.throws(() => fs.writeSync(b, 'x'), {code: 'EIO'});
   fs.closeSync(b); // its last close ends the zombie state
@@ -150,10 +156,10 @@ test('an open of a zombie side while its earlier openers still hold it is record
   fs.writeSync(a, 'x');
   await receive(b, 'x');
   fs.closeSync(a);
-  await until(5000, () => readOnce(b) === 'eof', 'end of file on B');
+  await until(15_000, () => readOnce(b) === 'eof', 'end of file on B');
   // b is still open: on FreeBSD this open would share its zombie state
   const b2 = openSide(t, dir, '/dev/nmdm6B');
-  await until(5000, () => simViolations(dir).length > 0, 'a recorded violation');
+  await until(15_000, () => simViolations(dir).length > 0, 'a recorded violation');
   const [line] = simViolations(dir);
   t.regex(line!, new RegExp(`^\\S+Z /dev/nmdm6B pids [\\d,]*\\b${process.pid}\\b[\\d,]*: open of /dev/nmdm6B joins a zombie on FreeBSD`));
   fs.closeSync(b2);
@@ -184,7 +190,7 @@ test('the buggy open pattern is recorded: B reopened (libuv) while held without 
   // tty.ReadStream makes libuv reopen the device by name without O_NONBLOCK
   const rs = new tty.ReadStream(fd);
   rs.on('error', () => undefined);
-  await until(5000, () => simViolations(dir).length > 0, 'a recorded violation');
+  await until(15_000, () => simViolations(dir).length > 0, 'a recorded violation');
   const lines = simViolations(dir);
   t.regex(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z /dev/nmdm8B pids [\\d,]*\\b${process.pid}\\b[\\d,]*: open of /dev/nmdm8B would block on FreeBSD: no CLOCAL and no carrier \\(tty\\.c ttydev_open\\)$`));
   rs.destroy();
@@ -196,7 +202,7 @@ test('two opens of B held at once without CLOCAL while A is closed are recorded,
   // back to back: the relay most likely reads one merged IN_OPEN for both
   const first = openSide(t, dir, '/dev/nmdm8B');
   const second = openSide(t, dir, '/dev/nmdm8B');
-  await until(5000, () => simViolations(dir).length > 0, 'a recorded violation');
+  await until(15_000, () => simViolations(dir).length > 0, 'a recorded violation');
   t.regex(simViolations(dir)[0]!, /: open of \/dev\/nmdm8B would block on FreeBSD: no CLOCAL and no carrier \(tty\.c ttydev_open\)$/);
   t.not(first, second);
   await forgetViolations(dir, 'nmdm8');
@@ -216,7 +222,7 @@ test('the correct open pattern is not recorded: raw + CLOCAL before the second o
   const a = openTtyBackend(dir, '/dev/nmdm8A');
   stty(a, ['raw', '-echo', 'clocal']);
   fs.writeSync(a, 'sync');
-  await until(5000, () => got.includes('sync'), 'bytes from A');
+  await until(15_000, () => got.includes('sync'), 'bytes from A');
   t.deepEqual(simViolations(dir), []);
   ws.write('ok');
   await receive(a, 'ok');
@@ -235,7 +241,7 @@ test('a reopen without CLOCAL while A is open (carrier) is not recorded', async 
   let got = '';
   rs.on('data', (d: Buffer) => (got += d.toString('latin1')));
   fs.writeSync(a, 'sync');
-  await until(5000, () => got.includes('sync'), 'bytes from A');
+  await until(15_000, () => got.includes('sync'), 'bytes from A');
   t.deepEqual(simViolations(dir), []);
   rs.destroy();
   fs.closeSync(a);
@@ -250,7 +256,7 @@ test('fault: SIGUSR1 to the relay makes B a zombie whatever its modes; a fresh o
   fs.writeSync(a, 'before');
   await receive(b, 'before');
   process.kill(relayPid(dir, 'nmdm4'), 'SIGUSR1');
-  await until(5000, () => readOnce(b) === 'eof', 'end of file on B');
+  await until(15_000, () => readOnce(b) === 'eof', 'end of file on B');
   t.throws(() => fs.writeSync(b, 'x'), {code: 'EIO'});
   fs.closeSync(b);
   const b2 = openSide(t, dir, '/dev/nmdm4B');
