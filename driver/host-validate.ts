@@ -264,7 +264,7 @@ function rcdCheck(layout: HostLayout, rc: Map<string, string>): HostCheck {
   const title = 'rc.d service';
   const installed = fs.existsSync(layout.resolve(rcdScript));
   const enabled = yes(rc.get('bhyve_tui_enable'));
-  const install = `install -m 555 /usr/local/lib/node_modules/bhyve-tui/freebsd/rc.d/bhyve_tui ${rcdScript}`;
+  const install = `install -m 555 /usr/local/lib/node_modules/bhyve-tui/freebsd/rc.d/bhyve_tui ${path.dirname(rcdScript)}/`;
   if (enabled && !installed) return {id, title, status: 'FAIL', detail: `bhyve_tui_enable is YES but ${rcdScript} is missing: nothing starts at boot`, fix: install};
   if (!installed) return {id, title, status: 'WARN', detail: 'not installed: autostart domains do not start at boot and guests are not shut down with the host', fix: `${install}; sysrc bhyve_tui_enable=YES`};
   if (!enabled) return {id, title, status: 'WARN', detail: 'installed but not enabled', fix: 'sysrc bhyve_tui_enable=YES'};

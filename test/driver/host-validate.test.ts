@@ -91,7 +91,7 @@ const faults: {check: string; fix: RegExp; apply(dir: string): void}[] = [
     fs.writeFileSync(node, '#!/bin/sh\necho v18.20.4\n', {mode: 0o755});
   }},
   {check: 'daemon socket', fix: /chmod 700 \/var\/run\/bhyve-tui/, apply: (d) => fs.chmodSync(path.join(d, 'var/run/bhyve-tui'), 0o755)},
-  {check: 'rc.d service', fix: /install -m 555 .*freebsd\/rc\.d\/bhyve_tui \/usr\/local\/etc\/rc\.d\/bhyve_tui/, apply: (d) => {
+  {check: 'rc.d service', fix: /install -m 555 .*freebsd\/rc\.d\/bhyve_tui \/usr\/local\/etc\/rc\.d\//, apply: (d) => {
     fs.mkdirSync(path.join(d, 'etc'), {recursive: true});
     fs.writeFileSync(path.join(d, 'etc/rc.conf'), 'hostname="simhost"\nbhyve_tui_enable="YES"\n');
   }},
