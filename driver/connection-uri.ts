@@ -35,13 +35,32 @@ export function parseConnectionUri(uri: string): ParsedUri {
   if (driver === 'sim' && (host || transport)) {
     throw new DriverError(`unsupported connection URI '${uri}': a simulated host is local only (sim:///PATH)`);
   }
-  if (driver === 'sim' && (parsed.path === '' || parsed.path === '/')) {
-    throw new DriverError(`invalid connection URI '${uri}': give the simulated host's directory, e.g. sim:///tmp/bhyve-sim`);
+  if (driver === 'sim') {
+    const problem = simPathProblem(rawPath, parsed.path);
+    if (problem) throw new DriverError(`invalid connection URI '${uri}': ${problem}`);
   }
   if (transport || host) {
     throw new DriverError(`remote connections ('${uri}') are not supported yet; run bhyve-tui on the host itself`);
   }
   return parsed;
+}
+
+/**
+ * Why a sim:// path cannot be a simulated host's directory, if it cannot. The simulator
+ * writes its stand-ins at FreeBSD's paths below that directory, so it must be one of its
+ * own: not the filesystem root, and not reached through '..' (sim:///nonexistent/.. is '/').
+ * Links are looked at where the directory is used (inspectSimRoot, driver/sim/sim-root.ts).
+ */
+function simPathProblem(rawPath: string, decoded: string): string | undefined {
+  const example = 'e.g. sim:///tmp/bhyve-sim';
+  if (decoded === '') return `give the simulated host's directory, ${example}`;
+  if (decoded.includes('\0')) return `the simulated host's directory contains a NUL byte; give a directory of its own, ${example}`;
+  // Both forms: '%2e%2e' is '..' once decoded, and '%2F' makes a '/' of its own.
+  if ([rawPath, decoded].some((p) => p.split('/').includes('..'))) {
+    return `the simulated host's directory may not contain '..'; give a directory of its own, ${example}`;
+  }
+  if (path.posix.resolve(decoded) === '/') return `that is the filesystem root; give the simulated host a directory of its own, ${example}`;
+  return undefined;
 }
 
 /** Where the simulated host lives when nothing else is said: under the user's state directory. */

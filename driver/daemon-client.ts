@@ -21,6 +21,7 @@ import {parseConnectionUri} from './connection-uri.js';
 import {HostLayout} from './host-layout.js';
 import {daemonSocketPath, LineSplitter, type DaemonReply} from './daemon-protocol.js';
 import {cliPath} from './install-paths.js';
+import {claimSimRoot, inspectSimRoot} from './sim/sim-root.js';
 import os from 'node:os';
 import {FRAME_DATA, FRAME_END, FrameReader, frame} from './console-frames.js';
 
@@ -32,7 +33,11 @@ export function layoutForUri(uri: string): HostLayout {
     }
     return new HostLayout('');
   }
-  return new HostLayout(path.resolve(parsed.path));
+  // Refused here, before any verb can write: a path that resolves to '/' through a link, and
+  // a directory with content the simulator did not write (driver/sim/sim-root.ts).
+  const root = path.resolve(parsed.path);
+  inspectSimRoot(root, uri);
+  return new HostLayout(root);
 }
 
 function connectSocket(sockPath: string): Promise<net.Socket> {
@@ -79,7 +84,9 @@ export class DaemonConnection implements Connection {
     } catch {
       // no daemon (or a stale socket): start one below
     }
-    if (layout.root) fs.mkdirSync(layout.root, {recursive: true});
+    // The daemon's log goes into the host's tree: a simulated host's root is made (and
+    // marked as the simulator's) first, or refused if it is not the simulator's to use.
+    if (layout.root) claimSimRoot(layout.root, uri);
     fs.mkdirSync(layout.logDir, {recursive: true});
     const logFd = fs.openSync(path.join(layout.logDir, 'daemon.log'), 'a', 0o640);
     const child = spawn(process.execPath, [cliPath(), '-c', uri, 'daemon'], {detached: true, stdio: ['ignore', logFd, logFd]});

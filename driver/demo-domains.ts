@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {HostLayout} from './host-layout.js';
-import {writeFileAtomic} from './atomic-file.js';
+import {createFileSync} from './sim/fs-lock.js';
 
 interface Demo {
   name: string;
@@ -64,7 +64,11 @@ ${loader}  <os>
 `;
 }
 
-/** Writes the demo domains and their disk images unless the host has domains already. */
+/**
+ * Writes the demo domains and their disk images unless the host has domains already.
+ * Every file is created only where nothing is (O_EXCL, link(2)): a domain file, a disk
+ * image or a link someone put at one of these names stays as it is.
+ */
 export function seedDemoDomains(layout: HostLayout): void {
   fs.mkdirSync(layout.domainsDir, {recursive: true});
   const marker = path.join(layout.configDir, '.seeded');
@@ -72,13 +76,15 @@ export function seedDemoDomains(layout: HostLayout): void {
   for (const d of demos) {
     const img = layout.resolve(d.disk);
     fs.mkdirSync(path.dirname(img), {recursive: true});
-    if (!fs.existsSync(img)) {
-      // A sparse 2 GiB image costs no disk space.
-      const fd = fs.openSync(img, 'w');
-      fs.ftruncateSync(fd, 2 * 1024 ** 3);
+    try {
+      // 'wx' also refuses a dangling link, which 'w' would follow to make a file elsewhere.
+      const fd = fs.openSync(img, 'wx');
+      fs.ftruncateSync(fd, 2 * 1024 ** 3); // a sparse 2 GiB image costs no disk space
       fs.closeSync(fd);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    writeFileAtomic(path.join(layout.domainsDir, `${d.name}.xml`), demoXml(d));
+    createFileSync(path.join(layout.domainsDir, `${d.name}.xml`), demoXml(d));
   }
-  writeFileAtomic(marker, `${new Date().toISOString()}\n`);
+  createFileSync(marker, `${new Date().toISOString()}\n`);
 }

@@ -16,6 +16,7 @@ import {parseDomainXml} from '../driver/domain-xml-parse.js';
 import {domainDefToNative} from '../driver/native-argv-convert.js';
 import {daemonPidPath} from '../driver/daemon-protocol.js';
 import {HostLayout} from '../driver/host-layout.js';
+import {claimSimRoot} from '../driver/sim/sim-root.js';
 import {benchDomainName, benchDomainXml, testNodeXml} from './bench-domains.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -114,6 +115,7 @@ function listBench(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-bench-'));
   const layout = new HostLayout(dir);
   try {
+    claimSimRoot(dir); // the simulator's directory, so files may go in before its first start
     fs.mkdirSync(layout.domainsDir, {recursive: true});
     // a new simulated host gets demo domains unless it was seeded before: only ours here
     fs.writeFileSync(path.join(layout.configDir, '.seeded'), 'bench\n');

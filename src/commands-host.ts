@@ -1,6 +1,5 @@
 // Verbs about the host itself: host-validate (virt-host-validate's counterpart) and its
 // --smoke run, which boots a throw-away guest end to end.
-import fs from 'node:fs';
 import {layoutForUri} from '../driver/daemon-client.js';
 import {ensureSimHost} from '../driver/sim/sim-host.js';
 import {seedDemoDomains} from '../driver/demo-domains.js';
@@ -19,8 +18,8 @@ export const hostCommands: CommandSpec[] = [
     async run(ctx) {
       const layout = layoutForUri(ctx.uri);
       if (layout.root) {
-        // Like every other verb, a simulated host is made on first use.
-        fs.mkdirSync(layout.root, {recursive: true});
+        // Like every other verb, a simulated host is made on first use (in a new or empty
+        // directory, or one the simulator made; anything else is refused).
         await ensureSimHost(layout.root);
         seedDemoDomains(layout);
       }

@@ -14,6 +14,7 @@ import type {HostLayout} from '../driver/host-layout.js';
 import {attachTerminal} from '../driver/console-attach.js';
 import {daemonLogger, runHostDaemon} from '../driver/host-daemon.js';
 import {ensureSimHost} from '../driver/sim/sim-host.js';
+import {claimSimRoot} from '../driver/sim/sim-root.js';
 import {seedDemoDomains} from '../driver/demo-domains.js';
 import {UsageError, flagValue, type CommandContext, type CommandSpec} from './command-spec.js';
 
@@ -138,7 +139,7 @@ async function backgroundDaemon(ctx: CommandContext, layout: HostLayout): Promis
     process.stdout.write(`bhyve-tui daemon for ${ctx.uri} is already running\n`);
     return 0;
   }
-  if (layout.root) fs.mkdirSync(layout.root, {recursive: true});
+  if (layout.root) claimSimRoot(layout.root, ctx.uri); // made and marked before its log goes in
   fs.mkdirSync(layout.logDir, {recursive: true});
   const logFile = path.join(layout.logDir, 'daemon.log');
   const logFd = fs.openSync(logFile, 'a', 0o640);
@@ -178,8 +179,7 @@ async function daemonCommand(ctx: CommandContext): Promise<number> {
   const layout = layoutForUri(ctx.uri);
   if (ctx.flags.has('--background')) return backgroundDaemon(ctx, layout);
   if (layout.root) {
-    fs.mkdirSync(layout.root, {recursive: true});
-    await ensureSimHost(layout.root);
+    await ensureSimHost(layout.root); // makes the directory, or refuses one that is not the simulator's
     seedDemoDomains(layout);
   }
   fs.mkdirSync(layout.logDir, {recursive: true});

@@ -32,6 +32,27 @@ export function dmesgBootText(st: HostState): string {
     'ACPI APIC Table: <ALASKA A M I >',
     `FreeBSD/SMP: Multiprocessor System Detected: ${st.ncpu} CPUs`,
     `FreeBSD/SMP: 1 package(s) x ${st.ncpu} core(s)`,
+    SIM_DMESG_LAST_LINE,
     '',
   ].join('\n');
+}
+
+/**
+ * Not a kernel message: how the simulator tells its own dmesg.boot (rewritten with host.json)
+ * from one a test or user put there, which it leaves alone. Nothing reads it.
+ */
+const SIM_DMESG_LAST_LINE = 'bhyve-tui simulated host: these boot messages follow host.json (driver/sim/README.md)';
+
+export function isSimDmesgBoot(text: string): boolean {
+  if (text.startsWith('---<<BOOT>>---\n') && text.endsWith(`\n${SIM_DMESG_LAST_LINE}\n`)) return true;
+  // Written before that line existed: the same text, line for line, where no host.json
+  // field enters it.
+  const lines = text.split('\n');
+  const [a, b] = [olderText(14.2, true, 4), olderText(10.4, false, 6)];
+  return lines.length === a.length && lines.every((l, i) => a[i] !== b[i] || l === a[i]);
+}
+
+function olderText(release: number, vmmHardware: boolean, ncpu: number): string[] {
+  const lines = dmesgBootText({osrelease: `${release}-RELEASE`, vmmHardware, ncpu, physmemBytes: ncpu * 2 ** 30} as HostState).split('\n');
+  return [...lines.slice(0, -2), ''];
 }

@@ -66,3 +66,22 @@ export function writeFileAtomicSync(file: string, data: string, tmpDir: string):
   fs.writeFileSync(tmp, data);
   fs.renameSync(tmp, file);
 }
+
+/**
+ * Create a file that must not exist yet, whole or not at all: written under a temp name in
+ * the same directory (link(2) needs the same filesystem), then linked to its name, which
+ * fails with EEXIST instead of replacing what is there. Returns false when the name exists.
+ */
+export function createFileSync(file: string, data: string, mode = 0o644): boolean {
+  const tmp = `${file}.new.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  fs.writeFileSync(tmp, data, {mode, flag: 'wx'});
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    fs.rmSync(tmp, {force: true});
+  }
+}

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {simLayout} from './layout.js';
-import {dmesgBootText} from './dmesg-boot.js';
+import {dmesgBootText, isSimDmesgBoot} from './dmesg-boot.js';
 import {withLockSync, writeFileAtomicSync} from './fs-lock.js';
 
 /**
@@ -128,10 +128,20 @@ export function readHostStateSync(root: string): HostState {
 
 function writeHostStateSync(root: string, state: HostState): void {
   const l = simLayout(root);
+  // host.json is the simulator's state file in its own root (sim-root.ts): read, edited and
+  // written back under the lock, keeping every field it holds; one that does not parse
+  // throws in readHostStateSync before anything is written.
   writeFileAtomicSync(l.hostJson, JSON.stringify(state, null, 2) + '\n', l.tmp);
-  // the boot messages of a host that booted with this hardware
+  // The boot messages of a host that booted with this hardware, unless the file there is
+  // not the simulator's (a test's own dmesg.boot): that one is left as it is.
   fs.mkdirSync(path.dirname(l.dmesgBoot), {recursive: true});
-  writeFileAtomicSync(l.dmesgBoot, dmesgBootText(state), l.tmp);
+  let current: string | null = null;
+  try {
+    current = fs.lstatSync(l.dmesgBoot).isFile() ? fs.readFileSync(l.dmesgBoot, 'utf8') : '';
+  } catch {
+    // none yet
+  }
+  if (current === null || isSimDmesgBoot(current)) writeFileAtomicSync(l.dmesgBoot, dmesgBootText(state), l.tmp);
 }
 
 /** Lock, read, let fn change the state (or return a result), write back atomically. */

@@ -107,11 +107,32 @@ def has_clocal(master):
         return False
 
 
+def is_relay_link(link):
+    """A link a relay published (to a pty slave); nothing else at the name is replaced."""
+    try:
+        return os.readlink(link).startswith("/dev/pts/")
+    except OSError:
+        return False
+
+
 def publish(target, link):
+    if os.path.lexists(link) and not is_relay_link(link):
+        sys.stderr.write("%s is not a console the simulator made; not replacing it\n" % link)
+        return False
     tmp = "%s.tmp.%d" % (link, os.getpid())
     remove(tmp)
     os.symlink(target, tmp)
     os.replace(tmp, link)
+    return True
+
+
+def remove_own_link(link, target):
+    """Remove link only while it is this relay's (a newer relay may have published its own)."""
+    try:
+        if os.readlink(link) == target:
+            os.unlink(link)
+    except OSError:
+        pass
 
 
 def remove(path):
@@ -259,8 +280,14 @@ def main():
 
     def cleanup(*_):
         for s in sides:
-            remove(s.link)
-        remove(pidfile)
+            remove_own_link(s.link, s.slave_name)
+        try:
+            with open(pidfile) as f:
+                mine = f.read().strip() == str(os.getpid())
+        except OSError:
+            mine = False
+        if mine:
+            remove(pidfile)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, cleanup)
@@ -274,7 +301,8 @@ def main():
     signal.signal(signal.SIGUSR1, lambda *_: None)
 
     for s in sides:
-        publish(s.slave_name, s.link)
+        if not publish(s.slave_name, s.link):
+            cleanup()
     with open(pidfile + ".tmp", "w") as f:
         f.write(str(os.getpid()))
     os.replace(pidfile + ".tmp", pidfile)

@@ -51,7 +51,23 @@ function relayAlive(files: ReturnType<typeof relayFiles>): boolean {
   }
 }
 
+/** What a relay publishes at dev/nmdm*: a symbolic link to a pty slave. */
+function isRelayLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink() && fs.readlinkSync(file).startsWith('/dev/pts/');
+  } catch {
+    return false;
+  }
+}
+
 function startRelay(root: string, files: ReturnType<typeof relayFiles>): void {
+  // A dead relay's links are replaced; anything else at those names is not the simulator's
+  // (on FreeBSD /dev is devfs, where nothing else can be) and stays: the open fails instead.
+  for (const f of [files.linkA, files.linkB]) {
+    if (fs.lstatSync(f, {throwIfNoEntry: false}) && !isRelayLink(f)) {
+      throw errnoError('EEXIST', `${f} is not a console the simulator made (a link to a pty); remove it`);
+    }
+  }
   for (const f of [files.linkA, files.linkB, files.pidfile]) fs.rmSync(f, {force: true});
   fs.mkdirSync(path.dirname(files.pidfile), {recursive: true});
   const script = path.join(repoRoot(), 'driver', 'sim', 'nmdm-relay.py');

@@ -15,10 +15,14 @@ import {
 import {pidAlive} from './tool-runtime.js';
 import {listVmInstances} from './vm-instance.js';
 import {violationsLogPath} from './nmdm.js';
+import {createFileSync} from './fs-lock.js';
+import {claimSimRoot, isSimWrapper, shQuote, WRAPPER_HEADER} from './sim-root.js';
+import {DriverError} from '../connection.js';
 
 export type {HostState, ModuleState, SimInterface, VmFaults, InterfaceDriver} from './host-state.js';
 
 export type SimTool = HostTool;
+export {SIM_ROOT_MARKER, claimSimRoot, inspectSimRoot} from './sim-root.js';
 
 /** FreeBSD path of each tool: the same table the driver uses. */
 export const SIM_TOOL_PATHS = HOST_TOOL_PATHS;
@@ -28,10 +32,7 @@ export function simToolPath(root: string, tool: SimTool): string {
   return path.join(root, SIM_TOOL_PATHS[tool]);
 }
 
-/** Quote for POSIX sh: single quotes, embedded ' as '\''. */
-export function shQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
+export {shQuote};
 
 function wrapperText(root: string, tool: SimTool, osrelease: string): string {
   const script = path.join(repoRoot(), 'dist', 'sim', `${tool}.js`);
@@ -40,20 +41,33 @@ function wrapperText(root: string, tool: SimTool, osrelease: string): string {
   // BHYVE_SIM_TOOL lets the sim's ps show the process as FreeBSD would (proc-info.ts).
   // stty's terminal is its stdin; node saves a terminal's modes at start and puts them back
   // at exit, which would undo stty's work: the stand-in gets the terminal as fd 3.
+  // The header line is how the simulator knows its own wrappers (sim-root.ts WRAPPER_HEADER).
   const release = tool === 'grub-bhyve' ? '' : ` (FreeBSD ${osrelease.replace(/[^\w.-]/g, '?')})`;
-  return `#!/bin/sh\n# bhyve-tui simulated ${tool}${release}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} BHYVE_SIM_TOOL=${tool} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"${tool === 'stty' ? ' 3<&0 0</dev/null' : ''}\n`;
+  return `${WRAPPER_HEADER}${tool}${release}; see driver/sim/README.md\nBHYVE_SIM_ROOT=${shQuote(root)} BHYVE_SIM_TOOL=${tool} exec ${shQuote(process.execPath)} ${shQuote(script)} "$@"${tool === 'stty' ? ' 3<&0 0</dev/null' : ''}\n`;
 }
 
-function writeIfChanged(file: string, text: string, mode: number): void {
-  let old: string | null = null;
-  try {
-    old = fs.readFileSync(file, 'utf8');
-  } catch {
-    /* missing */
+/**
+ * Puts a tool's wrapper in place: a new file where there is none, a replacement (a new inode)
+ * where the simulator's own wrapper has other text. Anything else at that path was not
+ * written by the simulator and is never replaced: that is an error naming the way out.
+ */
+function writeWrapper(root: string, tool: SimTool, text: string): void {
+  const file = simToolPath(root, tool);
+  const mode = 0o755;
+  const present = fs.lstatSync(file, {throwIfNoEntry: false});
+  const ours = present !== undefined && isSimWrapper(file);
+  if (present && !ours) {
+    throw new DriverError(`${file} was not written by the bhyve-tui simulator, so it is not replaced; remove it, or list ${SIM_TOOL_PATHS[tool]} in ${simLayout(root).hostJson}'s absentPaths to keep it`);
   }
-  if (old !== text) {
-    const tmp = `${file}.tmp.${process.pid}`;
-    fs.writeFileSync(tmp, text, {mode});
+  if (!present) {
+    fs.mkdirSync(path.dirname(file), {recursive: true});
+    // A concurrent start may make it first: then it is checked like any file that was there.
+    if (!createFileSync(file, text, mode)) return writeWrapper(root, tool, text);
+  } else if (fs.readFileSync(file, 'utf8') !== text) {
+    // Checked just above; rename(2) cannot compare and swap, so a file put there in the
+    // moment between would be replaced. Nothing but the simulator writes in its own root.
+    const tmp = `${file}.new.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    fs.writeFileSync(tmp, text, {mode, flag: 'wx'});
     fs.renameSync(tmp, file);
   }
   if ((fs.statSync(file).mode & 0o777) !== mode) fs.chmodSync(file, mode);
@@ -61,10 +75,13 @@ function writeIfChanged(file: string, text: string, mode: number): void {
 
 /**
  * Create (idempotently) a sim host at root: host.json with defaults if missing,
- * dev/vmm, and the tool wrappers. Safe to call concurrently and repeatedly.
+ * dev/vmm, and the tool wrappers. Safe to call concurrently and repeatedly. The root must
+ * be new, empty or the simulator's (claimSimRoot), and nothing below it that the simulator
+ * did not write is replaced or removed.
  */
 export async function ensureSimHost(root: string): Promise<void> {
   const abs = path.resolve(root);
+  claimSimRoot(abs);
   const l = simLayout(abs);
   for (const d of [l.vmmDir, l.run, l.tmp, l.nmdmRun, l.crash]) fs.mkdirSync(d, {recursive: true});
   if (!fs.existsSync(l.hostJson)) {
@@ -76,40 +93,56 @@ export async function ensureSimHost(root: string): Promise<void> {
   for (const tool of Object.keys(SIM_TOOL_PATHS) as SimTool[]) {
     const file = simToolPath(abs, tool);
     if (absent.has(SIM_TOOL_PATHS[tool])) {
-      if (isOurWrapper(file)) fs.rmSync(file);
+      // Only the simulator's own wrapper goes; a program someone put there stays.
+      if (isSimWrapper(file)) fs.rmSync(file);
       continue;
     }
-    fs.mkdirSync(path.dirname(file), {recursive: true});
-    writeIfChanged(file, wrapperText(abs, tool, String(osrelease)), 0o755);
+    writeWrapper(abs, tool, wrapperText(abs, tool, String(osrelease)));
   }
   // What `pkg install node22 bhyve-firmware` put there; made once, never rewritten, so a
   // test may replace them (an old node) or list them in absentPaths.
-  provide(l.node, absent.has('/usr/local/bin/node'), () => fs.symlinkSync(process.execPath, l.node));
-  provide(l.uefiFirmware, absent.has('/usr/local/share/uefi-firmware/BHYVE_UEFI.fd'), () => {
+  provide(l.node, absent.has('/usr/local/bin/node'), isSimNodeLink, () => fs.symlinkSync(process.execPath, l.node));
+  provide(l.uefiFirmware, absent.has('/usr/local/share/uefi-firmware/BHYVE_UEFI.fd'), isSimFirmware, () => {
     const fd = fs.openSync(l.uefiFirmware, 'wx');
-    fs.ftruncateSync(fd, 2 * 1024 * 1024); // sparse: costs no disk space
+    fs.ftruncateSync(fd, SIM_FIRMWARE_BYTES); // sparse: costs no disk space
     fs.closeSync(fd);
   });
 }
 
-function isOurWrapper(file: string): boolean {
+const SIM_FIRMWARE_BYTES = 2 * 1024 * 1024;
+
+/** The simulator's node: a symbolic link to a node executable (a test's own node is a file). */
+function isSimNodeLink(file: string): boolean {
   try {
-    return fs.readFileSync(file, 'utf8').includes('\n# bhyve-tui simulated ');
+    return fs.lstatSync(file).isSymbolicLink() && /^node/.test(path.basename(fs.readlinkSync(file)));
   } catch {
     return false;
   }
 }
 
-/** Creates a file the simulated host provides unless it is there, or removes it when the host lacks it. */
-function provide(file: string, isAbsent: boolean, create: () => void): void {
+/** The simulator's firmware: 2 MiB of zeros (removing such a file loses nothing). */
+function isSimFirmware(file: string): boolean {
+  try {
+    const st = fs.lstatSync(file);
+    return st.isFile() && st.size === SIM_FIRMWARE_BYTES && fs.readFileSync(file).every((b) => b === 0);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates a file the simulated host provides unless something is there (whatever it is, it
+ * stays), or removes it when the host lacks it and it is the simulator's own.
+ */
+function provide(file: string, isAbsent: boolean, isOurs: (file: string) => boolean, create: () => void): void {
   if (isAbsent) {
-    fs.rmSync(file, {force: true});
+    if (isOurs(file)) fs.rmSync(file, {force: true});
     return;
   }
-  if (fs.existsSync(file) || fs.lstatSync(file, {throwIfNoEntry: false})) return;
+  if (fs.lstatSync(file, {throwIfNoEntry: false})) return;
   fs.mkdirSync(path.dirname(file), {recursive: true});
   try {
-    create();
+    create(); // exclusive ('wx', symlink(2)): never replaces what appeared meanwhile
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // a concurrent first start
   }

@@ -66,6 +66,9 @@ export function readVmInstance(root: string, name: string): VmInstance | null {
   }
 }
 
+// Written, replaced and removed freely: dev/vmm is the simulator's own directory in the root
+// it marked (sim-root.ts), made by ensureSimHost, as the kernel's devfs /dev/vmm is on
+// FreeBSD, where nothing else can put a file. Names cannot leave it (no '.'/'..' components).
 export function writeVmInstance(root: string, vm: VmInstance): void {
   const file = vmInstancePath(root, vm.name);
   fs.mkdirSync(path.dirname(file), {recursive: true});

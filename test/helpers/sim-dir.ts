@@ -5,13 +5,19 @@ import os from 'node:os';
 import path from 'node:path';
 import {execFileSync, spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import {simViolations} from '../../driver/sim/sim-host.js';
+import {claimSimRoot, simViolations} from '../../driver/sim/sim-host.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliBundle = path.join(repoRoot, 'dist', 'bhyve-tui.js');
 
+/**
+ * A new directory for a simulated host, marked as the simulator's (claimSimRoot) so a test
+ * may put files in it before the first command makes the host.
+ */
 export function makeSimDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `bhyve-tui-${label}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bhyve-tui-${label}-`));
+  claimSimRoot(dir);
+  return dir;
 }
 
 function processesNaming(dir: string): number[] {
