@@ -21,7 +21,8 @@ export interface LogPause {
   since: string;
 }
 
-type PauseListener = (file: string, pause: LogPause | null, lostBytes: number) => void;
+/** pause: it paused; null with lostBytes: it resumed; null without: it was closed while paused */
+type PauseListener = (file: string, pause: LogPause | null, lostBytes?: number) => void;
 
 /** Every log of this process that is paused now, for the host panel. */
 class LogPauses {
@@ -38,7 +39,7 @@ class LogPauses {
     const hit = this.paused.get(owner.file);
     if (hit?.owner !== owner) return;
     this.paused.delete(owner.file);
-    if (lostBytes !== undefined) for (const l of this.listeners) l(owner.file, null, lostBytes);
+    for (const l of this.listeners) l(owner.file, null, lostBytes);
   }
 
   list(): LogPause[] {

@@ -101,7 +101,8 @@ export class DomainManager {
     this.hostCaps = new HostCapsProbe(layout);
     // A log that pauses (a full disk) or resumes is news for the daemon log and the host panel.
     this.unwatchLogs = logPauses.subscribe((file, pause, lost) => {
-      this.log(pause ? `logging paused: ${pause.error}; it resumes once writes succeed again` : `logging to ${file} resumed; ${lost} bytes were not logged meanwhile`);
+      if (pause) this.log(`logging paused: ${pause.error}; it resumes once writes succeed again`);
+      else if (lost !== undefined) this.log(`logging to ${file} resumed; ${lost} bytes were not logged meanwhile`);
       this.emit({type: 'host'});
     });
   }

@@ -24,7 +24,7 @@ diskTest(`a log on a full disk pauses instead of throwing, and resumes with a li
   const {dir, filler} = fullTmpfs(t, 'log-full');
   const file = path.join(dir, 'web1.log');
   const events: string[] = [];
-  t.teardown(logPauses.subscribe((f, pause, lost) => f === file && events.push(pause ? `paused: ${pause.cause}` : `resumed: ${lost}`)));
+  t.teardown(logPauses.subscribe((f, pause, lost) => f === file && events.push(pause ? `paused: ${pause.cause}` : lost === undefined ? 'closed' : `resumed: ${lost}`)));
   const log = openTextLog(file);
   t.teardown(() => log.close());
   const line = 'x'.repeat(1000);
@@ -52,6 +52,8 @@ test('a log that cannot even be opened pauses; writing to it never throws', (t) 
   t.teardown(() => fs.rmSync(dir, {recursive: true, force: true}));
   fs.writeFileSync(path.join(dir, 'not-a-dir'), '');
   const file = path.join(dir, 'not-a-dir', 'web1.log');
+  const events: string[] = [];
+  t.teardown(logPauses.subscribe((f, pause, lost) => f === file && events.push(pause ? `paused: ${pause.cause}` : lost === undefined ? 'closed' : `resumed: ${lost}`)));
   const log = openTextLog(file);
   t.teardown(() => log.close());
   t.is(log.descriptor, -1);
@@ -59,4 +61,5 @@ test('a log that cannot even be opened pauses; writing to it never throws', (t) 
   t.is(log.paused?.error, `cannot create ${path.join(dir, 'not-a-dir')}: file exists (EEXIST)`);
   log.close();
   t.deepEqual(logPauses.list().filter((p) => p.file === file), [], 'a closed log is no longer listed');
+  t.deepEqual(events, ['paused: file exists (EEXIST)', 'closed'], 'the host panel hears of it');
 });
