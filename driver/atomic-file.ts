@@ -1,23 +1,41 @@
 // Writes that never leave a half-written file behind: write a temp file beside the
-// target, fsync it, then rename over the target (atomic on one filesystem).
+// target, fsync it, then rename over the target (atomic on one filesystem). Any failure
+// (a full disk, an I/O error, a read-only mount, no descriptors left) leaves the target as
+// it was, removes the temp file and throws a FileError naming the target and the cause.
 import fs from 'node:fs';
 import path from 'node:path';
+import {fileError} from './fs-errors.js';
+
+/** Two writes of one file in the same millisecond still get their own temp files. */
+let serial = 0;
 
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, {recursive: true});
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, 'w', mode);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.${serial++}.tmp`);
+  let fd = -1;
   try {
+    fs.mkdirSync(dir, {recursive: true});
+    fd = fs.openSync(tmp, 'w', mode);
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
+    // close() may be where a file system reports a failed write (NFS): it counts too.
+    const open = fd;
+    fd = -1;
+    fs.closeSync(open);
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, {force: true});
-    throw e;
+    if (fd >= 0) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // the write already failed; that is the error to report
+      }
+    }
+    try {
+      fs.rmSync(tmp, {force: true});
+    } catch {
+      // e.g. EIO again: nothing more can be done about it here
+    }
+    throw fileError('write', file, e);
   }
 }

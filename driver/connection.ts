@@ -87,6 +87,8 @@ export interface HostStatus {
   checks?: HostCheck[];
   /** once probed: the host's release and what its bhyve supports, one line ('14.2-RELEASE: all 11 bhyve capabilities') */
   bhyveCapabilities?: string;
+  /** logs the daemon cannot write now (a full disk, an I/O error): paused, consoles keep working */
+  loggingPaused?: {file: string; cause: string; since: string}[];
 }
 
 /** Identity of an installed binary, as the capability cache keys it. */

@@ -13,6 +13,7 @@ import {DriverError} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {FRAME_DATA, FRAME_END, frame} from './console-frames.js';
 import {openTtyBackend} from './sim/nmdm.js';
+import {AppendLog} from './append-log.js';
 
 /** Output queued for one client beyond this ends its session. */
 const maxClientBacklog = 4 * 1024 * 1024;
@@ -123,8 +124,8 @@ export class GuestConsole {
   private reader: tty.ReadStream | undefined;
   private writer: tty.WriteStream | undefined;
   private ring: Ring;
-  private logFd = -1;
-  private logBytes = 0;
+  /** the console log; on a full disk it pauses while the console itself goes on */
+  private logFile: AppendLog | undefined;
   private clients = new Set<ConsoleClient>();
   private holder: ConsoleClient | undefined;
   private closed = false;
@@ -150,9 +151,12 @@ export class GuestConsole {
     if (this.reader) return;
     await this.connect();
     this.seedFromLog();
-    fs.mkdirSync(this.layout.logDir, {recursive: true});
-    this.logFd = fs.openSync(this.logPath, 'a', 0o640);
-    this.logBytes = fs.fstatSync(this.logFd).size;
+    this.logFile = new AppendLog(this.logPath, {
+      rotateBytes: this.opts.logMaxKiB * 1024,
+      onPause: (p) => this.log(`console logging paused: ${p.error}; the console keeps working, its output is not logged until writes succeed again`),
+      onResume: (p, lost) => this.log(`console logging resumed; paused since ${p.since}: ${p.cause}; ${lost} bytes of console output were not logged`),
+    });
+    this.logFile.open();
   }
 
   /**
@@ -241,7 +245,8 @@ export class GuestConsole {
   }
 
   private output(chunk: Buffer): void {
-    // Clients first: the (synchronous) log write is not on the way of a keystroke's echo.
+    // Clients first: the (synchronous) log write is not on the way of a keystroke's echo,
+    // and a log that cannot be written (a full disk) never stops the console.
     const f = frame(FRAME_DATA, chunk);
     for (const c of [...this.clients]) {
       if (c.sock.destroyed) continue;
@@ -250,18 +255,7 @@ export class GuestConsole {
       else c.sock.write(f);
     }
     this.ring.write(chunk);
-    if (this.logFd >= 0) {
-      if (this.logBytes + chunk.length > this.opts.logMaxKiB * 1024) this.rotateLog();
-      fs.writeSync(this.logFd, chunk);
-      this.logBytes += chunk.length;
-    }
-  }
-
-  private rotateLog(): void {
-    fs.closeSync(this.logFd);
-    fs.renameSync(this.logPath, `${this.logPath}.1`);
-    this.logFd = fs.openSync(this.logPath, 'a', 0o640);
-    this.logBytes = 0;
+    this.logFile?.write(chunk);
   }
 
   holderInfo(): string | null {
@@ -316,7 +310,7 @@ export class GuestConsole {
     this.writer?.destroy();
     this.reader = undefined;
     this.writer = undefined;
-    if (this.logFd >= 0) fs.closeSync(this.logFd);
-    this.logFd = -1;
+    this.logFile?.close();
+    this.logFile = undefined;
   }
 }

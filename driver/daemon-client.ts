@@ -125,7 +125,13 @@ export class DaemonConnection implements Connection {
       if ('error' in msg) p.reject(new DriverError(msg.error.message, msg.error.detail, msg.error.exitCode));
       else p.resolve(msg.result);
     });
-    sock.on('data', (c) => splitter.push(c));
+    sock.on('data', (c: Buffer) => {
+      try {
+        splitter.push(c);
+      } catch {
+        sock.destroy(); // a broken stream ends the connection, never the program
+      }
+    });
     sock.on('error', () => {});
     sock.on('close', () => {
       for (const p of this.pending.values()) p.reject(new DriverError('the connection to the bhyve-tui daemon was lost'));

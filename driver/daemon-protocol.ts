@@ -22,9 +22,14 @@ export function daemonPidPath(layout: HostLayout): string {
   return path.join(layout.runDir, 'daemon.pid');
 }
 
-/** Splits a byte stream into lines, keeping a partial line for the next chunk. */
+/**
+ * Splits a byte stream into lines, keeping a partial line for the next chunk. It splits
+ * bytes and decodes each line only once it is whole: a UTF-8 character cut in two by a
+ * chunk boundary (a socket read) must not turn into two U+FFFD.
+ */
 export class LineSplitter {
-  private rest = '';
+  private parts: Buffer[] = [];
+  private size = 0;
 
   constructor(
     private readonly onLine: (line: string) => void,
@@ -32,13 +37,22 @@ export class LineSplitter {
   ) {}
 
   push(chunk: Buffer | string): void {
-    this.rest += chunk.toString();
+    let buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     let nl: number;
-    while ((nl = this.rest.indexOf('\n')) >= 0) {
-      const line = this.rest.slice(0, nl);
-      this.rest = this.rest.slice(nl + 1);
-      if (line.trim()) this.onLine(line);
+    while ((nl = buf.indexOf(0x0a)) >= 0) {
+      const tail = buf.subarray(0, nl);
+      const line = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail], this.size + tail.length);
+      this.parts = [];
+      this.size = 0;
+      buf = buf.subarray(nl + 1);
+      if (line.length > this.maxLine) throw new Error('protocol line too long');
+      const text = line.toString('utf8');
+      if (text.trim()) this.onLine(text);
     }
-    if (this.rest.length > this.maxLine) throw new Error('protocol line too long');
+    if (buf.length === 0) return;
+    // A copy: the rest may wait for many more chunks.
+    this.parts.push(Buffer.from(buf));
+    this.size += buf.length;
+    if (this.size > this.maxLine) throw new Error('protocol line too long');
   }
 }

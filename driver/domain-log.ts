@@ -1,21 +1,41 @@
 // One log per domain: every command line the supervisor ran, the tools' output (written
 // straight to this file by the tools themselves) and every action taken, with timestamps.
+// Writing to it never throws: a log on a full disk pauses (see append-log.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type {HostLayout} from './host-layout.js';
+import {AppendLog} from './append-log.js';
 
 export function domainLogPath(layout: HostLayout, name: string): string {
   return path.join(layout.logDir, `${name}.log`);
 }
 
-export function openDomainLog(layout: HostLayout, name: string): number {
-  fs.mkdirSync(layout.logDir, {recursive: true, mode: 0o755});
-  return fs.openSync(domainLogPath(layout, name), 'a', 0o640);
+function stamped(text: string): string {
+  const stamp = new Date().toISOString();
+  return text.split('\n').map((l) => `${stamp} ${l}\n`).join('');
 }
 
-export function logLine(fd: number, text: string): void {
-  const stamp = new Date().toISOString();
-  fs.writeSync(fd, text.split('\n').map((l) => `${stamp} ${l}\n`).join(''));
+/**
+ * A log of timestamped lines at `file` (opened now, or the descriptor `fd` already open on
+ * it). After a pause its first line says since when and why lines were lost.
+ */
+export function openTextLog(file: string, fd?: number): AppendLog {
+  const log = new AppendLog(
+    file,
+    {resumeNote: (p, lost) => stamped(`logging resumed; paused since ${p.since}: ${p.error}; ${lost} bytes of log lines were lost`)},
+    fd,
+  );
+  if (fd === undefined) log.open();
+  return log;
+}
+
+export function openDomainLog(layout: HostLayout, name: string): AppendLog {
+  return openTextLog(domainLogPath(layout, name));
+}
+
+/** Appends timestamped lines; never throws. */
+export function logLine(log: AppendLog, text: string): void {
+  log.write(stamped(text));
 }
 
 /** What was appended to the log since `offset` (a tool's output after a failed start). */

@@ -41,6 +41,8 @@ import {capNames, capsSummary} from './bhyve-capabilities.js';
 import {validateHost} from './host-validate.js';
 import {BackgroundValue} from './background-value.js';
 import {firmwareDir} from './guest-commands.js';
+import {logPauses} from './append-log.js';
+import {removeFile} from './fs-errors.js';
 import pkg from '../package.json' with {type: 'json'};
 
 interface Cached {
@@ -88,12 +90,21 @@ export class DomainManager {
   private watcher: fs.FSWatcher | undefined;
   /** what the host's bhyve supports: probed once per daemon start, cached by the binary's identity */
   readonly hostCaps: HostCapsProbe;
+  /** the daemon log */
+  log: (line: string) => void = () => {};
+  private unwatchLogs: () => void;
 
   constructor(
     readonly layout: HostLayout,
     readonly uri: string,
   ) {
     this.hostCaps = new HostCapsProbe(layout);
+    // A log that pauses (a full disk) or resumes is news for the daemon log and the host panel.
+    this.unwatchLogs = logPauses.subscribe((file, pause, lost) => {
+      if (pause) this.log(`logging paused: ${pause.error}; it resumes once writes succeed again`);
+      else if (lost !== undefined) this.log(`logging to ${file} resumed; ${lost} bytes were not logged meanwhile`);
+      this.emit({type: 'host'});
+    });
   }
 
   get simulated(): boolean {
@@ -118,8 +129,8 @@ export class DomainManager {
 
   /** Watches the config directory so edits made outside bhyve-tui reach the clients. */
   watchDefinitions(): void {
-    fs.mkdirSync(this.layout.domainsDir, {recursive: true});
     try {
+      fs.mkdirSync(this.layout.domainsDir, {recursive: true});
       let pending: NodeJS.Timeout | undefined;
       this.watcher = fs.watch(this.layout.domainsDir, () => {
         if (pending) return;
@@ -128,12 +139,14 @@ export class DomainManager {
           this.emit({type: 'domains-changed'});
         }, 100);
       });
+      this.watcher.on('error', () => {}); // clients still see changes on their next list
     } catch {
       // no file watching: clients still see changes on their next list
     }
   }
 
   close(): void {
+    this.unwatchLogs();
     this.watcher?.close();
     this.hostCaps.close();
   }
@@ -372,6 +385,8 @@ export class DomainManager {
     if (caps) status.bhyveCapabilities = caps.problem ? `unknown: ${caps.problem}` : `${caps.release ?? 'release unknown'}: ${capsSummary(caps)}`;
     const checks = this.hostChecks();
     if (checks) status.checks = checks;
+    const paused = logPauses.list();
+    if (paused.length) status.loggingPaused = paused.map((p) => ({file: p.file, cause: p.cause, since: p.since}));
     return status;
   }
 
@@ -548,7 +563,7 @@ export class DomainManager {
       if (r.exitCode !== 0 && vmInstanceExists(this.layout, name)) throw new DriverError(`failed to destroy '${name}': ${r.stderr.trim() || r.stdout.trim()}`, undefined, r.exitCode);
     }
     for (const f of fs.readdirSync(this.layout.runDir)) {
-      if (f.startsWith(`${name}.`) && !f.endsWith('.last.json')) fs.rmSync(path.join(this.layout.runDir, f), {force: true});
+      if (f.startsWith(`${name}.`) && !f.endsWith('.last.json')) removeFile(path.join(this.layout.runDir, f));
     }
     writeFileAtomic(stopRecordPath(this.layout, name), JSON.stringify({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()}), 0o600);
     this.emitState(name);
@@ -590,6 +605,8 @@ export class DomainManager {
     // The existing file for this name, wherever it is, else NAME.xml.
     const existing = this.definitions().find((d) => d.name === name);
     const file = existing?.file ?? path.join(this.layout.domainsDir, `${name}.xml`);
+    // Temp file and rename: a full disk fails the define with one line naming the file and
+    // leaves the definition that was there untouched.
     writeFileAtomic(file, xml, 0o644);
     this.emit({type: 'domains-changed'});
     return {name};
@@ -601,16 +618,17 @@ export class DomainManager {
     if (state === 'running' || state === 'bootloader' || state === 'in shutdown' || this.runs.has(name)) {
       throw new DriverError(`Requested operation is not valid: domain '${name}' is running; destroy or shut it down first`);
     }
-    fs.rmSync(d.file, {force: true});
-    fs.rmSync(this.autostartPath(name), {force: true});
-    fs.rmSync(stopRecordPath(this.layout, name), {force: true});
+    // The definition first: when that cannot be removed (a read-only mount), nothing changed.
+    removeFile(d.file);
     this.emit({type: 'domains-changed'});
+    removeFile(this.autostartPath(name));
+    removeFile(stopRecordPath(this.layout, name));
   }
 
   setAutostart(name: string, enabled: boolean, entry: Partial<AutostartEntry> = {}): void {
     this.findValid(name);
     if (!enabled) {
-      fs.rmSync(this.autostartPath(name), {force: true});
+      removeFile(this.autostartPath(name));
     } else {
       writeFileAtomic(this.autostartPath(name), JSON.stringify({order: entry.order ?? 0, delayS: entry.delayS ?? 0}), 0o644);
     }

@@ -21,6 +21,8 @@ import {renderCommandLineFlat} from './argv-render.js';
 import {writeFileAtomic} from './atomic-file.js';
 import {GuestConsole} from './console-hub.js';
 import {readHostConfig} from './host-config.js';
+import type {AppendLog} from './append-log.js';
+import {FileError, fileError, removeFile} from './fs-errors.js';
 
 export type Stage = 'loader' | 'bhyve';
 
@@ -165,7 +167,10 @@ export interface GuestRunHooks {
 
 export class GuestRun {
   record: RunRecord;
-  private logFd: number;
+  /** the domain log; it pauses on a full disk and never throws */
+  private logFile: AppendLog;
+  /** while start() runs, a run record that cannot be saved fails the start */
+  private starting = false;
   private facts: DomainFacts;
   private shutdownTimer: NodeJS.Timeout | undefined;
   private exitWaiters = new Map<Stage, (status: number) => void>();
@@ -194,7 +199,7 @@ export class GuestRun {
     adopted?: RunRecord,
   ) {
     this.facts = domainFacts(def);
-    this.logFd = openDomainLog(layout, def.name);
+    this.logFile = openDomainLog(layout, def.name);
     this.record = adopted ?? {name: def.name, daemonPid: process.pid, phase: 'preparing', taps: [], startedAt: new Date().toISOString(), restarts: []};
     this.stoppedPromise = new Promise((r) => (this.resolveStopped = r));
     this.consoleReady = new Promise((r) => (this.settleConsole = r));
@@ -227,35 +232,62 @@ export class GuestRun {
   }
 
   private log(text: string): void {
-    if (this.logFd >= 0) logLine(this.logFd, text);
+    logLine(this.logFile, text);
   }
 
-  private save(): void {
+  /**
+   * Saves the run record. During a start a record that cannot be written (a full disk)
+   * fails the start: a daemon restarted later could not adopt the guest. Once the guest
+   * runs, it keeps running: the failure is logged, and the next save tries again.
+   */
+  private save(strict = this.starting): void {
     // Once the cleanup has begun, a late save would bring back the run record it removes.
     if (this.finishing) return;
-    writeFileAtomic(runRecordPath(this.layout, this.name), JSON.stringify(this.record), 0o600);
+    try {
+      writeFileAtomic(runRecordPath(this.layout, this.name), JSON.stringify(this.record), 0o600);
+    } catch (e) {
+      if (strict) throw e;
+      this.log(`the run record could not be saved (the guest keeps running): ${(e as Error).message}`);
+    }
     this.hooks.changed(this.name);
+  }
+
+  /** Runs a clean-up step that must not stop the rest of the cleanup; a failure is logged. */
+  private tidy(what: string, step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      this.log(`${what}: ${(e as Error).message}`);
+    }
   }
 
   /** Takes the start lock (the run record, created exclusively). */
   static lock(layout: HostLayout, name: string): boolean {
-    fs.mkdirSync(layout.runDir, {recursive: true, mode: 0o700});
+    const file = runRecordPath(layout, name);
     try {
-      fs.writeFileSync(runRecordPath(layout, name), JSON.stringify({name, daemonPid: process.pid, phase: 'preparing', taps: [], startedAt: new Date().toISOString(), restarts: []}), {flag: 'wx', mode: 0o600});
+      fs.mkdirSync(layout.runDir, {recursive: true, mode: 0o700});
+      fs.writeFileSync(file, JSON.stringify({name, daemonPid: process.pid, phase: 'preparing', taps: [], startedAt: new Date().toISOString(), restarts: []}), {flag: 'wx', mode: 0o600});
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw e;
+      // A record cut short by a full disk would look like another start's lock.
+      try {
+        fs.rmSync(file, {force: true});
+      } catch {
+        // could not be created either
+      }
+      throw new DriverError(`cannot start '${name}': ${fileError('write', file, e).message}`);
     }
   }
 
   /** Starts the guest; resolves once bhyve runs, rejects (after cleaning up) when it cannot. */
   async start(): Promise<void> {
+    this.starting = true;
     try {
       this.save();
       const problems = await preflightProblems(this.layout, this.facts, this.preflightHost);
       if (problems.length > 0) throw new DriverError(`cannot start '${this.name}': ${problems[0]}`, problems.slice(1).join('\n') || undefined);
-      fs.rmSync(stopRecordPath(this.layout, this.name), {force: true});
+      removeFile(stopRecordPath(this.layout, this.name));
       if (vmInstanceExists(this.layout, this.name)) {
         this.log(`destroying stale VM instance /dev/vmm/${this.name}`);
         await this.destroyVmInstance();
@@ -266,7 +298,8 @@ export class GuestRun {
       await this.openConsole();
       await this.boot();
     } catch (e) {
-      const err = e instanceof DriverError ? e : new DriverError(`cannot start '${this.name}': ${(e as Error).message}`);
+      this.starting = false;
+      const err = e instanceof DriverError && !(e instanceof FileError) ? e : new DriverError(`cannot start '${this.name}': ${(e as Error).message}`);
       this.log(`start failed: ${err.message}${err.detail ? `\n${err.detail}` : ''}`);
       if (this.record.stopRequested === 'destroyed') {
         // Destroyed while starting: a stop the operator asked for, not a failure.
@@ -276,6 +309,7 @@ export class GuestRun {
       }
       throw err;
     }
+    this.starting = false;
     void this.superviseFrom('bhyve');
   }
 
@@ -305,7 +339,7 @@ export class GuestRun {
   private async boot(opts: {skipLoader?: boolean} = {}): Promise<void> {
     const cmds = buildGuestCommands(this.layout, this.def, this.record.taps, (m) => this.log(`warning: ${m}`));
     if (cmds.loader && !opts.skipLoader) {
-      if (cmds.loader.deviceMap) fs.writeFileSync(cmds.loader.deviceMap.path, cmds.loader.deviceMap.contents);
+      if (cmds.loader.deviceMap) writeFileAtomic(cmds.loader.deviceMap.path, cmds.loader.deviceMap.contents);
       const offset = logSize(this.layout, this.name);
       this.throwIfDestroyed();
       await this.spawnStage('loader', cmds.loader.argv, 'bootloader');
@@ -344,8 +378,14 @@ export class GuestRun {
   }
 
   private outputSince(offset: number): string | undefined {
+    let text: string;
+    try {
+      text = readLogSince(this.layout, this.name, offset);
+    } catch {
+      return undefined; // no log (it could not be created): the error itself still says what failed
+    }
     // The tool's own lines, without our `run:` line and the bare timestamps between them.
-    const out = readLogSince(this.layout, this.name, offset).split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !/^\S+Z( run: |\s*$)/.test(l)).join('\n').trim();
+    const out = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !/^\S+Z( run: |\s*$)/.test(l)).join('\n').trim();
     return out || undefined;
   }
 
@@ -353,7 +393,14 @@ export class GuestRun {
     const [argv0, ...args] = argv;
     this.log(`run: ${renderCommandLineFlat(argv)}`);
     const files = stageFiles(this.layout, this.name, stage);
-    const rec = await spawnRecorded(this.layout.program(argv0!), args, files, this.logFd, {...process.env, LC_ALL: 'C'});
+    // A log that could not be opened sends the tools' output nowhere rather than stop the guest.
+    const nul = this.logFile.descriptor < 0 ? fs.openSync('/dev/null', 'w') : -1;
+    let rec;
+    try {
+      rec = await spawnRecorded(this.layout.program(argv0!), args, files, nul >= 0 ? nul : this.logFile.descriptor, {...process.env, LC_ALL: 'C'});
+    } finally {
+      if (nul >= 0) fs.closeSync(nul);
+    }
     rec.recorder.once('exit', () => this.noticeExit(stage));
     this.record.phase = phase;
     this.record.pid = rec.pid;
@@ -399,6 +446,7 @@ export class GuestRun {
       this.watcher = fs.watch(this.layout.runDir, (_ev, file) => {
         if (file === name || file === null) this.noticeExit(stage);
       });
+      this.watcher.on('error', () => {}); // the poll below still notices
     } catch {
       // no inotify/kqueue: the poll below still notices
     }
@@ -417,7 +465,7 @@ export class GuestRun {
   adopt(): void {
     this.record.daemonPid = process.pid;
     this.log(`daemon ${process.pid} adopted the guest (phase ${this.record.phase}, pid ${this.record.pid ?? '-'})`);
-    this.save();
+    this.save(false);
     if (this.record.shutdown) this.scheduleShutdownEscalation();
     void this.openConsole();
     const stage: Stage = this.record.phase === 'bootloader' || this.record.phase === 'preparing' ? 'loader' : 'bhyve';
@@ -527,21 +575,24 @@ export class GuestRun {
     try {
       if (!preserveInstance) await this.destroyVmInstance();
       if (this.record.taps.length) await destroyTaps(this.layout, this.record.taps, (m) => this.log(m));
+    } catch (e) {
+      // Logged, not thrown: the cleanup runs from callbacks and timers (nobody to catch it,
+      // a rejection would end the daemon), and a start's own error is the one to report.
+      this.log(`cleanup: ${(e as Error).message}`);
     } finally {
+      // Every step runs whatever the one before it met (a full disk, a read-only mount).
       for (const stage of ['loader', 'bhyve'] as const) {
         const f = stageFiles(this.layout, this.name, stage);
-        fs.rmSync(f.status, {force: true});
-        fs.rmSync(f.pid, {force: true});
+        for (const file of [f.status, f.pid]) this.tidy('cleanup', () => removeFile(file));
       }
-      this.console?.close('stopped', stop.state === 'crashed' ? `crashed: ${stop.reason}` : stop.reason);
+      this.tidy('cleanup', () => this.console?.close('stopped', stop.state === 'crashed' ? `crashed: ${stop.reason}` : stop.reason));
       this.console = undefined;
       this.settleConsole(undefined);
-      writeFileAtomic(stopRecordPath(this.layout, this.name), JSON.stringify(stop), 0o600);
-      fs.rmSync(runRecordPath(this.layout, this.name), {force: true});
+      this.tidy('the stop record could not be saved', () => writeFileAtomic(stopRecordPath(this.layout, this.name), JSON.stringify(stop), 0o600));
+      this.tidy('cleanup', () => removeFile(runRecordPath(this.layout, this.name)));
       this.log(`stopped: ${stop.state} (${stop.reason})`);
       this.active = false;
-      fs.closeSync(this.logFd);
-      this.logFd = -1;
+      this.logFile.close();
       this.hooks.changed(this.name);
       this.hooks.finished(this.name);
       this.resolveStopped();
@@ -574,7 +625,7 @@ export class GuestRun {
   /** Pulls the plug: stops the loader or destroys the VM; resolves once cleaned up, in bounded time. */
   async destroy(): Promise<void> {
     this.record.stopRequested = 'destroyed';
-    this.save();
+    this.save(false);
     const stagePid = this.liveLoaderPid() ?? (pidAlive(this.record.pid) ? this.record.pid! : null);
     if (this.liveLoaderPid() !== null) {
       await this.stopLoader();
@@ -608,7 +659,7 @@ export class GuestRun {
     this.record.phase = 'in shutdown';
     this.record.stopRequested = 'shutdown';
     this.record.shutdown = {deadline: Date.now() + timeoutS * 1000, stage: 'acpi'};
-    this.save();
+    this.save(false);
     this.log(`shutdown: ACPI power button (SIGTERM to bhyve ${this.record.pid}); forced power-off in ${timeoutS} s`);
     process.kill(this.record.pid, 'SIGTERM');
     this.scheduleShutdownEscalation();

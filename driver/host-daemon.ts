@@ -9,7 +9,8 @@ import type {HostLayout} from './host-layout.js';
 import {DomainManager} from './domain-manager.js';
 import {daemonPidPath, daemonSocketPath, LineSplitter, type DaemonReply, type DaemonRequest} from './daemon-protocol.js';
 import {pidAlive, useProcessTable} from './process-alive.js';
-import {logLine} from './domain-log.js';
+import {logLine, openTextLog} from './domain-log.js';
+import {describeSystemError} from './fs-errors.js';
 import {FRAME_DATA, FrameReader} from './console-frames.js';
 import type {ConsoleClient} from './console-hub.js';
 
@@ -85,6 +86,7 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
   // The first client's host panel then has its answer ready.
   manager.hostStatus().catch(() => {});
   manager.hostCaps.log = log;
+  manager.log = log;
 
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
@@ -140,10 +142,14 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
         .then(
           (result) => send({id: req.id, result: result ?? null} satisfies DaemonReply),
           (e: unknown) => {
+            // A file-system failure nobody named (a full disk, an I/O error) is still one
+            // ordinary line with the file and the cause, not an "internal error".
+            const system = e instanceof DriverError ? undefined : describeSystemError(e);
             const err = e instanceof DriverError
               ? {message: e.message, ...(e.detail ? {detail: e.detail} : {}), ...(e.exitCode !== undefined ? {exitCode: e.exitCode} : {})}
-              : {message: `internal error: ${e instanceof Error ? e.message : String(e)}`};
-            if (!(e instanceof DriverError)) log(`internal error in ${req.method}: ${e instanceof Error ? e.stack : String(e)}`);
+              : {message: system ?? `internal error: ${e instanceof Error ? e.message : String(e)}`};
+            if (system) log(`${req.method}: ${system}`);
+            else if (!(e instanceof DriverError)) log(`internal error in ${req.method}: ${e instanceof Error ? e.stack : String(e)}`);
             send({id: req.id, error: err} satisfies DaemonReply);
           },
         );
@@ -204,6 +210,11 @@ async function autostartAll(manager: DomainManager, log: (l: string) => void): P
   }
 }
 
-export function daemonLogger(fd: number): (line: string) => void {
-  return (line) => logLine(fd, line);
+/**
+ * The daemon log on `fd`, open on `file`. Writing to it never throws: on a full disk it
+ * pauses (the host panel says so) and the daemon carries on.
+ */
+export function daemonLogger(fd: number, file = 'daemon.log'): (line: string) => void {
+  const log = openTextLog(file, fd);
+  return (line) => logLine(log, line);
 }

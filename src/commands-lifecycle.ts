@@ -184,7 +184,7 @@ async function daemonCommand(ctx: CommandContext): Promise<number> {
   }
   fs.mkdirSync(layout.logDir, {recursive: true});
   const logFd = fs.openSync(path.join(layout.logDir, 'daemon.log'), 'a', 0o640);
-  const log = daemonLogger(logFd);
+  const log = daemonLogger(logFd, path.join(layout.logDir, 'daemon.log'));
   const daemon = await runHostDaemon(layout, ctx.uri, {boot: ctx.flags.has('--boot'), log});
   // Guests never depend on the daemon: stopping it leaves them running.
   await new Promise<void>((resolve) => {

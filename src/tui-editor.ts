@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {DriverError} from '../driver/connection.js';
+import {fileError} from '../driver/fs-errors.js';
 import type {EditRequest, EditResult} from '../ui/App.js';
 
 export function editsDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -21,12 +22,29 @@ export function editorCommand(env: NodeJS.ProcessEnv = process.env): string[] {
   return spec;
 }
 
+/**
+ * Writes the text to be edited. A full disk (or any write error) is one line naming the
+ * file, and no partial file is left: the editor would show a cut-off definition.
+ */
+export function saveEditFile(file: string, text: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
+    fs.writeFileSync(file, text, {mode: 0o600});
+  } catch (e) {
+    try {
+      fs.rmSync(file, {force: true});
+    } catch {
+      // the write already failed; that is the error to report
+    }
+    throw fileError('write', file, e);
+  }
+}
+
 export async function editText(text: string, request: EditRequest): Promise<EditResult | null> {
   const dir = editsDir();
-  fs.mkdirSync(dir, {recursive: true, mode: 0o700});
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = path.join(dir, `${request.name}-${stamp}-${request.attempt}.xml`);
-  fs.writeFileSync(file, text, {mode: 0o600});
+  saveEditFile(file, text);
   const [program, ...args] = editorCommand();
   const stdin = process.stdin;
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;

@@ -55,6 +55,26 @@ function problemLines(check: HostCheck, width: number): HostLine[] {
 	];
 }
 
+const unique = (items: string[]): string[] => [...new Set(items)];
+const dirOf = (file: string): string => file.slice(0, Math.max(1, file.lastIndexOf('/')));
+const baseOf = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
+
+/** Logs the daemon cannot write (a full disk): paused; the consoles keep working. */
+function loggingLines(host: HostStatus, width: number): HostLine[] {
+	const paused = host.loggingPaused ?? [];
+	if (paused.length === 0) {
+		return [];
+	}
+
+	const what = paused.length === 1 ? baseOf(paused[0]!.file) : `${paused.length} logs`;
+	return [
+		...wrapped(`! Logging paused: ${what}`, width, {color: 'yellow', bold: true}, '  '),
+		{text: truncate(`  ${unique(paused.map(p => p.cause)).join('; ')}`, width), dim: true},
+		...wrapWords(`free space in ${unique(paused.map(p => dirOf(p.file))).join(', ')}`, Math.max(1, width - 2)).map(line => ({text: truncate(`  ${line}`, width), color: 'yellow'})),
+		{text: '  the consoles keep working', dim: true},
+	];
+}
+
 /** The side panel's lines, each at most `width` cells. */
 export function hostLines(host: HostStatus | undefined, error: unknown, width = HOST_PANEL_WIDTH - 4): HostLine[] {
 	const lines: HostLine[] = [{text: 'Host', bold: true}];
@@ -104,6 +124,8 @@ export function hostLines(host: HostStatus | undefined, error: unknown, width = 
 		}
 	}
 
+	lines.push(...loggingLines(host, width));
+
 	if (loadableModule(host) !== undefined) {
 		lines.push({text: 'K loads the missing module', dim: true});
 	}
@@ -151,6 +173,12 @@ export function hostStripLines(host: HostStatus | undefined, error: unknown, wid
 		}
 	} else if (host.tapUpOnOpen === false) {
 		lines.push({text: truncate('! taps stay down: sysctl net.link.tap.up_on_open=1', width), color: 'yellow'});
+	}
+
+	const paused = host.loggingPaused ?? [];
+	if (paused.length > 0) {
+		const codes = unique(paused.map(p => /\(([A-Z0-9]+)\)$/.exec(p.cause)?.[1] ?? p.cause));
+		lines.push(...wrapped(`! logging paused (${codes.join(', ')}): free space in ${unique(paused.map(p => dirOf(p.file))).join(', ')}`, width, {color: 'yellow'}, '  '));
 	}
 
 	if (error !== undefined) {

@@ -90,6 +90,8 @@ export class FakeConnection implements Connection {
 	virtualization: string | undefined = 'VT-x with EPT and unrestricted guest';
 	/** host-validate's findings, as the daemon reports them once it ran them */
 	checks: HostCheck[] | undefined = undefined;
+	/** logs the daemon cannot write (a full disk), as hostStatus reports them */
+	loggingPaused: HostStatus['loggingPaused'] = undefined;
 
 	/** per domain; a default is derived from the summary when missing */
 	details = new Map<string, DomainDetails>();
@@ -157,6 +159,7 @@ export class FakeConnection implements Connection {
 			...(this.tapUpOnOpen === undefined ? {} : {tapUpOnOpen: this.tapUpOnOpen}),
 			...(this.virtualization === undefined ? {} : {virtualization: this.virtualization}),
 			...(this.checks === undefined ? {} : {checks: this.checks}),
+			...(this.loggingPaused === undefined ? {} : {loggingPaused: this.loggingPaused}),
 		};
 	}
 

@@ -328,6 +328,34 @@ test('the narrow host strip lists host-validate\'s problems with their fixes', a
 	app.unmount();
 });
 
+const paused = (): NonNullable<FakeConnection['loggingPaused']> => [
+	{file: '/var/log/bhyve-tui/web1.console.log', cause: 'no space left on device (ENOSPC)', since: '2026-12-01T10:00:00.000Z'},
+	{file: '/var/log/bhyve-tui/web1.log', cause: 'no space left on device (ENOSPC)', since: '2026-12-01T10:00:00.000Z'},
+];
+
+test('the side panel says when logging is paused (a full log disk), and where to free space', async t => {
+	const connection = small();
+	connection.loggingPaused = paused();
+	const app = renderApp(connection);
+	resize(app, 200, 60);
+	const frame = await app.waitFor(current => current.includes('Logging paused') && current.split('\n').length === 59);
+	t.true(frame.includes('! Logging paused: 2 logs'));
+	t.true(frame.includes('no space left on device (ENOSPC)'));
+	t.true(frame.includes('free space in /var/log/bhyve-tui'));
+	t.true(frame.includes('the consoles keep working'));
+	app.unmount();
+});
+
+test('the narrow host strip says when logging is paused', async t => {
+	const connection = small();
+	connection.loggingPaused = paused().slice(0, 1);
+	const app = renderApp(connection);
+	resize(app, 72, 30);
+	const frame = await app.waitFor(current => current.includes('logging paused'));
+	t.true(frame.includes('! logging paused (ENOSPC): free space in /var/log/bhyve-tui'));
+	app.unmount();
+});
+
 test('events update a row at once, without waiting for the safety poll', async t => {
 	const connection = small();
 	const app = renderApp(connection, {pollIntervalMs: 0});
