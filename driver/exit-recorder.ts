@@ -6,15 +6,29 @@
 import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 
+// When the pid cannot be recorded (a full /var/run), nothing could supervise the program:
+// it is killed at once and the recorder exits 125. When the status cannot be recorded,
+// it tries again for a moment (space may come back), and exits with the program's status
+// either way, which the daemon that spawned it reads from its child (an adopted guest
+// depends on the file alone).
 const recorder = [
   'status=$1; pidfile=$2; shift 2',
   '"$@" &',
   'child=$!',
-  'echo "$child" > "$pidfile.tmp" && mv "$pidfile.tmp" "$pidfile"',
+  'if ! { echo "$child" > "$pidfile.tmp" && mv "$pidfile.tmp" "$pidfile"; } 2>/dev/null; then',
+  '  kill -9 "$child" 2>/dev/null; wait "$child"; rm -f "$pidfile.tmp"; exit 125',
+  'fi',
   'wait "$child"',
   'code=$?',
-  'echo "$code" > "$status.tmp" && mv "$status.tmp" "$status"',
+  'tries=0',
+  'until { echo "$code" > "$status.tmp" && mv "$status.tmp" "$status"; } 2>/dev/null; do',
+  '  rm -f "$status.tmp"; tries=$((tries + 1)); [ "$tries" -ge 3 ] && break; sleep 1',
+  'done',
+  'exit "$code"',
 ].join('\n');
+
+/** The recorder's own exit status when it could not write the program's pid file. */
+export const RECORDER_NO_PID_FILE = 125;
 
 export interface RecordedProcess {
   /** the recorder (our child while this daemon lives) */
@@ -37,6 +51,7 @@ export async function spawnRecorded(program: string, args: string[], files: {sta
   for (;;) {
     const pid = readPidFile(files.pid);
     if (pid) return {recorder: child, pid};
+    if (child.exitCode === RECORDER_NO_PID_FILE) throw new Error(`could not start ${program}: cannot write ${files.pid} (is the disk full?)`);
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`could not start ${program}`);
     await new Promise((r) => setTimeout(r, 5));
   }

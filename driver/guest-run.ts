@@ -173,6 +173,8 @@ export class GuestRun {
   private starting = false;
   private facts: DomainFacts;
   private shutdownTimer: NodeJS.Timeout | undefined;
+  /** exit statuses of the recorders this daemon spawned (the program's, see exit-recorder.ts) */
+  private recorderExit = new Map<Stage, number>();
   private exitWaiters = new Map<Stage, (status: number) => void>();
   private watcher: fs.FSWatcher | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -401,7 +403,12 @@ export class GuestRun {
     } finally {
       if (nul >= 0) fs.closeSync(nul);
     }
-    rec.recorder.once('exit', () => this.noticeExit(stage));
+    this.recorderExit.delete(stage);
+    rec.recorder.once('exit', (code) => {
+      // Our child: its exit status is the program's, should the status file be missing.
+      if (code !== null) this.recorderExit.set(stage, code);
+      this.noticeExit(stage);
+    });
     this.record.phase = phase;
     this.record.pid = rec.pid;
     this.save();
@@ -420,6 +427,7 @@ export class GuestRun {
     if (!waiter) return;
     const files = stageFiles(this.layout, this.name, stage);
     let status = readExitStatus(files.status);
+    if (status === null && this.recorderExit.has(stage)) status = this.recorderExit.get(stage)!;
     if (status === null) {
       // No status: still running, or the recorder itself was killed (the status is lost).
       const pid = readPidFile(files.pid);

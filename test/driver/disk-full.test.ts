@@ -153,3 +153,20 @@ diskTest(`a full run directory: start fails with one line naming the run record,
   t.is(again.status, 0, again.stderr);
   t.is(cli(dir, ['destroy', 'web1']).status, 0);
 });
+
+diskTest(`a guest that stops while the run directory is full stops for its own reason, not as a crash${skipNote}`, async (t) => {
+  const dir = fastSimHost(t, 'full-run-stop');
+  await stopDaemon(dir);
+  mountSmallTmpfs(t, dir, runDir(dir), '256k');
+  const r = cli(dir, ['start', 'web1']);
+  t.is(r.status, 0, r.stderr);
+  const filler = fillUp(runDir(dir));
+  // The ACPI button: bhyve exits 1. Its recorder cannot write the status file; the daemon
+  // that spawned it reads the status from the recorder's own exit.
+  t.is(cli(dir, ['shutdown', 'web1']).status, 0);
+  await eventually('web1 off', () => (JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as {name: string; state: string}[]).find((d) => d.name === 'web1')?.state === 'shut off', 20_000);
+  const log = fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8');
+  t.regex(log, /bhyve exited with status 1 \(powered off\)/);
+  t.notRegex(log, /bhyve exited with status 255/);
+  fs.rmSync(filler);
+});
