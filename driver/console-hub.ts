@@ -12,6 +12,7 @@ import type net from 'node:net';
 import {DriverError} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {FRAME_DATA, FRAME_END, frame} from './console-frames.js';
+import {readBounded} from './bounded-read.js';
 import {openTtyBackend} from './sim/nmdm.js';
 
 /** Output queued for one client beyond this ends its session. */
@@ -228,15 +229,9 @@ export class GuestConsole {
   /** After a daemon restart the ring starts from the end of the console log. */
   private seedFromLog(): void {
     try {
-      const fd = fs.openSync(this.logPath, 'r');
-      const size = fs.fstatSync(fd).size;
-      const take = Math.min(size, this.ring.size);
-      const buf = Buffer.alloc(take);
-      fs.readSync(fd, buf, 0, take, size - take);
-      fs.closeSync(fd);
-      this.ring.write(buf);
+      this.ring.write(readBounded(this.logPath, {maxBytes: this.ring.size, tail: true}));
     } catch {
-      // no log yet
+      // no log yet (or not a file: nothing to seed from)
     }
   }
 

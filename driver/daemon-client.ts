@@ -21,6 +21,7 @@ import {parseConnectionUri} from './connection-uri.js';
 import {HostLayout} from './host-layout.js';
 import {daemonSocketPath, LineSplitter, type DaemonReply} from './daemon-protocol.js';
 import {cliPath} from './install-paths.js';
+import {lastLines} from './bounded-read.js';
 import os from 'node:os';
 import {FRAME_DATA, FRAME_END, FrameReader, frame} from './console-frames.js';
 
@@ -97,7 +98,7 @@ export class DaemonConnection implements Connection {
       }
       // A daemon that lost the race to another one exits; keep trying the winner.
       if (exited !== null && exited !== 0 && !fs.existsSync(sockPath) && Date.now() > deadline - 12_000) {
-        const tail = fs.readFileSync(path.join(layout.logDir, 'daemon.log'), 'utf8').trim().split('\n').slice(-3).join('\n');
+        const tail = lastLines(path.join(layout.logDir, 'daemon.log'));
         throw new DriverError(`the bhyve-tui daemon for ${uri} did not start`, tail || undefined);
       }
       await new Promise((r) => setTimeout(r, 30));

@@ -19,7 +19,8 @@ import {
   type ModuleStatus,
 } from './connection.js';
 import type {HostLayout} from './host-layout.js';
-import {listDomainFiles, loadDomainFile, type StoredDomain} from './domain-store.js';
+import {listDomainFiles, loadDomainFile, readDomainFile, type StoredDomain} from './domain-store.js';
+import {readBoundedText} from './bounded-read.js';
 import {domainFacts} from './domain-facts.js';
 import {domainNameProblem} from './domain-name.js';
 import {loadModule, probeModules} from './host-modules.js';
@@ -272,7 +273,7 @@ export class DomainManager {
 
   readAutostart(name: string): AutostartEntry | null {
     try {
-      return JSON.parse(fs.readFileSync(this.autostartPath(name), 'utf8')) as AutostartEntry;
+      return JSON.parse(readBoundedText(this.autostartPath(name), {maxBytes: 4096})) as AutostartEntry;
     } catch {
       return null;
     }
@@ -344,7 +345,7 @@ export class DomainManager {
   private simHostJson(): {hostname?: string; ncpu?: number; tapUpOnOpen?: boolean; vmmHardware?: boolean} | null {
     if (!this.simulated) return null;
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.layout.root, 'host.json'), 'utf8')) as {hostname?: string; ncpu?: number};
+      return JSON.parse(readBoundedText(path.join(this.layout.root, 'host.json'), {maxBytes: 1024 * 1024})) as {hostname?: string; ncpu?: number};
     } catch {
       return null;
     }
@@ -424,7 +425,7 @@ export class DomainManager {
   private defForHost(d: Extract<StoredDomain, {ok: true}>, caps: ProbedHostCaps): DomainDef {
     if (caps.caps.has('AHCI32SLOT')) return d.def;
     try {
-      return parseDomainXml(fs.readFileSync(d.file, 'utf8'), {caps: caps.caps, file: d.file});
+      return parseDomainXml(readDomainFile(d.file), {caps: caps.caps, file: d.file});
     } catch {
       return d.def; // changed meanwhile: the next listing reports it
     }
@@ -629,7 +630,12 @@ export class DomainManager {
   // ---- information ----
 
   domainXml(name: string): string {
-    return fs.readFileSync(this.find(name).file, 'utf8');
+    const file = this.find(name).file;
+    try {
+      return readDomainFile(file);
+    } catch (e) {
+      throw new DriverError(`cannot read the definition of '${name}': ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   async domainDetails(name: string): Promise<DomainDetails> {
@@ -662,9 +668,9 @@ export class DomainManager {
     const problems: DomainProblem[] = [];
     let text = '';
     try {
-      text = fs.readFileSync(d.file, 'utf8');
+      text = readDomainFile(d.file);
     } catch {
-      // gone since it was listed: the definition problem below says so
+      // gone since it was listed, or not a file: the definition problem below says so
     }
     const scan = scanDefinition(text);
     let facts: PreflightFacts;

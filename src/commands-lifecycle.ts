@@ -8,6 +8,7 @@ import {DriverError, isActiveState, type ConsoleOptions, type DomainSummary} fro
 import {readHostConfig} from '../driver/host-config.js';
 import type {DaemonConnection} from '../driver/daemon-client.js';
 import {layoutForUri} from '../driver/daemon-client.js';
+import {lastLines} from '../driver/bounded-read.js';
 import {daemonSocketPath} from '../driver/daemon-protocol.js';
 import {cliPath} from '../driver/install-paths.js';
 import type {HostLayout} from '../driver/host-layout.js';
@@ -15,6 +16,7 @@ import {attachTerminal} from '../driver/console-attach.js';
 import {daemonLogger, runHostDaemon} from '../driver/host-daemon.js';
 import {ensureSimHost} from '../driver/sim/sim-host.js';
 import {seedDemoDomains} from '../driver/demo-domains.js';
+import {readInputFile} from './commands-xml.js';
 import {UsageError, flagValue, type CommandContext, type CommandSpec} from './command-spec.js';
 
 function listTable(domains: DomainSummary[]): string {
@@ -50,17 +52,6 @@ export function defaultEscape(conn: DaemonConnection): number {
     return parseEscape(config.console.escape);
   } catch {
     return 0x1d;
-  }
-}
-
-function readFileArg(file: string): string {
-  try {
-    const st = fs.statSync(file);
-    if (st.size > 1024 * 1024) throw new DriverError(`${file} is ${st.size} bytes; domain XML over 1 MiB is refused`);
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof DriverError) throw e;
-    throw new DriverError(`failed to read file '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
   }
 }
 
@@ -154,12 +145,7 @@ async function backgroundDaemon(ctx: CommandContext, layout: HostLayout): Promis
     if (exited && !(await canConnect(sockPath))) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  let tail = '';
-  try {
-    tail = fs.readFileSync(logFile, 'utf8').slice(size).trim().split('\n').slice(-3).join('\n');
-  } catch {
-    // no log
-  }
+  const tail = lastLines(logFile, 3, size);
   throw new DriverError(`the bhyve-tui daemon for ${ctx.uri} did not start${exited ? '' : ' within 30 s'}; see ${logFile}`, tail || undefined);
 }
 
@@ -273,7 +259,7 @@ export const lifecycleCommands: CommandSpec[] = [
     flags: [],
     args: 1,
     async run(ctx) {
-      const xml = readFileArg(one(ctx));
+      const xml = readInputFile(one(ctx));
       const {name} = await (await ctx.connect()).define(xml);
       process.stdout.write(`Domain '${name}' defined from ${one(ctx)}\n\n`);
       return 0;
