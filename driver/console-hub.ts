@@ -11,7 +11,7 @@ import tty from 'node:tty';
 import type net from 'node:net';
 import {DriverError} from './connection.js';
 import type {HostLayout} from './host-layout.js';
-import {FRAME_DATA, FRAME_END, frame} from './console-frames.js';
+import {FRAME_DATA, FRAME_END, MAX_FRAME, frame} from './console-frames.js';
 import {readBounded} from './bounded-read.js';
 import {openTtyBackend} from './sim/nmdm.js';
 
@@ -281,7 +281,8 @@ export class GuestConsole {
     }
     this.clients.add(client);
     const replay = this.ring.contents();
-    if (replay.length) client.sock.write(frame(FRAME_DATA, replay));
+    // The scrollback may be larger than one frame may carry (console.scrollbackKiB).
+    for (let at = 0; at < replay.length; at += MAX_FRAME) client.sock.write(frame(FRAME_DATA, replay.subarray(at, at + MAX_FRAME)));
     client.sock.on('close', () => this.detach(client));
   }
 
