@@ -21,6 +21,7 @@ import {
 import type {HostLayout} from './host-layout.js';
 import {listDomainFiles, loadDomainFile, readDomainFile, type StoredDomain} from './domain-store.js';
 import {readBoundedText} from './bounded-read.js';
+import {LIMITS, wholeNumberProblem, type WholeNumberLimit} from './request-limits.js';
 import {domainFacts} from './domain-facts.js';
 import {domainNameProblem} from './domain-name.js';
 import {loadModule, probeModules} from './host-modules.js';
@@ -273,7 +274,10 @@ export class DomainManager {
 
   readAutostart(name: string): AutostartEntry | null {
     try {
-      return JSON.parse(readBoundedText(this.autostartPath(name), {maxBytes: 4096})) as AutostartEntry;
+      const saved = JSON.parse(readBoundedText(this.autostartPath(name), {maxBytes: 4096})) as Partial<AutostartEntry> | null;
+      // A hand-edited entry with a value a timer or the sort cannot hold starts with the defaults.
+      const ok = (v: unknown, limit: WholeNumberLimit) => (wholeNumberProblem(v, limit) === null ? (v as number) : 0);
+      return {order: ok(saved?.order, LIMITS.autostartOrder), delayS: ok(saved?.delayS, LIMITS.autostartDelayS)};
     } catch {
       return null;
     }
@@ -556,6 +560,8 @@ export class DomainManager {
   }
 
   shutdown(name: string, timeoutS = 60): void {
+    const bad = wholeNumberProblem(timeoutS, LIMITS.shutdownTimeoutS);
+    if (bad) throw new DriverError(`cannot shut down '${name}': ${bad}`);
     this.find(name);
     const run = this.runs.get(name);
     if (!run) throw new DriverError(`Requested operation is not valid: domain '${name}' is not running`);
@@ -609,6 +615,8 @@ export class DomainManager {
   }
 
   setAutostart(name: string, enabled: boolean, entry: Partial<AutostartEntry> = {}): void {
+    const bad = (entry.order !== undefined ? wholeNumberProblem(entry.order, LIMITS.autostartOrder) : null) ?? (entry.delayS !== undefined ? wholeNumberProblem(entry.delayS, LIMITS.autostartDelayS) : null);
+    if (bad) throw new DriverError(`cannot mark '${name}' as autostarted: ${bad}`);
     this.findValid(name);
     if (!enabled) {
       fs.rmSync(this.autostartPath(name), {force: true});
@@ -740,6 +748,8 @@ export class DomainManager {
   }
 
   domainLog(name: string, tailBytes = 64 * 1024): string {
+    const bad = wholeNumberProblem(tailBytes, LIMITS.logTailBytes);
+    if (bad) throw new DriverError(`cannot read the log of '${name}': ${bad}`);
     this.find(name);
     try {
       return readLogSince(this.layout, name, 0, tailBytes);

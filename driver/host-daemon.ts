@@ -27,7 +27,7 @@ const handlers: Record<string, Handler> = {
   capabilities: (m) => m.capabilities(),
   start: (m, [name]) => m.start(str(name, 'name')),
   destroy: (m, [name]) => m.destroy(str(name, 'name')),
-  shutdown: (m, [name, timeoutS]) => m.shutdown(str(name, 'name'), typeof timeoutS === 'number' && timeoutS > 0 ? timeoutS : 60),
+  shutdown: (m, [name, timeoutS]) => m.shutdown(str(name, 'name'), timeoutS === undefined || timeoutS === null ? undefined : (timeoutS as number)),
   reboot: (m, [name]) => m.reboot(str(name, 'name')),
   define: (m, [xml]) => m.define(str(xml, 'xml')),
   undefine: (m, [name]) => m.undefine(str(name, 'name')),

@@ -9,6 +9,7 @@ import {readHostConfig} from '../driver/host-config.js';
 import type {DaemonConnection} from '../driver/daemon-client.js';
 import {layoutForUri} from '../driver/daemon-client.js';
 import {lastLines} from '../driver/bounded-read.js';
+import {LIMITS, parseWholeNumber, type WholeNumberLimit} from '../driver/request-limits.js';
 import {daemonSocketPath} from '../driver/daemon-protocol.js';
 import {cliPath} from '../driver/install-paths.js';
 import type {HostLayout} from '../driver/host-layout.js';
@@ -57,11 +58,13 @@ export function defaultEscape(conn: DaemonConnection): number {
 
 const one = (ctx: CommandContext) => ctx.args[0]!;
 
-function intFlag(ctx: CommandContext, flag: string): number | undefined {
+/** A whole-number flag within the bound its use can hold (request-limits.ts). */
+function intFlag(ctx: CommandContext, flag: string, limit: WholeNumberLimit): number | undefined {
   const v = flagValue(ctx, flag);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`option ${flag} needs a whole number, not '${v}'`);
-  return Number(v);
+  const r = parseWholeNumber(v, limit);
+  if ('problem' in r) throw new UsageError(`option ${flag}: ${r.problem}`);
+  return r.value;
 }
 
 /** How long a guest may take after its forced power-off before the daemon destroys it, plus slack. */
@@ -237,7 +240,7 @@ export const lifecycleCommands: CommandSpec[] = [
     flags: ['--timeout=', '--all'],
     args: [0, 1],
     async run(ctx) {
-      const timeoutS = intFlag(ctx, '--timeout');
+      const timeoutS = intFlag(ctx, '--timeout', LIMITS.shutdownTimeoutS);
       if (ctx.flags.has('--all')) {
         if (ctx.args.length > 0) throw new UsageError(`'shutdown --all' takes no domain name; usage: bhyve-tui shutdown NAME | --all [--timeout S]`);
         return shutdownAll(await ctx.connect(), timeoutS ?? 60);
@@ -276,8 +279,8 @@ export const lifecycleCommands: CommandSpec[] = [
     async run(ctx) {
       const conn = await ctx.connect();
       const disable = ctx.flags.has('--disable');
-      const order = intFlag(ctx, '--order');
-      const delayS = intFlag(ctx, '--delay');
+      const order = intFlag(ctx, '--order', LIMITS.autostartOrder);
+      const delayS = intFlag(ctx, '--delay', LIMITS.autostartDelayS);
       await conn.setAutostart(one(ctx), !disable, {...(order !== undefined ? {order} : {}), ...(delayS !== undefined ? {delayS} : {})});
       process.stdout.write(disable ? `Domain '${one(ctx)}' unmarked as autostarted\n\n` : `Domain '${one(ctx)}' marked as autostarted\n\n`);
       return 0;
@@ -328,7 +331,7 @@ export const lifecycleCommands: CommandSpec[] = [
     flags: ['--tail='],
     args: 1,
     async run(ctx) {
-      const tailBytes = intFlag(ctx, '--tail');
+      const tailBytes = intFlag(ctx, '--tail', LIMITS.logTailBytes);
       process.stdout.write(await (await ctx.connect()).domainLog(one(ctx), tailBytes === undefined ? {} : {tailBytes}));
       return 0;
     },
