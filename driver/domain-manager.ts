@@ -25,7 +25,7 @@ import {LIMITS, wholeNumberProblem, type WholeNumberLimit} from './request-limit
 import {domainFacts} from './domain-facts.js';
 import {domainNameProblem} from './domain-name.js';
 import {loadModule, probeModules} from './host-modules.js';
-import {preflight, type PreflightFacts} from './start-preflight.js';
+import {conflictingUse, fileUse, preflight, type PreflightFacts} from './start-preflight.js';
 import {vmInstanceExists} from './domain-monitor.js';
 import {pidAlive, sampleProcesses, type ProcessSample} from './process-table.js';
 import {endProcess, GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
@@ -71,6 +71,10 @@ function listedOf(d: StoredDomain): Listed {
   return d.ok
     ? {ok: true, name: d.name, file: d.file, vcpus: d.def.vcpus, memoryKiB: d.def.memoryKiB}
     : {ok: false, name: d.name, file: d.file, vcpus: null, memoryKiB: null, error: d.error};
+}
+
+function diskClash(d: {path: string; as: string; other: string}): string {
+  return `its disk image ${d.path} is in use by running domain '${d.other}'${d.as === d.path ? '' : ` (as ${d.as})`}`;
 }
 
 export interface AutostartEntry {
@@ -520,6 +524,8 @@ export class DomainManager {
     }
     const clash = this.consoleInUse(name, domainFacts(def).consoles);
     if (clash) throw new DriverError(`cannot start '${name}': its console ${clash.path} is in use by running domain '${clash.other}'; give it its own nmdm pair`);
+    const disk = this.diskInUse(name, domainFacts(def).files);
+    if (disk) throw new DriverError(`cannot start '${name}': ${diskClash(disk)}; give it its own image, or mark the disk <readonly/> or <shareable/> in both`);
     if (!GuestRun.lock(this.layout, name)) throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
     const run = new GuestRun(this.layout, def, this.hooks);
     run.preflightHost = {ncpu: this.hostCpus()};
@@ -718,6 +724,10 @@ export class DomainManager {
           hint: 'give it its own nmdm pair',
         });
       }
+      const disk = this.diskInUse(name, facts.files);
+      if (disk) {
+        problems.push({severity: 'error', source: 'host', message: diskClash(disk), ...at({kind: 'file', value: disk.path}), hint: 'give it its own image, or mark the disk <readonly/> or <shareable/> in both'});
+      }
     }
     if (state.state === 'orphaned') {
       problems.push({severity: 'warning', source: 'host', message: `leftovers of an earlier run: ${state.reason}`, hint: `clean up with: bhyve-tui destroy ${name} (D in the list)`});
@@ -736,13 +746,29 @@ export class DomainManager {
     return problems;
   }
 
-  /** A console device of `consoles` that a running domain other than `name` holds (two guests on one nmdm pair would read each other's keystrokes). */
+  /**
+   * A console device of `consoles` that a running domain other than `name` holds (two guests
+   * on one nmdm pair would read each other's keystrokes), compared as the devices the paths
+   * name: /dev/nmdm0B, /dev//nmdm0B and a symlink to it are one device.
+   */
   private consoleInUse(name: string, consoles: readonly {master: string; slave: string}[]): {path: string; other: string} | undefined {
-    const mine = new Set(consoles.flatMap((c) => [c.master, c.slave]));
+    const mine = consoles.flatMap((c) => [c.master, c.slave]).map((p) => ({path: p, exclusive: true}));
     for (const [other, run] of this.runs) {
       if (other === name) continue;
-      const path = domainFacts(run.definition).consoles.flatMap((c) => [c.master, c.slave]).find((p) => mine.has(p));
-      if (path) return {path, other};
+      const theirs = domainFacts(run.definition).consoles.flatMap((c) => [c.master, c.slave]).map((p) => ({path: p, exclusive: true}));
+      const clash = conflictingUse(this.layout, mine, theirs);
+      if (clash) return {path: clash.mine, other};
+    }
+    return undefined;
+  }
+
+  /** A disk image of `files` that a running domain other than `name` uses, where one of the two would write it (compared as files). */
+  private diskInUse(name: string, files: PreflightFacts['files']): {path: string; as: string; other: string} | undefined {
+    const mine = files.map(fileUse);
+    for (const [other, run] of this.runs) {
+      if (other === name) continue;
+      const clash = conflictingUse(this.layout, mine, domainFacts(run.definition).files.map(fileUse));
+      if (clash) return {path: clash.mine, as: clash.theirs, other};
     }
     return undefined;
   }
