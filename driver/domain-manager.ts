@@ -15,7 +15,6 @@ import {
   type HostCapabilities,
   type HostCheck,
   type HostStatus,
-  type ModuleName,
   type ModuleStatus,
 } from './connection.js';
 import type {HostLayout} from './host-layout.js';
@@ -24,7 +23,7 @@ import {readBoundedText} from './bounded-read.js';
 import {LIMITS, wholeNumberProblem, type WholeNumberLimit} from './request-limits.js';
 import {domainFacts} from './domain-facts.js';
 import {domainNameProblem} from './domain-name.js';
-import {loadModule, probeModules} from './host-modules.js';
+import {isModuleName, loadModule, MODULE_NAMES, probeModules} from './host-modules.js';
 import {conflictingUse, fileUse, preflight, type PreflightFacts} from './start-preflight.js';
 import {vmInstanceExists} from './domain-monitor.js';
 import {pidAlive, sampleProcesses, type ProcessSample} from './process-table.js';
@@ -446,7 +445,10 @@ export class DomainManager {
     return r;
   }
 
-  async loadModule(name: ModuleName): Promise<void> {
+  async loadModule(name: string): Promise<void> {
+    if (!isModuleName(name)) {
+      throw new DriverError(`cannot load ${JSON.stringify(name.slice(0, 40))}: not one of the modules bhyve needs (${MODULE_NAMES.join(', ')})`);
+    }
     const r = await loadModule(this.layout, name);
     // The next answer waits for a new probe: the operator expects to see the module loaded.
     this.moduleProbe.invalidate(true);

@@ -4,7 +4,7 @@
 // do not depend on it: killing it leaves them running, and the next daemon adopts them.
 import fs from 'node:fs';
 import net from 'node:net';
-import {DriverError, type DomainEvent, type ModuleName} from './connection.js';
+import {DriverError, type DomainEvent} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {DomainManager} from './domain-manager.js';
 import {daemonPidPath, daemonSocketPath, LineSplitter, type DaemonReply, type DaemonRequest} from './daemon-protocol.js';
@@ -42,7 +42,7 @@ const handlers: Record<string, Handler> = {
   domainProblems: (m, [name]) => m.domainProblems(str(name, 'name')),
   domainLog: (m, [name, tail]) => m.domainLog(str(name, 'name'), typeof tail === 'number' ? tail : undefined),
   consoleDevice: (m, [name]) => m.consoleDevice(str(name, 'name')).device,
-  loadModule: (m, [name]) => m.loadModule(str(name, 'module') as ModuleName),
+  loadModule: (m, [name]) => m.loadModule(str(name, 'module')),
   ping: () => ({pid: process.pid}),
 };
 
