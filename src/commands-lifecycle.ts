@@ -166,6 +166,9 @@ function canConnect(sockPath: string): Promise<boolean> {
 async function daemonCommand(ctx: CommandContext): Promise<number> {
   const layout = layoutForUri(ctx.uri);
   if (ctx.flags.has('--background')) return backgroundDaemon(ctx, layout);
+  // Like daemon(3): a long-lived daemon must not hold the directory it was started from
+  // (an unmountable file system, a removed directory). Every path it uses is absolute.
+  process.chdir('/');
   if (layout.root) {
     fs.mkdirSync(layout.root, {recursive: true});
     await ensureSimHost(layout.root);
