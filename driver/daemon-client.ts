@@ -36,6 +36,16 @@ export function layoutForUri(uri: string): HostLayout {
   return new HostLayout(path.resolve(parsed.path));
 }
 
+function isPermissionError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
+/** One line for a user without access to the daemon's socket (a non-root user on a real host). */
+function permissionDenied(sockPath: string, layout: HostLayout): DriverError {
+  return new DriverError(`cannot reach the bhyve-tui daemon: permission denied on ${sockPath}; ${layout.root ? 'run as the user who owns the simulated host' : 'run as root'}`);
+}
+
 function connectSocket(sockPath: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const sock = net.createConnection(sockPath);
@@ -77,7 +87,9 @@ export class DaemonConnection implements Connection {
     }
     try {
       return await connectSocket(sockPath);
-    } catch {
+    } catch (e) {
+      // A daemon this user may not reach: starting a second one would not help.
+      if (isPermissionError(e)) throw permissionDenied(sockPath, layout);
       // no daemon (or a stale socket): start one below
     }
     if (layout.root) fs.mkdirSync(layout.root, {recursive: true});
