@@ -5,7 +5,7 @@
 import type {Key} from 'ink';
 
 /**
- * The longest text a prompt holds (UTF-16 units). A domain name is at most 218
+ * The longest text a prompt holds (UTF-16 units). A domain name is at most 207
  * characters and a command line a few of them; past this a paste is cut, with a note.
  */
 export const PROMPT_MAX_CHARS = 1024;
