@@ -3,7 +3,8 @@
 // frames carry raw bytes (all 256 values); an end frame carries why the session ended.
 export const FRAME_DATA = 1;
 export const FRAME_END = 2;
-const maxFrame = 1 << 20;
+/** The largest payload a reader accepts; a sender splits anything longer. */
+export const MAX_FRAME = 1 << 20;
 
 export function frame(type: number, payload: Buffer): Buffer {
   const head = Buffer.alloc(5);
@@ -21,7 +22,7 @@ export class FrameReader {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     while (this.buf.length >= 5) {
       const len = this.buf.readUInt32BE(1);
-      if (len > maxFrame) throw new Error('console frame too large');
+      if (len > MAX_FRAME) throw new Error('console frame too large');
       if (this.buf.length < 5 + len) return;
       const type = this.buf[0]!;
       const payload = this.buf.subarray(5, 5 + len);

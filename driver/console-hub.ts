@@ -11,7 +11,8 @@ import tty from 'node:tty';
 import type net from 'node:net';
 import {DriverError} from './connection.js';
 import type {HostLayout} from './host-layout.js';
-import {FRAME_DATA, FRAME_END, frame} from './console-frames.js';
+import {FRAME_DATA, FRAME_END, MAX_FRAME, frame} from './console-frames.js';
+import {readBounded} from './bounded-read.js';
 import {openTtyBackend} from './sim/nmdm.js';
 import {AppendLog} from './append-log.js';
 
@@ -232,15 +233,9 @@ export class GuestConsole {
   /** After a daemon restart the ring starts from the end of the console log. */
   private seedFromLog(): void {
     try {
-      const fd = fs.openSync(this.logPath, 'r');
-      const size = fs.fstatSync(fd).size;
-      const take = Math.min(size, this.ring.size);
-      const buf = Buffer.alloc(take);
-      fs.readSync(fd, buf, 0, take, size - take);
-      fs.closeSync(fd);
-      this.ring.write(buf);
+      this.ring.write(readBounded(this.logPath, {maxBytes: this.ring.size, tail: true}));
     } catch {
-      // no log yet
+      // no log yet (or not a file: nothing to seed from)
     }
   }
 
@@ -280,7 +275,8 @@ export class GuestConsole {
     }
     this.clients.add(client);
     const replay = this.ring.contents();
-    if (replay.length) client.sock.write(frame(FRAME_DATA, replay));
+    // The scrollback may be larger than one frame may carry (console.scrollbackKiB).
+    for (let at = 0; at < replay.length; at += MAX_FRAME) client.sock.write(frame(FRAME_DATA, replay.subarray(at, at + MAX_FRAME)));
     client.sock.on('close', () => this.detach(client));
   }
 

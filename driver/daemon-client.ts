@@ -22,6 +22,7 @@ import {HostLayout} from './host-layout.js';
 import {daemonSocketPath, LineSplitter, type DaemonReply} from './daemon-protocol.js';
 import {cliPath} from './install-paths.js';
 import {claimSimRoot, inspectSimRoot} from './sim/sim-root.js';
+import {lastLines} from './bounded-read.js';
 import os from 'node:os';
 import {FRAME_DATA, FRAME_END, FrameReader, frame} from './console-frames.js';
 
@@ -38,6 +39,16 @@ export function layoutForUri(uri: string): HostLayout {
   const root = path.resolve(parsed.path);
   inspectSimRoot(root, uri);
   return new HostLayout(root);
+}
+
+function isPermissionError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
+/** One line for a user without access to the daemon's socket (a non-root user on a real host). */
+function permissionDenied(sockPath: string, layout: HostLayout): DriverError {
+  return new DriverError(`cannot reach the bhyve-tui daemon: permission denied on ${sockPath}; ${layout.root ? 'run as the user who owns the simulated host' : 'run as root'}`);
 }
 
 function connectSocket(sockPath: string): Promise<net.Socket> {
@@ -81,7 +92,9 @@ export class DaemonConnection implements Connection {
     }
     try {
       return await connectSocket(sockPath);
-    } catch {
+    } catch (e) {
+      // A daemon this user may not reach: starting a second one would not help.
+      if (isPermissionError(e)) throw permissionDenied(sockPath, layout);
       // no daemon (or a stale socket): start one below
     }
     // The daemon's log goes into the host's tree: a simulated host's root is made (and
@@ -104,7 +117,7 @@ export class DaemonConnection implements Connection {
       }
       // A daemon that lost the race to another one exits; keep trying the winner.
       if (exited !== null && exited !== 0 && !fs.existsSync(sockPath) && Date.now() > deadline - 12_000) {
-        const tail = fs.readFileSync(path.join(layout.logDir, 'daemon.log'), 'utf8').trim().split('\n').slice(-3).join('\n');
+        const tail = lastLines(path.join(layout.logDir, 'daemon.log'));
         throw new DriverError(`the bhyve-tui daemon for ${uri} did not start`, tail || undefined);
       }
       await new Promise((r) => setTimeout(r, 30));

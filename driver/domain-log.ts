@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {HostLayout} from './host-layout.js';
 import {AppendLog} from './append-log.js';
+import {readBoundedText} from './bounded-read.js';
 
 export function domainLogPath(layout: HostLayout, name: string): string {
   return path.join(layout.logDir, `${name}.log`);
@@ -38,19 +39,9 @@ export function logLine(log: AppendLog, text: string): void {
   log.write(stamped(text));
 }
 
-/** What was appended to the log since `offset` (a tool's output after a failed start). */
+/** What was appended to the log since `offset` (a tool's output after a failed start), at most its last maxBytes. */
 export function readLogSince(layout: HostLayout, name: string, offset: number, maxBytes = 8192): string {
-  const file = domainLogPath(layout, name);
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const start = Math.max(offset, size - maxBytes);
-    const buf = Buffer.alloc(Math.max(0, size - start));
-    fs.readSync(fd, buf, 0, buf.length, start);
-    return buf.toString('utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
+  return readBoundedText(domainLogPath(layout, name), {maxBytes, tail: true, from: offset});
 }
 
 export function logSize(layout: HostLayout, name: string): number {

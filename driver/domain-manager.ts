@@ -15,15 +15,16 @@ import {
   type HostCapabilities,
   type HostCheck,
   type HostStatus,
-  type ModuleName,
   type ModuleStatus,
 } from './connection.js';
 import type {HostLayout} from './host-layout.js';
-import {listDomainFiles, loadDomainFile, type StoredDomain} from './domain-store.js';
+import {listDomainFiles, loadDomainFile, readDomainFile, type StoredDomain} from './domain-store.js';
+import {readBoundedText} from './bounded-read.js';
+import {LIMITS, wholeNumberProblem, type WholeNumberLimit} from './request-limits.js';
 import {domainFacts} from './domain-facts.js';
 import {domainNameProblem} from './domain-name.js';
-import {loadModule, probeModules} from './host-modules.js';
-import {preflight, type PreflightFacts} from './start-preflight.js';
+import {isModuleName, loadModule, MODULE_NAMES, probeModules} from './host-modules.js';
+import {conflictingUse, fileUse, preflight, type PreflightFacts} from './start-preflight.js';
 import {vmInstanceExists} from './domain-monitor.js';
 import {pidAlive, sampleProcesses, type ProcessSample} from './process-table.js';
 import {endProcess, GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
@@ -71,6 +72,10 @@ function listedOf(d: StoredDomain): Listed {
   return d.ok
     ? {ok: true, name: d.name, file: d.file, vcpus: d.def.vcpus, memoryKiB: d.def.memoryKiB}
     : {ok: false, name: d.name, file: d.file, vcpus: null, memoryKiB: null, error: d.error};
+}
+
+function diskClash(d: {path: string; as: string; other: string}): string {
+  return `its disk image ${d.path} is in use by running domain '${d.other}'${d.as === d.path ? '' : ` (as ${d.as})`}`;
 }
 
 export interface AutostartEntry {
@@ -285,7 +290,10 @@ export class DomainManager {
 
   readAutostart(name: string): AutostartEntry | null {
     try {
-      return JSON.parse(fs.readFileSync(this.autostartPath(name), 'utf8')) as AutostartEntry;
+      const saved = JSON.parse(readBoundedText(this.autostartPath(name), {maxBytes: 4096})) as Partial<AutostartEntry> | null;
+      // A hand-edited entry with a value a timer or the sort cannot hold starts with the defaults.
+      const ok = (v: unknown, limit: WholeNumberLimit) => (wholeNumberProblem(v, limit) === null ? (v as number) : 0);
+      return {order: ok(saved?.order, LIMITS.autostartOrder), delayS: ok(saved?.delayS, LIMITS.autostartDelayS)};
     } catch {
       return null;
     }
@@ -357,7 +365,7 @@ export class DomainManager {
   private simHostJson(): {hostname?: string; ncpu?: number; tapUpOnOpen?: boolean; vmmHardware?: boolean} | null {
     if (!this.simulated) return null;
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.layout.root, 'host.json'), 'utf8')) as {hostname?: string; ncpu?: number};
+      return JSON.parse(readBoundedText(path.join(this.layout.root, 'host.json'), {maxBytes: 1024 * 1024})) as {hostname?: string; ncpu?: number};
     } catch {
       return null;
     }
@@ -439,7 +447,7 @@ export class DomainManager {
   private defForHost(d: Extract<StoredDomain, {ok: true}>, caps: ProbedHostCaps): DomainDef {
     if (caps.caps.has('AHCI32SLOT')) return d.def;
     try {
-      return parseDomainXml(fs.readFileSync(d.file, 'utf8'), {caps: caps.caps, file: d.file});
+      return parseDomainXml(readDomainFile(d.file), {caps: caps.caps, file: d.file});
     } catch {
       return d.def; // changed meanwhile: the next listing reports it
     }
@@ -452,7 +460,10 @@ export class DomainManager {
     return r;
   }
 
-  async loadModule(name: ModuleName): Promise<void> {
+  async loadModule(name: string): Promise<void> {
+    if (!isModuleName(name)) {
+      throw new DriverError(`cannot load ${JSON.stringify(name.slice(0, 40))}: not one of the modules bhyve needs (${MODULE_NAMES.join(', ')})`);
+    }
     const r = await loadModule(this.layout, name);
     // The next answer waits for a new probe: the operator expects to see the module loaded.
     this.moduleProbe.invalidate(true);
@@ -530,6 +541,8 @@ export class DomainManager {
     }
     const clash = this.consoleInUse(name, domainFacts(def).consoles);
     if (clash) throw new DriverError(`cannot start '${name}': its console ${clash.path} is in use by running domain '${clash.other}'; give it its own nmdm pair`);
+    const disk = this.diskInUse(name, domainFacts(def).files);
+    if (disk) throw new DriverError(`cannot start '${name}': ${diskClash(disk)}; give it its own image, or mark the disk <readonly/> or <shareable/> in both`);
     if (!GuestRun.lock(this.layout, name)) throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
     const run = new GuestRun(this.layout, def, this.hooks);
     run.preflightHost = {ncpu: this.hostCpus()};
@@ -570,6 +583,8 @@ export class DomainManager {
   }
 
   shutdown(name: string, timeoutS = 60): void {
+    const bad = wholeNumberProblem(timeoutS, LIMITS.shutdownTimeoutS);
+    if (bad) throw new DriverError(`cannot shut down '${name}': ${bad}`);
     this.find(name);
     const run = this.runs.get(name);
     if (!run) throw new DriverError(`Requested operation is not valid: domain '${name}' is not running`);
@@ -626,6 +641,8 @@ export class DomainManager {
   }
 
   setAutostart(name: string, enabled: boolean, entry: Partial<AutostartEntry> = {}): void {
+    const bad = (entry.order !== undefined ? wholeNumberProblem(entry.order, LIMITS.autostartOrder) : null) ?? (entry.delayS !== undefined ? wholeNumberProblem(entry.delayS, LIMITS.autostartDelayS) : null);
+    if (bad) throw new DriverError(`cannot mark '${name}' as autostarted: ${bad}`);
     this.findValid(name);
     if (!enabled) {
       removeFile(this.autostartPath(name));
@@ -647,7 +664,12 @@ export class DomainManager {
   // ---- information ----
 
   domainXml(name: string): string {
-    return fs.readFileSync(this.find(name).file, 'utf8');
+    const file = this.find(name).file;
+    try {
+      return readDomainFile(file);
+    } catch (e) {
+      throw new DriverError(`cannot read the definition of '${name}': ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   async domainDetails(name: string): Promise<DomainDetails> {
@@ -680,9 +702,9 @@ export class DomainManager {
     const problems: DomainProblem[] = [];
     let text = '';
     try {
-      text = fs.readFileSync(d.file, 'utf8');
+      text = readDomainFile(d.file);
     } catch {
-      // gone since it was listed: the definition problem below says so
+      // gone since it was listed, or not a file: the definition problem below says so
     }
     const scan = scanDefinition(text);
     let facts: PreflightFacts;
@@ -722,6 +744,10 @@ export class DomainManager {
           hint: 'give it its own nmdm pair',
         });
       }
+      const disk = this.diskInUse(name, facts.files);
+      if (disk) {
+        problems.push({severity: 'error', source: 'host', message: diskClash(disk), ...at({kind: 'file', value: disk.path}), hint: 'give it its own image, or mark the disk <readonly/> or <shareable/> in both'});
+      }
     }
     if (state.state === 'orphaned') {
       problems.push({severity: 'warning', source: 'host', message: `leftovers of an earlier run: ${state.reason}`, hint: `clean up with: bhyve-tui destroy ${name} (D in the list)`});
@@ -740,18 +766,36 @@ export class DomainManager {
     return problems;
   }
 
-  /** A console device of `consoles` that a running domain other than `name` holds (two guests on one nmdm pair would read each other's keystrokes). */
+  /**
+   * A console device of `consoles` that a running domain other than `name` holds (two guests
+   * on one nmdm pair would read each other's keystrokes), compared as the devices the paths
+   * name: /dev/nmdm0B, /dev//nmdm0B and a symlink to it are one device.
+   */
   private consoleInUse(name: string, consoles: readonly {master: string; slave: string}[]): {path: string; other: string} | undefined {
-    const mine = new Set(consoles.flatMap((c) => [c.master, c.slave]));
+    const mine = consoles.flatMap((c) => [c.master, c.slave]).map((p) => ({path: p, exclusive: true}));
     for (const [other, run] of this.runs) {
       if (other === name) continue;
-      const path = domainFacts(run.definition).consoles.flatMap((c) => [c.master, c.slave]).find((p) => mine.has(p));
-      if (path) return {path, other};
+      const theirs = domainFacts(run.definition).consoles.flatMap((c) => [c.master, c.slave]).map((p) => ({path: p, exclusive: true}));
+      const clash = conflictingUse(this.layout, mine, theirs);
+      if (clash) return {path: clash.mine, other};
+    }
+    return undefined;
+  }
+
+  /** A disk image of `files` that a running domain other than `name` uses, where one of the two would write it (compared as files). */
+  private diskInUse(name: string, files: PreflightFacts['files']): {path: string; as: string; other: string} | undefined {
+    const mine = files.map(fileUse);
+    for (const [other, run] of this.runs) {
+      if (other === name) continue;
+      const clash = conflictingUse(this.layout, mine, domainFacts(run.definition).files.map(fileUse));
+      if (clash) return {path: clash.mine, as: clash.theirs, other};
     }
     return undefined;
   }
 
   domainLog(name: string, tailBytes = 64 * 1024): string {
+    const bad = wholeNumberProblem(tailBytes, LIMITS.logTailBytes);
+    if (bad) throw new DriverError(`cannot read the log of '${name}': ${bad}`);
     this.find(name);
     try {
       return readLogSince(this.layout, name, 0, tailBytes);

@@ -10,6 +10,8 @@ import {createHash} from 'node:crypto';
 import {parseDomainXml} from './domain-xml-parse.js';
 import {DomainXmlError} from './domain-errors.js';
 import {domainNameProblem} from './domain-name.js';
+import {BoundedReadError, readBoundedText} from './bounded-read.js';
+import {DEFAULT_XML_LIMITS} from './xml-dom.js';
 
 export interface DefinitionProblem {
   kind: 'syntax' | 'semantic';
@@ -22,11 +24,18 @@ export type StoredDomain =
   | {ok: true; name: string; file: string; def: DomainDef}
   | {ok: false; name: string; file: string; error: string; problem: DefinitionProblem};
 
-/** Domain files bigger than this are refused before parsing. */
-const maxDomainFileBytes = 1024 * 1024;
+/**
+ * The text of a definition file, read through the one bounded reader with the XML parser's
+ * own limit: a FIFO or a device in the config directory is refused unopened (the daemon
+ * would otherwise wait on it for ever), a huge file unread. Throws BoundedReadError.
+ */
+export function readDomainFile(file: string): string {
+  return readBoundedText(file, {maxBytes: DEFAULT_XML_LIMITS.maxBytes});
+}
 
 /** What is wrong with a definition, with its place in the file when known. */
 export function definitionProblem(e: unknown): DefinitionProblem {
+  if (e instanceof BoundedReadError) return {kind: 'semantic', message: e.code === 'ENOTREG' ? `the file ${e.reason}` : `cannot read the file: ${e.reason}`};
   if (e instanceof DomainXmlError) {
     const p: DefinitionProblem = {kind: e.kind, message: (e.kind === 'syntax' ? e.reason : e.message).split('\n')[0]!};
     if (e.line !== undefined) p.line = e.line;
@@ -68,11 +77,7 @@ function stableIdentifiers(name: string): {generateMac: () => string; generateUu
 export function loadDomainFile(file: string): StoredDomain {
   const fallbackName = path.basename(file, '.xml');
   try {
-    const size = fs.statSync(file).size;
-    if (size > maxDomainFileBytes) {
-      return invalid(fallbackName, file, {kind: 'semantic', message: `file is ${size} bytes; domain XML over ${maxDomainFileBytes} bytes is refused`});
-    }
-    const def = parseDomainXml(fs.readFileSync(file, 'utf8'), {file, ...stableIdentifiers(fallbackName)});
+    const def = parseDomainXml(readDomainFile(file), {file, ...stableIdentifiers(fallbackName)});
     const problem = domainNameProblem(def.name);
     if (problem) return invalid(fallbackName, file, {kind: 'semantic', message: problem});
     return {ok: true, name: def.name, file, def};

@@ -7,6 +7,7 @@ import {
   attr,
   child,
   children,
+  DEFAULT_XML_LIMITS,
   parseXmlDocument,
   textContent,
   XmlSyntaxError,
@@ -15,6 +16,7 @@ import {
 } from './xml-dom.js';
 import { DomainXmlError, VirError, type VirErrorCode } from './domain-errors.js';
 import { parseMemorySize } from './memsize.js';
+import { BoundedReadError, readBoundedText } from './bounded-read.js';
 import { parseSigned, parseUnsigned } from './xml-number.js';
 import { generateMac, generateUuid, isMulticastMac, parseMac, parseUuid } from './domain-identifiers.js';
 import type {
@@ -1081,15 +1083,15 @@ export function validateDomainXml(text: string, opts: DomainParseOptions = {}): 
   }
 }
 
-/** Read and validate a domain XML file. */
+/** Read (through the one bounded reader) and validate a domain XML file. */
 export async function validateDomainXmlFile(path: string, opts: DomainParseOptions = {}): Promise<DomainXmlValidation> {
-  const { readFile, stat } = await import('node:fs/promises');
-  const st = await stat(path);
-  const max = opts.limits?.maxBytes ?? 1024 * 1024;
-  if (st.size > max) {
-    const reason = `file is larger than ${max} bytes`;
-    return { ok: false, error: new DomainXmlError('xml', `${path}: ${reason}`, { kind: 'syntax', file: path, line: 1, column: 1, reason }) };
+  const max = opts.limits?.maxBytes ?? DEFAULT_XML_LIMITS.maxBytes;
+  let text: string;
+  try {
+    text = readBoundedText(path, { maxBytes: max });
+  } catch (e) {
+    if (!(e instanceof BoundedReadError)) throw e;
+    return { ok: false, error: new DomainXmlError('xml', e.message, { kind: 'syntax', file: path, line: 1, column: 1, reason: e.reason }) };
   }
-  const text = await readFile(path, 'utf8');
   return validateDomainXml(text, { ...opts, file: opts.file ?? path });
 }

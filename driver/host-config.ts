@@ -1,8 +1,8 @@
 // The host's bhyve-tui settings: CONFIGDIR/bhyve-tui.json (/usr/local/etc/bhyve-tui/ on
 // FreeBSD). Every key is optional; a file that does not parse is reported, never half-used.
-import fs from 'node:fs';
 import path from 'node:path';
 import type {HostLayout} from './host-layout.js';
+import {BoundedReadError, readBoundedText} from './bounded-read.js';
 
 export interface HostConfig {
   console: {
@@ -21,23 +21,46 @@ export function hostConfigPath(layout: HostLayout): string {
   return path.join(layout.configDir, 'bhyve-tui.json');
 }
 
+/**
+ * The bounds of each number, chosen so that whatever is accepted can be held: the scrollback
+ * is a per-guest buffer in the daemon, replayed to each client that attaches; a log past
+ * logMaxKiB is rotated, so two of them are on disk per guest. Whole KiB only (a fraction
+ * would make a buffer whose size is not a whole number of bytes).
+ */
+export const hostConfigLimits = {
+  scrollbackKiB: {min: 1, max: 64 * 1024},
+  logMaxKiB: {min: 16, max: 1024 * 1024},
+} as const;
+
+/** The settings file is a few lines of JSON; anything larger is refused unread. */
+const maxConfigBytes = 64 * 1024;
+
 export function readHostConfig(layout: HostLayout): {config: HostConfig; error?: string} {
+  const file = hostConfigPath(layout);
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(hostConfigPath(layout), 'utf8'));
+    raw = JSON.parse(readBoundedText(file, {maxBytes: maxConfigBytes}));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {config: defaultHostConfig};
-    return {config: defaultHostConfig, error: `${hostConfigPath(layout)}: ${(e as Error).message}; using the defaults`};
+    if (e instanceof BoundedReadError && e.code === 'ENOENT') return {config: defaultHostConfig};
+    return {config: defaultHostConfig, error: `${e instanceof BoundedReadError ? e.message : `${file}: ${(e as Error).message}`}; using the defaults`};
   }
-  const c = (raw as {console?: Partial<HostConfig['console']>}).console ?? {};
-  const num = (v: unknown, d: number, min: number, max: number) => (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? v : d);
-  return {
-    config: {
-      console: {
-        escape: typeof c.escape === 'string' ? c.escape : defaultHostConfig.console.escape,
-        scrollbackKiB: num(c.scrollbackKiB, defaultHostConfig.console.scrollbackKiB, 1, 64 * 1024),
-        logMaxKiB: num(c.logMaxKiB, defaultHostConfig.console.logMaxKiB, 16, 1024 * 1024),
-      },
+  const c = (raw as {console?: Partial<HostConfig['console']>} | null)?.console ?? {};
+  const problems: string[] = [];
+  const num = (key: keyof typeof hostConfigLimits) => {
+    const v = c[key];
+    const d = defaultHostConfig.console[key];
+    if (v === undefined) return d;
+    const {min, max} = hostConfigLimits[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    problems.push(`console.${key} must be a whole number from ${min} to ${max}, not ${JSON.stringify(v)?.slice(0, 40)}; using ${d}`);
+    return d;
+  };
+  const config: HostConfig = {
+    console: {
+      escape: typeof c.escape === 'string' ? c.escape : defaultHostConfig.console.escape,
+      scrollbackKiB: num('scrollbackKiB'),
+      logMaxKiB: num('logMaxKiB'),
     },
   };
+  return problems.length ? {config, error: `${file}: ${problems.join('; ')}`} : {config};
 }

@@ -4,7 +4,7 @@
 // do not depend on it: killing it leaves them running, and the next daemon adopts them.
 import fs from 'node:fs';
 import net from 'node:net';
-import {DriverError, type DomainEvent, type ModuleName} from './connection.js';
+import {DriverError, type DomainEvent} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {DomainManager} from './domain-manager.js';
 import {daemonPidPath, daemonSocketPath, LineSplitter, type DaemonReply, type DaemonRequest} from './daemon-protocol.js';
@@ -28,7 +28,7 @@ const handlers: Record<string, Handler> = {
   capabilities: (m) => m.capabilities(),
   start: (m, [name]) => m.start(str(name, 'name')),
   destroy: (m, [name]) => m.destroy(str(name, 'name')),
-  shutdown: (m, [name, timeoutS]) => m.shutdown(str(name, 'name'), typeof timeoutS === 'number' && timeoutS > 0 ? timeoutS : 60),
+  shutdown: (m, [name, timeoutS]) => m.shutdown(str(name, 'name'), timeoutS === undefined || timeoutS === null ? undefined : (timeoutS as number)),
   reboot: (m, [name]) => m.reboot(str(name, 'name')),
   define: (m, [xml]) => m.define(str(xml, 'xml')),
   undefine: (m, [name]) => m.undefine(str(name, 'name')),
@@ -43,7 +43,7 @@ const handlers: Record<string, Handler> = {
   domainProblems: (m, [name]) => m.domainProblems(str(name, 'name')),
   domainLog: (m, [name, tail]) => m.domainLog(str(name, 'name'), typeof tail === 'number' ? tail : undefined),
   consoleDevice: (m, [name]) => m.consoleDevice(str(name, 'name')).device,
-  loadModule: (m, [name]) => m.loadModule(str(name, 'module') as ModuleName),
+  loadModule: (m, [name]) => m.loadModule(str(name, 'module')),
   ping: () => ({pid: process.pid}),
 };
 

@@ -15,6 +15,13 @@ const modules: {name: ModuleName; label: string; alternatives: string[]}[] = [
   {name: 'nmdm', label: 'nmdm', alternatives: ['nmdm']},
 ];
 
+/** The only modules bhyve-tui loads: what a client names is checked against these, never passed on. */
+export const MODULE_NAMES: readonly ModuleName[] = modules.map((m) => m.name);
+
+export function isModuleName(v: unknown): v is ModuleName {
+  return typeof v === 'string' && (MODULE_NAMES as readonly string[]).includes(v);
+}
+
 /** Loaded files and registered modules, from one `kldstat -v` (the kernel lists its built-ins). */
 export function parseKldstatVerbose(text: string): {files: Set<string>; modules: Set<string>} | null {
   const files = new Set<string>();
@@ -73,6 +80,8 @@ const enoexecMessage = /an error occurred while loading module /;
 
 /** Loads a module with kldload (the host panel's action). */
 export async function loadModule(layout: HostLayout, name: ModuleName): Promise<{ok: boolean; message: string}> {
+  // kldload takes a file name or path too: only the known module names ever reach it.
+  if (!isModuleName(name)) return {ok: false, message: `not one of the modules bhyve needs (${MODULE_NAMES.join(', ')})`};
   const r = await runTool(layout, 'kldload', ['-n', name]);
   const message = (r.stderr.trim() || r.stdout.trim()).split('\n')[0] ?? '';
   if (r.exitCode === 0) return {ok: true, message: `loaded ${name}`};

@@ -17,6 +17,8 @@ import {capsSummary, defaultHostCaps, type HostCaps} from './bhyve-capabilities.
 import {domainDefToNative} from './native-argv-convert.js';
 import {cloneDomainDef} from './domain-model.js';
 import pkg from '../package.json' with {type: 'json'};
+import {readBoundedText} from './bounded-read.js';
+import {hostConfigPath, readHostConfig} from './host-config.js';
 
 export type {CheckStatus, HostCheck};
 
@@ -55,7 +57,7 @@ export function readRcConf(layout: HostLayout, service = 'bhyve_tui'): Map<strin
   for (const f of ['/etc/rc.conf', '/etc/rc.conf.local', `/etc/rc.conf.d/${service}`, `/usr/local/etc/rc.conf.d/${service}`]) {
     let text: string;
     try {
-      text = fs.readFileSync(layout.resolve(f), 'utf8');
+      text = readBoundedText(layout.resolve(f), {maxBytes: 1024 * 1024});
     } catch {
       continue;
     }
@@ -101,7 +103,7 @@ async function cpuCheck(layout: HostLayout, modules: ModuleStatus[]): Promise<Ho
   // vmm not loaded: the boot messages say what the CPU offers.
   let dmesg: string;
   try {
-    dmesg = fs.readFileSync(layout.resolve('/var/run/dmesg.boot'), 'utf8');
+    dmesg = readBoundedText(layout.resolve('/var/run/dmesg.boot'), {maxBytes: 4 * 1024 * 1024});
   } catch {
     return {id: 'cpu', title, status: 'WARN', detail: 'vmm is not loaded and /var/run/dmesg.boot cannot be read', fix: 'kldload vmm, then run host-validate again'};
   }
@@ -259,6 +261,19 @@ function socketCheck(layout: HostLayout): HostCheck {
   return {id, title, status: 'PASS', detail: `${shown(sock)}, owner only`};
 }
 
+/** The settings file: every value in it is used, or the check says which is not and why. */
+function settingsCheck(layout: HostLayout): HostCheck {
+  const id = 'settings';
+  const title = 'settings';
+  const file = hostConfigPath(layout);
+  const shown = layout.root ? file.slice(layout.root.length) : file;
+  const {config, error} = readHostConfig(layout);
+  if (error) return {id, title, status: 'FAIL', detail: layout.root ? error.replaceAll(layout.root, '') : error, fix: `correct ${shown}`};
+  const c = config.console;
+  const what = `console escape ${c.escape}, scrollback ${c.scrollbackKiB} KiB, log rotated at ${c.logMaxKiB} KiB`;
+  return {id, title, status: 'PASS', detail: fs.existsSync(file) ? what : `the defaults (no ${shown}): ${what}`};
+}
+
 function rcdCheck(layout: HostLayout, rc: Map<string, string>): HostCheck {
   const id = 'rc.d';
   const title = 'rc.d service';
@@ -284,6 +299,7 @@ export async function validateHost(layout: HostLayout, opts: ValidateOptions = {
   checks.push(await capsCheck(layout, defs, opts));
   checks.push(await nodeCheck(layout, rc));
   checks.push(socketCheck(layout));
+  checks.push(settingsCheck(layout));
   checks.push(rcdCheck(layout, rc));
   return checks;
 }

@@ -1,6 +1,7 @@
 // Checks made before anything is started, so a start that cannot work fails with one
 // clear line instead of a tool's cryptic exit status half-way through.
 import fs from 'node:fs';
+import path from 'node:path';
 import type {HostLayout} from './host-layout.js';
 import type {DefinitionSubject} from './definition-scan.js';
 import type {DomainFacts} from './domain-facts.js';
@@ -21,6 +22,52 @@ export type PreflightFacts = Pick<DomainFacts, 'vcpus' | 'files' | 'bridges' | '
 export interface PreflightHost {
   /** host CPUs, when known */
   ncpu: number | null;
+}
+
+/**
+ * What a host path names, to compare two paths as files rather than strings: the file's
+ * device and inode when it exists (symlinks followed, hard links equal), else the path with
+ * '.', '..' and repeated slashes resolved. `/dev//nmdm0B`, `/dev/./nmdm0B` and a symlink to
+ * /dev/nmdm0B all name one device.
+ */
+export function fileIdentity(layout: HostLayout, hostPath: string): string {
+  const normal = path.posix.resolve('/', hostPath);
+  try {
+    const st = fs.statSync(layout.resolve(normal), {bigint: true});
+    return `file ${st.dev}:${st.ino}`;
+  } catch {
+    return `path ${normal}`;
+  }
+}
+
+/** A guest's use of a host file; an exclusive use (a writable, unshared disk) shares it with no one. */
+export interface FileUse {
+  path: string;
+  exclusive: boolean;
+}
+
+/**
+ * The first use in `mine` of a file that a use in `theirs` names too, where one of them is
+ * exclusive (libvirt's lock managers: exclusive for a writable disk, shared for a read-only
+ * or <shareable/> one). Every path is stat(2)ed at most once.
+ */
+export function conflictingUse(layout: HostLayout, mine: readonly FileUse[], theirs: readonly FileUse[]): {mine: string; theirs: string} | undefined {
+  if (mine.length === 0 || theirs.length === 0) return undefined;
+  const held = new Map<string, FileUse[]>();
+  for (const u of theirs) {
+    const id = fileIdentity(layout, u.path);
+    held.set(id, [...(held.get(id) ?? []), u]);
+  }
+  for (const u of mine) {
+    const other = held.get(fileIdentity(layout, u.path))?.find((o) => u.exclusive || o.exclusive);
+    if (other) return {mine: u.path, theirs: other.path};
+  }
+  return undefined;
+}
+
+/** A file of the facts as a use; a broken definition's scan knows only whether it is a CD. */
+export function fileUse(f: {path: string; what: string; shared?: boolean}): FileUse {
+  return {path: f.path, exclusive: !(f.shared ?? f.what !== 'disk image')};
 }
 
 export async function preflight(layout: HostLayout, facts: PreflightFacts, host: PreflightHost = {ncpu: null}): Promise<PreflightProblem[]> {
@@ -45,6 +92,15 @@ export async function preflight(layout: HostLayout, facts: PreflightFacts, host:
   }
   for (const f of facts.files) {
     if (!fs.existsSync(layout.resolve(f.path))) problems.push({message: `${f.what} ${f.path} does not exist`, hint: 'fix the <source file=...> path or create the file', subject: {kind: 'file', value: f.path}});
+  }
+  // One image as two writable disks of one guest: two block backends writing one file.
+  const uses = facts.files.map(fileUse);
+  for (let i = 1; i < uses.length; i++) {
+    const twice = conflictingUse(layout, [uses[i]!], uses.slice(0, i));
+    if (twice) {
+      problems.push({message: `disk images ${twice.theirs} and ${twice.mine} are the same file`, hint: 'give each disk its own image, or mark both <readonly/> or <shareable/>', subject: {kind: 'file', value: twice.mine}});
+      break;
+    }
   }
   for (const bridge of new Set(facts.bridges)) {
     const bad = interfaceNameProblem(bridge);

@@ -8,6 +8,8 @@ import {DriverError, isActiveState, type ConsoleOptions, type DomainSummary} fro
 import {readHostConfig} from '../driver/host-config.js';
 import type {DaemonConnection} from '../driver/daemon-client.js';
 import {layoutForUri} from '../driver/daemon-client.js';
+import {lastLines} from '../driver/bounded-read.js';
+import {LIMITS, parseWholeNumber, type WholeNumberLimit} from '../driver/request-limits.js';
 import {daemonSocketPath} from '../driver/daemon-protocol.js';
 import {cliPath} from '../driver/install-paths.js';
 import type {HostLayout} from '../driver/host-layout.js';
@@ -16,6 +18,7 @@ import {daemonLogger, runHostDaemon} from '../driver/host-daemon.js';
 import {ensureSimHost} from '../driver/sim/sim-host.js';
 import {claimSimRoot} from '../driver/sim/sim-root.js';
 import {seedDemoDomains} from '../driver/demo-domains.js';
+import {readInputFile} from './commands-xml.js';
 import {UsageError, flagValue, type CommandContext, type CommandSpec} from './command-spec.js';
 
 function listTable(domains: DomainSummary[]): string {
@@ -54,24 +57,15 @@ export function defaultEscape(conn: DaemonConnection): number {
   }
 }
 
-function readFileArg(file: string): string {
-  try {
-    const st = fs.statSync(file);
-    if (st.size > 1024 * 1024) throw new DriverError(`${file} is ${st.size} bytes; domain XML over 1 MiB is refused`);
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof DriverError) throw e;
-    throw new DriverError(`failed to read file '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
-  }
-}
-
 const one = (ctx: CommandContext) => ctx.args[0]!;
 
-function intFlag(ctx: CommandContext, flag: string): number | undefined {
+/** A whole-number flag within the bound its use can hold (request-limits.ts). */
+function intFlag(ctx: CommandContext, flag: string, limit: WholeNumberLimit): number | undefined {
   const v = flagValue(ctx, flag);
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`option ${flag} needs a whole number, not '${v}'`);
-  return Number(v);
+  const r = parseWholeNumber(v, limit);
+  if ('problem' in r) throw new UsageError(`option ${flag}: ${r.problem}`);
+  return r.value;
 }
 
 /** How long a guest may take after its forced power-off before the daemon destroys it, plus slack. */
@@ -155,12 +149,7 @@ async function backgroundDaemon(ctx: CommandContext, layout: HostLayout): Promis
     if (exited && !(await canConnect(sockPath))) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  let tail = '';
-  try {
-    tail = fs.readFileSync(logFile, 'utf8').slice(size).trim().split('\n').slice(-3).join('\n');
-  } catch {
-    // no log
-  }
+  const tail = lastLines(logFile, 3, size);
   throw new DriverError(`the bhyve-tui daemon for ${ctx.uri} did not start${exited ? '' : ' within 30 s'}; see ${logFile}`, tail || undefined);
 }
 
@@ -178,6 +167,9 @@ function canConnect(sockPath: string): Promise<boolean> {
 async function daemonCommand(ctx: CommandContext): Promise<number> {
   const layout = layoutForUri(ctx.uri);
   if (ctx.flags.has('--background')) return backgroundDaemon(ctx, layout);
+  // Like daemon(3): a long-lived daemon must not hold the directory it was started from
+  // (an unmountable file system, a removed directory). Every path it uses is absolute.
+  process.chdir('/');
   if (layout.root) {
     await ensureSimHost(layout.root); // makes the directory, or refuses one that is not the simulator's
     seedDemoDomains(layout);
@@ -251,7 +243,7 @@ export const lifecycleCommands: CommandSpec[] = [
     flags: ['--timeout=', '--all'],
     args: [0, 1],
     async run(ctx) {
-      const timeoutS = intFlag(ctx, '--timeout');
+      const timeoutS = intFlag(ctx, '--timeout', LIMITS.shutdownTimeoutS);
       if (ctx.flags.has('--all')) {
         if (ctx.args.length > 0) throw new UsageError(`'shutdown --all' takes no domain name; usage: bhyve-tui shutdown NAME | --all [--timeout S]`);
         return shutdownAll(await ctx.connect(), timeoutS ?? 60);
@@ -273,7 +265,7 @@ export const lifecycleCommands: CommandSpec[] = [
     flags: [],
     args: 1,
     async run(ctx) {
-      const xml = readFileArg(one(ctx));
+      const xml = readInputFile(one(ctx));
       const {name} = await (await ctx.connect()).define(xml);
       process.stdout.write(`Domain '${name}' defined from ${one(ctx)}\n\n`);
       return 0;
@@ -290,8 +282,8 @@ export const lifecycleCommands: CommandSpec[] = [
     async run(ctx) {
       const conn = await ctx.connect();
       const disable = ctx.flags.has('--disable');
-      const order = intFlag(ctx, '--order');
-      const delayS = intFlag(ctx, '--delay');
+      const order = intFlag(ctx, '--order', LIMITS.autostartOrder);
+      const delayS = intFlag(ctx, '--delay', LIMITS.autostartDelayS);
       await conn.setAutostart(one(ctx), !disable, {...(order !== undefined ? {order} : {}), ...(delayS !== undefined ? {delayS} : {})});
       process.stdout.write(disable ? `Domain '${one(ctx)}' unmarked as autostarted\n\n` : `Domain '${one(ctx)}' marked as autostarted\n\n`);
       return 0;
@@ -342,7 +334,7 @@ export const lifecycleCommands: CommandSpec[] = [
     flags: ['--tail='],
     args: 1,
     async run(ctx) {
-      const tailBytes = intFlag(ctx, '--tail');
+      const tailBytes = intFlag(ctx, '--tail', LIMITS.logTailBytes);
       process.stdout.write(await (await ctx.connect()).domainLog(one(ctx), tailBytes === undefined ? {} : {tailBytes}));
       return 0;
     },

@@ -5,7 +5,6 @@
 // after every command's output. Failures are one line on stderr ('error: ...', written by
 // cli.tsx from the DriverError thrown here) and exit status 1. Warnings libvirt would only
 // log (a NIC dropped by from-native, VNC without a password) go to stderr as 'warning: ...'.
-import fs from 'node:fs';
 import {DriverError} from '../driver/connection.js';
 import {DomainXmlError, VirError} from '../driver/domain-errors.js';
 import {parseDomainXml} from '../driver/domain-xml-parse.js';
@@ -18,55 +17,25 @@ import {BHYVE_NATIVE_FORMAT, domainDefToNative, nativeToDomainXml} from '../driv
 import {requireValidDomain} from '../driver/domain-store.js';
 import {domainNameProblem} from '../driver/domain-name.js';
 import {DEFAULT_XML_LIMITS} from '../driver/xml-dom.js';
+import {BoundedReadError, errnoMessage, readBoundedText} from '../driver/bounded-read.js';
 import type {DomainDef} from '../driver/domain-model.js';
 import {flagValue, type CommandSpec} from './command-spec.js';
 
 /** Input files bigger than this are refused unread (the XML parser's own limit). */
 const maxInputBytes = DEFAULT_XML_LIMITS.maxBytes;
 
-const errnoText: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-  EFBIG: 'File too large',
-  EIO: 'Input/output error',
-};
-
-function systemError(what: string, file: string, e: unknown): DriverError {
-  const code = (e as NodeJS.ErrnoException).code ?? '';
-  return new DriverError(`${what} '${file}': ${errnoText[code] ?? (code || String(e))}`);
-}
-
 /**
- * Reads a file given on the command line, at most maxInputBytes (so /dev/zero or a
- * huge file cannot exhaust memory), with virsh's wording when that fails.
+ * Reads a file given on the command line through the one bounded reader: at most the XML
+ * parser's own limit, so /dev/zero or a huge file cannot exhaust memory; a pipe or FIFO
+ * (/dev/stdin, a shell's <(...)) is read without ever blocking. Failures in virsh's words.
  */
 export function readInputFile(file: string): string {
-  let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    return readBoundedText(file, {maxBytes: maxInputBytes, streams: true});
   } catch (e) {
-    throw systemError('Failed to open file', file, e);
-  }
-  try {
-    const buf = Buffer.alloc(maxInputBytes + 1);
-    let len = 0;
-    while (len < buf.length) {
-      const n = fs.readSync(fd, buf, len, buf.length - len, null);
-      if (n === 0) break;
-      len += n;
-    }
-    if (len > maxInputBytes) throw systemError('Failed to read file', file, {code: 'EFBIG'});
-    return buf.toString('utf8', 0, len);
-  } catch (e) {
-    if (e instanceof DriverError) throw e;
-    throw systemError('Failed to read file', file, e);
-  } finally {
-    fs.closeSync(fd);
+    if (!(e instanceof BoundedReadError)) throw e;
+    const known = errnoMessage(e.code);
+    throw new DriverError(`Failed to ${e.stage === 'open' ? 'open' : 'read'} file '${file}': ${known === e.code ? e.reason : known}`);
   }
 }
 

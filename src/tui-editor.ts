@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {DriverError} from '../driver/connection.js';
 import {fileError} from '../driver/fs-errors.js';
+import {readBoundedText} from '../driver/bounded-read.js';
+import {DEFAULT_XML_LIMITS} from '../driver/xml-dom.js';
 import type {EditRequest, EditResult} from '../ui/App.js';
 
 export function editsDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -63,5 +65,10 @@ export async function editText(text: string, request: EditRequest): Promise<Edit
   }
   if (result.error) throw new DriverError(`cannot run the editor '${program}': ${result.error.message}; set $VISUAL or $EDITOR`);
   if (result.status !== 0) return null;
-  return {text: fs.readFileSync(file, 'utf8'), savedAt: file};
+  // Read back through the bounded reader: the editor may have left anything there.
+  try {
+    return {text: readBoundedText(file, {maxBytes: DEFAULT_XML_LIMITS.maxBytes}), savedAt: file};
+  } catch (e) {
+    throw new DriverError(`cannot read back your edit: ${e instanceof Error ? e.message : String(e)}; what the editor saved stays in ${file}`);
+  }
 }

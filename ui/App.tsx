@@ -41,7 +41,7 @@ import {computeLayout} from './layout.js';
 import {LogView} from './LogView.js';
 import {Pager, PAGER_CHROME_ROWS} from './Pager.js';
 import {textLines} from './pager-lines.js';
-import {promptEdits} from './prompt-input.js';
+import {PROMPT_CLIPPED_NOTE, promptEdits} from './prompt-input.js';
 import {PromptLine} from './PromptLine.js';
 import {initialScreenState, screenReducer, topEntry, type ConfirmAction, type Dialog, type View} from './screen-state.js';
 import {errorStatus, infoStatus, statusHeight, type Status} from './status.js';
@@ -1048,10 +1048,11 @@ export function App(props: AppProps) {
 		bottom = <ConfirmDialog question={question} width={layout.width} color={dialog.action.type === 'kldload' ? 'yellow' : 'red'} />;
 		hints = confirmHints;
 	} else if (dialog?.kind === 'type-name') {
-		bottom = <TypeNameDialog question={question} name={dialog.name} value={dialog.value} width={layout.width} />;
+		bottom = <TypeNameDialog question={question} name={dialog.name} value={dialog.value} clipped={dialog.clipped === true} width={layout.width} />;
 		hints = typeNameHints;
 	} else if (dialog?.kind === 'prompt') {
-		const note = dialog.purpose === 'filter' ? `${tableState.list.items.length} of ${tableState.all.length}` : undefined;
+		const count = dialog.purpose === 'filter' ? `${tableState.list.items.length} of ${tableState.all.length}` : undefined;
+		const note = dialog.clipped === true ? (count === undefined ? PROMPT_CLIPPED_NOTE : `${count}  ${PROMPT_CLIPPED_NOTE}`) : count;
 		bottom = <PromptLine purpose={dialog.purpose} value={dialog.value} width={layout.width} {...(note === undefined ? {} : {note})} />;
 		hints = promptHints[dialog.purpose];
 	} else {

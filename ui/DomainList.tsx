@@ -69,7 +69,7 @@ export function DomainList(props: {
 	} else if (table.all.length === 0) {
 		body = <Text dimColor>No domains defined.</Text>;
 	} else if (list.items.length === 0) {
-		body = <Text dimColor>{`No domain name contains '${table.filter}'. Esc clears the filter.`}</Text>;
+		body = <Text dimColor wrap="truncate-end">{`No domain name contains '${truncate(table.filter, Math.max(1, inner - 40))}'. Esc clears the filter.`}</Text>;
 	} else {
 		body = window.items.map((domain, row) => (
 			<Row key={domain.name} domain={domain} selected={window.offset + row === list.index} columns={columns} />

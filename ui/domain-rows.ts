@@ -138,7 +138,8 @@ export function detailText(domain: DomainSummary | undefined, error: unknown, no
 export function listPosition(table: TableState): string {
 	const list = table.list;
 	const position = list.items.length > 0 ? `${list.index + 1}/${list.items.length}` : '';
-	return table.filter === '' ? position : `/${table.filter}  ${list.items.length > 0 ? position : '0'} of ${table.all.length}`;
+	// A long filter is shown by its start: the line has room for little else.
+	return table.filter === '' ? position : `/${truncate(table.filter, 30)}  ${list.items.length > 0 ? position : '0'} of ${table.all.length}`;
 }
 
 /** The status line's text while no action has reported anything. */

@@ -3,6 +3,7 @@
 // Each view keeps its scroll position; the view reports how far it can scroll (`bounds`)
 // after it has laid out its lines, so scroll keys clamp without knowing the content.
 import type {ModuleName} from '../driver/connection.js';
+import {appendInput, eraseChar, eraseWord, PROMPT_MAX_CHARS} from './prompt-input.js';
 
 export type View =
 	| {kind: 'list'}
@@ -25,8 +26,8 @@ export type ConfirmAction =
 export type Dialog =
 	| {kind: 'confirm'; action: ConfirmAction}
 	/** undefine: the operator types the domain's name */
-	| {kind: 'type-name'; name: string; value: string}
-	| {kind: 'prompt'; purpose: 'filter' | 'command'; value: string; history: number};
+	| {kind: 'type-name'; name: string; value: string; clipped?: boolean}
+	| {kind: 'prompt'; purpose: 'filter' | 'command'; value: string; history: number; clipped?: boolean};
 
 export interface ScreenEntry {
 	view: View;
@@ -97,13 +98,13 @@ function clampScroll(top: ScreenEntry, scroll: number): ScreenEntry {
 	return next === top.scroll && follow === top.follow ? top : {...top, scroll: next, follow};
 }
 
-function eraseWord(text: string): string {
-	// Like a shell's Ctrl-W: the last word and the blanks after it.
-	return text.replace(/\S*\s*$/, '');
-}
+function editDialog(dialog: Dialog, value: string, clipped = false): Dialog {
+	if (dialog.kind === 'confirm') {
+		return dialog;
+	}
 
-function editDialog(dialog: Dialog, value: string): Dialog {
-	return dialog.kind === 'confirm' ? dialog : {...dialog, value};
+	const {clipped: _was, ...rest} = dialog;
+	return clipped ? {...rest, value, clipped} : {...rest, value};
 }
 
 export function screenReducer(state: ScreenState, action: ScreenAction): ScreenState {
@@ -167,9 +168,12 @@ export function screenReducer(state: ScreenState, action: ScreenAction): ScreenS
 				return state;
 			}
 
-			// Control characters never go into a name or a command.
-			const text = action.text.replace(/[\u0000-\u001F\u007F]/g, '');
-			return text === '' ? state : {...state, dialog: editDialog(dialog, dialog.value + text)};
+			const next = appendInput(dialog.value, action.text);
+			if (next.value === dialog.value && next.clipped === (dialog.clipped === true)) {
+				return state;
+			}
+
+			return {...state, dialog: editDialog(dialog, next.value, next.clipped || (dialog.clipped === true && next.value.length >= PROMPT_MAX_CHARS))};
 		}
 
 		case 'prompt-erase': {
@@ -178,7 +182,7 @@ export function screenReducer(state: ScreenState, action: ScreenAction): ScreenS
 				return state;
 			}
 
-			const value = action.what === 'all' ? '' : action.what === 'word' ? eraseWord(dialog.value) : [...dialog.value].slice(0, -1).join('');
+			const value = action.what === 'all' ? '' : action.what === 'word' ? eraseWord(dialog.value) : eraseChar(dialog.value);
 			return value === dialog.value ? state : {...state, dialog: editDialog(dialog, value)};
 		}
 

@@ -73,7 +73,8 @@ export function errnoError(code: string, message = strerror(code)): NodeJS.Errno
 
 /**
  * Notes a run of a tool in the sim's invocations log (one O_APPEND write, so concurrent runs
- * never interleave). Only bhyve and grub-bhyve do this: it shows how often they are probed.
+ * never interleave). bhyve and grub-bhyve do this (it shows how often they are probed), and
+ * kldload (it shows what a client could make the daemon load).
  */
 export function recordInvocation(root: string, tool: string, argv: readonly string[]): void {
   try {

@@ -53,6 +53,7 @@ test('a new simulated host passes: every check PASS, only the daemon and rc.d wa
     'bhyve capabilities',
     'Node.js',
     'daemon socket',
+    'settings',
     'rc.d service',
   ]);
   for (const l of r.lines) if (!['daemon socket', 'rc.d service'].includes(l.title)) t.is(l.status, 'PASS', `${l.title}: ${l.text}`);

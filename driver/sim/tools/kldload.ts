@@ -7,7 +7,7 @@
 import {getopt} from '../getopt.js';
 import {updateHostStateSync} from '../host-state.js';
 import {findFile, loadedFiles, registeredModules, resolveLoadable} from '../kld.js';
-import {fail, simRootFromEnv, writeErr, writeOut} from '../tool-runtime.js';
+import {fail, recordInvocation, simRootFromEnv, writeErr, writeOut} from '../tool-runtime.js';
 
 const USAGE = 'usage: kldload [-nqv] file ...';
 
@@ -15,6 +15,7 @@ type Outcome = {kind: 'loaded'; id: number} | {kind: 'exists'} | {kind: 'missing
 
 export function kldloadMain(argv: string[]): number {
   const root = simRootFromEnv();
+  recordInvocation(root, 'kldload', argv);
   const p = getopt('kldload', argv, 'nqv');
   if (!p.ok) fail(1, p.message, USAGE);
   if (p.operands.length === 0) fail(1, USAGE);
