@@ -19,7 +19,7 @@ import {
 } from './connection.js';
 import {parseConnectionUri} from './connection-uri.js';
 import {HostLayout} from './host-layout.js';
-import {daemonSocketPath, LineSplitter, type DaemonReply} from './daemon-protocol.js';
+import {daemonSocketPath, daemonSocketPathProblem, LineSplitter, type DaemonReply} from './daemon-protocol.js';
 import {cliPath} from './install-paths.js';
 import os from 'node:os';
 import {FRAME_DATA, FRAME_END, FrameReader, frame} from './console-frames.js';
@@ -71,9 +71,8 @@ export class DaemonConnection implements Connection {
   /** Connects to the daemon, starting one when none answers. */
   private static async reach(uri: string, layout: HostLayout): Promise<net.Socket> {
     const sockPath = daemonSocketPath(layout);
-    if (Buffer.byteLength(sockPath) > 100) {
-      throw new DriverError(`the daemon's socket path is too long for a unix socket (${sockPath}); use a shorter host directory`);
-    }
+    const tooLong = daemonSocketPathProblem(layout);
+    if (tooLong) throw new DriverError(tooLong);
     try {
       return await connectSocket(sockPath);
     } catch {
@@ -95,8 +94,9 @@ export class DaemonConnection implements Connection {
       } catch (e) {
         last = e;
       }
-      // A daemon that lost the race to another one exits; keep trying the winner.
-      if (exited !== null && exited !== 0 && !fs.existsSync(sockPath) && Date.now() > deadline - 12_000) {
+      // A daemon that lost the race to another one exits 0; keep trying the winner. One
+      // that failed exits non-zero and its log says why.
+      if (exited !== null && exited !== 0 && Date.now() > deadline - 12_000) {
         const tail = fs.readFileSync(path.join(layout.logDir, 'daemon.log'), 'utf8').trim().split('\n').slice(-3).join('\n');
         throw new DriverError(`the bhyve-tui daemon for ${uri} did not start`, tail || undefined);
       }

@@ -547,9 +547,10 @@ export class DomainManager {
       const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${name}`]);
       if (r.exitCode !== 0 && vmInstanceExists(this.layout, name)) throw new DriverError(`failed to destroy '${name}': ${r.stderr.trim() || r.stdout.trim()}`, undefined, r.exitCode);
     }
-    for (const f of fs.readdirSync(this.layout.runDir)) {
-      if (f.startsWith(`${name}.`) && !f.endsWith('.last.json')) fs.rmSync(path.join(this.layout.runDir, f), {force: true});
-    }
+    // The run's own files by their exact names: a prefix would also take another domain's
+    // (web1's `web1.bhyve.*` is not domain web1.bhyve's) or the daemon's (domain 'daemon').
+    const leftovers = [`${name}.json`, ...(['loader', 'bhyve'] as const).flatMap((s) => [`${name}.${s}.pid`, `${name}.${s}.status`, `${name}.${s}.pid.tmp`, `${name}.${s}.status.tmp`])];
+    for (const f of leftovers) fs.rmSync(path.join(this.layout.runDir, f), {force: true});
     writeFileAtomic(stopRecordPath(this.layout, name), JSON.stringify({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()}), 0o600);
     this.emitState(name);
   }
