@@ -149,6 +149,8 @@ export class GuestConsole {
   async open(): Promise<void> {
     if (this.reader) return;
     await this.connect();
+    // Closed while connecting (the guest stopped): close() released the streams.
+    if (this.closed) throw new Error('the console was closed meanwhile');
     this.seedFromLog();
     fs.mkdirSync(this.layout.logDir, {recursive: true});
     this.logFd = fs.openSync(this.logPath, 'a', 0o640);

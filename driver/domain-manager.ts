@@ -26,7 +26,7 @@ import {loadModule, probeModules} from './host-modules.js';
 import {preflight, type PreflightFacts} from './start-preflight.js';
 import {vmInstanceExists} from './domain-monitor.js';
 import {pidAlive, sampleProcesses, type ProcessSample} from './process-table.js';
-import {endProcess, GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
+import {deviceMapFile, endProcess, GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
 import {runTool} from './host-tools.js';
 import {destroyTaps} from './tap-network.js';
 import {domainLogPath, readLogSince} from './domain-log.js';
@@ -551,6 +551,7 @@ export class DomainManager {
     // (web1's `web1.bhyve.*` is not domain web1.bhyve's) or the daemon's (domain 'daemon').
     const leftovers = [`${name}.json`, ...(['loader', 'bhyve'] as const).flatMap((s) => [`${name}.${s}.pid`, `${name}.${s}.status`, `${name}.${s}.pid.tmp`, `${name}.${s}.status.tmp`])];
     for (const f of leftovers) fs.rmSync(path.join(this.layout.runDir, f), {force: true});
+    fs.rmSync(deviceMapFile(this.layout, name), {force: true});
     writeFileAtomic(stopRecordPath(this.layout, name), JSON.stringify({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()}), 0o600);
     this.emitState(name);
   }
