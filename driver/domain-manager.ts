@@ -478,9 +478,11 @@ export class DomainManager {
       const stagePid = readPidFile(path.join(this.layout.runDir, `${name}.${stage}.pid`));
       if (stagePid !== null && stagePid !== record.pid) {
         record.pid = stagePid;
-        if (stage === 'bhyve' && (record.phase === 'bootloader' || record.phase === 'preparing')) record.phase = 'running';
         if (stage === 'loader') record.phase = 'bootloader';
       }
+      // bhyve was spawned (its pid file exists) by a daemon that died before it saw bhyve
+      // come up: the phase still says loader, but bhyve's exit is the one to wait for.
+      if (stage === 'bhyve' && (record.phase === 'bootloader' || record.phase === 'preparing')) record.phase = 'running';
       const alive = record.pid !== undefined && pidAlive(record.pid);
       let def;
       try {
@@ -763,6 +765,8 @@ export class DomainManager {
     if (!run) throw new DriverError(`domain '${name}' is not running; start it first`);
     // Right after a start the console may still be opening.
     const con = run.console ?? (await Promise.race([run.consoleReady, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]));
+    // No console because the guest stopped meanwhile: say that, not that the console failed.
+    if (!con && run.ending) throw new DriverError(`domain '${name}' is not running; start it first`);
     if (!con) throw new DriverError(`the console of '${name}' could not be opened; see its log (bhyve-tui log ${name})`);
     return con;
   }

@@ -210,6 +210,11 @@ export class GuestRun {
     return this.def.name;
   }
 
+  /** stopped, or stopping for good (its cleanup has begun) */
+  get ending(): boolean {
+    return !this.active || this.finishing !== undefined;
+  }
+
   /** the definition this run was started with */
   get definition(): DomainDef {
     return this.def;
@@ -267,7 +272,17 @@ export class GuestRun {
         await this.destroyVmInstance();
       }
       this.log(`starting domain ${this.name}`);
-      this.record.taps = await createTaps(this.layout, this.facts.bridges, this.name);
+      // Each tap goes into the run record as soon as it exists: a daemon killed halfway
+      // leaves a record from which destroy removes them.
+      try {
+        await createTaps(this.layout, this.facts.bridges, this.name, (tap) => {
+          this.record.taps.push(tap);
+          this.save();
+        });
+      } catch (e) {
+        this.record.taps = []; // createTaps destroyed them
+        throw e;
+      }
       this.save();
       await this.openConsole();
       await this.boot();
