@@ -151,6 +151,8 @@ export class GuestConsole {
   async open(): Promise<void> {
     if (this.reader) return;
     await this.connect();
+    // Closed while connecting (the guest stopped): close() released the streams.
+    if (this.closed) throw new Error('the console was closed meanwhile');
     this.seedFromLog();
     this.logFile = new AppendLog(this.logPath, {
       rotateBytes: this.opts.logMaxKiB * 1024,

@@ -19,7 +19,7 @@ import {
 } from './connection.js';
 import {parseConnectionUri} from './connection-uri.js';
 import {HostLayout} from './host-layout.js';
-import {daemonSocketPath, LineSplitter, type DaemonReply} from './daemon-protocol.js';
+import {daemonSocketPath, daemonSocketPathProblem, LineSplitter, type DaemonReply} from './daemon-protocol.js';
 import {cliPath} from './install-paths.js';
 import {claimSimRoot, inspectSimRoot} from './sim/sim-root.js';
 import {lastLines} from './bounded-read.js';
@@ -87,9 +87,8 @@ export class DaemonConnection implements Connection {
   /** Connects to the daemon, starting one when none answers. */
   private static async reach(uri: string, layout: HostLayout): Promise<net.Socket> {
     const sockPath = daemonSocketPath(layout);
-    if (Buffer.byteLength(sockPath) > 100) {
-      throw new DriverError(`the daemon's socket path is too long for a unix socket (${sockPath}); use a shorter host directory`);
-    }
+    const tooLong = daemonSocketPathProblem(layout);
+    if (tooLong) throw new DriverError(tooLong);
     try {
       return await connectSocket(sockPath);
     } catch (e) {
@@ -115,8 +114,9 @@ export class DaemonConnection implements Connection {
       } catch (e) {
         last = e;
       }
-      // A daemon that lost the race to another one exits; keep trying the winner.
-      if (exited !== null && exited !== 0 && !fs.existsSync(sockPath) && Date.now() > deadline - 12_000) {
+      // A daemon that lost the race to another one exits 0; keep trying the winner. One
+      // that failed exits non-zero and its log says why.
+      if (exited !== null && exited !== 0 && Date.now() > deadline - 12_000) {
         const tail = lastLines(path.join(layout.logDir, 'daemon.log'));
         throw new DriverError(`the bhyve-tui daemon for ${uri} did not start`, tail || undefined);
       }

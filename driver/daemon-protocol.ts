@@ -18,6 +18,17 @@ export function daemonSocketPath(layout: HostLayout): string {
   return path.join(layout.runDir, 'daemon.sock');
 }
 
+/**
+ * Why no unix socket can be made in the host's run directory, or null. The longest socket
+ * name there is a lock generation (daemon-lock.ts), `.daemon.N.lock`; sun_path holds 104
+ * bytes on FreeBSD (sys/sys/un.h), 108 on Linux, with the terminating NUL.
+ */
+export function daemonSocketPathProblem(layout: HostLayout): string | null {
+  const longest = path.join(layout.runDir, `.daemon.${'9'.repeat(12)}.lock`);
+  if (Buffer.byteLength(longest) <= 103) return null;
+  return `the daemon's socket path is too long for a unix socket (${daemonSocketPath(layout)}); use a shorter host directory`;
+}
+
 export function daemonPidPath(layout: HostLayout): string {
   return path.join(layout.runDir, 'daemon.pid');
 }

@@ -27,7 +27,7 @@ import {isModuleName, loadModule, MODULE_NAMES, probeModules} from './host-modul
 import {conflictingUse, fileUse, preflight, type PreflightFacts} from './start-preflight.js';
 import {vmInstanceExists} from './domain-monitor.js';
 import {pidAlive, sampleProcesses, type ProcessSample} from './process-table.js';
-import {endProcess, GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
+import {deviceMapFile, endProcess, GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
 import {runTool} from './host-tools.js';
 import {destroyTaps} from './tap-network.js';
 import {domainLogPath, readLogSince} from './domain-log.js';
@@ -504,9 +504,11 @@ export class DomainManager {
       const stagePid = readPidFile(path.join(this.layout.runDir, `${name}.${stage}.pid`));
       if (stagePid !== null && stagePid !== record.pid) {
         record.pid = stagePid;
-        if (stage === 'bhyve' && (record.phase === 'bootloader' || record.phase === 'preparing')) record.phase = 'running';
         if (stage === 'loader') record.phase = 'bootloader';
       }
+      // bhyve was spawned (its pid file exists) by a daemon that died before it saw bhyve
+      // come up: the phase still says loader, but bhyve's exit is the one to wait for.
+      if (stage === 'bhyve' && (record.phase === 'bootloader' || record.phase === 'preparing')) record.phase = 'running';
       const alive = record.pid !== undefined && pidAlive(record.pid);
       let def;
       try {
@@ -575,9 +577,11 @@ export class DomainManager {
       const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${name}`]);
       if (r.exitCode !== 0 && vmInstanceExists(this.layout, name)) throw new DriverError(`failed to destroy '${name}': ${r.stderr.trim() || r.stdout.trim()}`, undefined, r.exitCode);
     }
-    for (const f of fs.readdirSync(this.layout.runDir)) {
-      if (f.startsWith(`${name}.`) && !f.endsWith('.last.json')) removeFile(path.join(this.layout.runDir, f));
-    }
+    // The run's own files by their exact names: a prefix would also take another domain's
+    // (web1's `web1.bhyve.*` is not domain web1.bhyve's) or the daemon's (domain 'daemon').
+    const leftovers = [`${name}.json`, ...(['loader', 'bhyve'] as const).flatMap((s) => [`${name}.${s}.pid`, `${name}.${s}.status`, `${name}.${s}.pid.tmp`, `${name}.${s}.status.tmp`])];
+    for (const f of leftovers) removeFile(path.join(this.layout.runDir, f));
+    removeFile(deviceMapFile(this.layout, name));
     writeFileAtomic(stopRecordPath(this.layout, name), JSON.stringify({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()}), 0o600);
     this.emitState(name);
   }
@@ -823,6 +827,8 @@ export class DomainManager {
     if (!run) throw new DriverError(`domain '${name}' is not running; start it first`);
     // Right after a start the console may still be opening.
     const con = run.console ?? (await Promise.race([run.consoleReady, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]));
+    // No console because the guest stopped meanwhile: say that, not that the console failed.
+    if (!con && run.ending) throw new DriverError(`domain '${name}' is not running; start it first`);
     if (!con) throw new DriverError(`the console of '${name}' could not be opened; see its log (bhyve-tui log ${name})`);
     return con;
   }

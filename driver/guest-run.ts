@@ -67,6 +67,10 @@ export function runRecordPath(layout: HostLayout, name: string): string {
 export function stopRecordPath(layout: HostLayout, name: string): string {
   return path.join(layout.runDir, `${name}.last.json`);
 }
+/** grub-bhyve's device map, written before the loader runs (guest-commands.ts). */
+export function deviceMapFile(layout: HostLayout, name: string): string {
+  return path.join(layout.runDir, `grub_bhyve-${name}-device.map`);
+}
 function stageFiles(layout: HostLayout, name: string, stage: Stage): {status: string; pid: string} {
   return {status: path.join(layout.runDir, `${name}.${stage}.status`), pid: path.join(layout.runDir, `${name}.${stage}.pid`)};
 }
@@ -190,6 +194,8 @@ export class GuestRun {
   preflightHost: PreflightHost = {ncpu: null};
   /** the guest's serial console, held for its whole run */
   console: GuestConsole | undefined;
+  /** the console while it is being opened (an adopted guest is supervised meanwhile) */
+  private openingConsole: GuestConsole | undefined;
   /** settles once the console is open (or could not be opened) */
   readonly consoleReady: Promise<GuestConsole | undefined>;
   private settleConsole!: (c: GuestConsole | undefined) => void;
@@ -209,6 +215,11 @@ export class GuestRun {
 
   get name(): string {
     return this.def.name;
+  }
+
+  /** stopped, or stopping for good (its cleanup has begun) */
+  get ending(): boolean {
+    return !this.active || this.finishing !== undefined;
   }
 
   /** the definition this run was started with */
@@ -295,7 +306,17 @@ export class GuestRun {
         await this.destroyVmInstance();
       }
       this.log(`starting domain ${this.name}`);
-      this.record.taps = await createTaps(this.layout, this.facts.bridges, this.name);
+      // Each tap goes into the run record as soon as it exists: a daemon killed halfway
+      // leaves a record from which destroy removes them.
+      try {
+        await createTaps(this.layout, this.facts.bridges, this.name, (tap) => {
+          this.record.taps.push(tap);
+          this.save();
+        });
+      } catch (e) {
+        this.record.taps = []; // createTaps destroyed them
+        throw e;
+      }
       this.save();
       await this.openConsole();
       await this.boot();
@@ -321,18 +342,23 @@ export class GuestRun {
    */
   private async openConsole(): Promise<void> {
     const c = this.facts.consoles[0];
-    if (this.console) return;
+    if (this.console || this.openingConsole) return;
     if (!c) {
       this.settleConsole(undefined);
       return;
     }
     const {config} = readHostConfig(this.layout);
     const con = new GuestConsole(this.layout, this.name, c.slave, config.console, (m) => this.log(m));
+    this.openingConsole = con;
     try {
       await con.open();
-      this.console = con;
+      // The guest may have stopped meanwhile; the cleanup then closed `con`.
+      if (this.finishing) con.close('stopped');
+      else this.console = con;
     } catch (e) {
-      this.log(`console ${c.slave} could not be opened: ${(e as Error).message}`);
+      if (!this.finishing) this.log(`console ${c.slave} could not be opened: ${(e as Error).message}`);
+    } finally {
+      this.openingConsole = undefined;
     }
     this.settleConsole(this.console);
   }
@@ -348,6 +374,8 @@ export class GuestRun {
       // A destroy that came while the loader was being spawned did not know its pid yet.
       if (this.record.stopRequested === 'destroyed') void this.stopLoader();
       const status = await this.waitStage('loader');
+      // As libvirt does once the loader has run: grub-bhyve has read its device map.
+      if (cmds.loader.deviceMap) fs.rmSync(cmds.loader.deviceMap.path, {force: true});
       if (this.record.stopRequested) throw new DriverError(`start of '${this.name}' cancelled: the domain was destroyed`);
       if (status !== 0) {
         const program = path.basename(cmds.loader.argv[0]!);
@@ -595,6 +623,8 @@ export class GuestRun {
       }
       this.tidy('cleanup', () => this.console?.close('stopped', stop.state === 'crashed' ? `crashed: ${stop.reason}` : stop.reason));
       this.console = undefined;
+      this.openingConsole?.close('stopped');
+      fs.rmSync(deviceMapFile(this.layout, this.name), {force: true});
       this.settleConsole(undefined);
       this.tidy('the stop record could not be saved', () => writeFileAtomic(stopRecordPath(this.layout, this.name), JSON.stringify(stop), 0o600));
       this.tidy('cleanup', () => removeFile(runRecordPath(this.layout, this.name)));

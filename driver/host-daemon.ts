@@ -2,17 +2,16 @@
 // (like tmux's server) or at boot by rc.d. It supervises the guests, answers clients over
 // a unix socket only its owner can open, and pushes state changes to subscribers. Guests
 // do not depend on it: killing it leaves them running, and the next daemon adopts them.
-import fs from 'node:fs';
 import net from 'node:net';
 import {DriverError, type DomainEvent} from './connection.js';
 import type {HostLayout} from './host-layout.js';
 import {DomainManager} from './domain-manager.js';
-import {daemonPidPath, daemonSocketPath, LineSplitter, type DaemonReply, type DaemonRequest} from './daemon-protocol.js';
-import {pidAlive, useProcessTable} from './process-alive.js';
+import {daemonSocketPath, LineSplitter, type DaemonReply, type DaemonRequest} from './daemon-protocol.js';
 import {logLine, openTextLog} from './domain-log.js';
 import {describeSystemError} from './fs-errors.js';
 import {FRAME_DATA, FrameReader} from './console-frames.js';
 import type {ConsoleClient} from './console-hub.js';
+import type {DaemonLock} from './daemon-lock.js';
 
 type Handler = (m: DomainManager, params: unknown[]) => unknown;
 
@@ -53,30 +52,14 @@ export interface DaemonOptions {
   log?: (line: string) => void;
 }
 
-function takePidLock(file: string): boolean {
-  for (let i = 0; i < 2; i++) {
-    try {
-      fs.writeFileSync(file, `${process.pid}\n`, {flag: 'wx', mode: 0o600});
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const other = Number(fs.readFileSync(file, 'utf8').trim());
-      if (pidAlive(other) && other !== process.pid) return false;
-      fs.rmSync(file, {force: true}); // left by a daemon that died
-    }
-  }
-  return false;
-}
-
-export async function runHostDaemon(layout: HostLayout, uri: string, opts: DaemonOptions = {}): Promise<{close(): Promise<void>}> {
-  fs.mkdirSync(layout.runDir, {recursive: true, mode: 0o700});
-  fs.chmodSync(layout.runDir, 0o700);
-  useProcessTable({ps: layout.tool('ps')});
+/**
+ * Runs the daemon that holds `lock` (takeDaemonLock in daemon-lock.ts: taken, and listening,
+ * before this adopts any guest): adopts the guests a previous daemon left running, then
+ * answers clients.
+ */
+export async function runHostDaemon(layout: HostLayout, uri: string, lock: DaemonLock, opts: DaemonOptions = {}): Promise<{close(): Promise<void>}> {
   const log = opts.log ?? (() => {});
-  const pidFile = daemonPidPath(layout);
-  if (!takePidLock(pidFile)) throw new DriverError(`another bhyve-tui daemon already runs for ${uri} (pid file ${pidFile})`);
   const sockPath = daemonSocketPath(layout);
-  fs.rmSync(sockPath, {force: true});
 
   const manager = new DomainManager(layout, uri);
   const {adopted, orphans} = manager.recover();
@@ -89,7 +72,7 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
   manager.log = log;
 
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
+  const serve = (sock: net.Socket) => {
     sockets.add(sock);
     let unsubscribe: (() => void) | undefined;
     const send = (obj: unknown) => {
@@ -167,18 +150,8 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
       sockets.delete(sock);
     });
     sock.on('error', () => {});
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // Created owner-only: the umask makes the socket 0600 before anyone can connect.
-    const old = process.umask(0o177);
-    server.listen(sockPath, () => {
-      process.umask(old);
-      resolve();
-    });
-  });
-  fs.chmodSync(sockPath, 0o600);
+  };
+  lock.serve(serve);
   log(`daemon ${process.pid} listening on ${sockPath}`);
   // libvirt probes bhyve once at driver start; here in the background, once clients can be
   // answered. Requests that build command lines wait for it.
@@ -190,9 +163,7 @@ export async function runHostDaemon(layout: HostLayout, uri: string, opts: Daemo
     close: async () => {
       manager.close();
       for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-      fs.rmSync(sockPath, {force: true});
-      fs.rmSync(pidFile, {force: true});
+      await lock.release();
     },
   };
 }

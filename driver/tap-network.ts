@@ -12,19 +12,25 @@ export function interfaceNameProblem(name: string): string | null {
   return ifnamePattern.test(name) ? null : `invalid interface name '${name}': at most 15 letters, digits, '_' or '.'`;
 }
 
-export async function createTaps(layout: HostLayout, bridges: string[], domain: string): Promise<string[]> {
+/**
+ * Creates a tap per bridge. `created` hears of each tap as soon as it exists, so a caller
+ * that records them (the run record) loses none if it dies halfway; on failure the taps
+ * made so far are destroyed here.
+ */
+export async function createTaps(layout: HostLayout, bridges: string[], domain: string, created: (tap: string) => void = () => {}): Promise<string[]> {
   const taps: string[] = [];
   try {
     for (const bridge of bridges) {
       const problem = interfaceNameProblem(bridge);
       if (problem) throw new DriverError(problem);
-      const created = await runTool(layout, 'ifconfig', ['tap', 'create']);
-      if (created.exitCode !== 0) {
-        throw new DriverError(`cannot create a tap for '${domain}': ${toolMessage(created)}`, undefined, created.exitCode);
+      const made = await runTool(layout, 'ifconfig', ['tap', 'create']);
+      if (made.exitCode !== 0) {
+        throw new DriverError(`cannot create a tap for '${domain}': ${toolMessage(made)}`, undefined, made.exitCode);
       }
-      const tap = created.stdout.trim();
+      const tap = made.stdout.trim();
       if (interfaceNameProblem(tap)) throw new DriverError(`ifconfig tap create printed an unexpected name '${tap}'`);
       taps.push(tap);
+      created(tap);
       await runToolChecked(layout, 'ifconfig', [tap, 'descr', `bhyve-tui/${domain}`]);
       await runToolChecked(layout, 'ifconfig', [bridge, 'addm', tap]);
       await runToolChecked(layout, 'ifconfig', [tap, 'up']);

@@ -15,6 +15,7 @@ import {cliPath} from '../driver/install-paths.js';
 import type {HostLayout} from '../driver/host-layout.js';
 import {attachTerminal} from '../driver/console-attach.js';
 import {daemonLogger, runHostDaemon} from '../driver/host-daemon.js';
+import {takeDaemonLock} from '../driver/daemon-lock.js';
 import {ensureSimHost} from '../driver/sim/sim-host.js';
 import {claimSimRoot} from '../driver/sim/sim-root.js';
 import {seedDemoDomains} from '../driver/demo-domains.js';
@@ -141,16 +142,17 @@ async function backgroundDaemon(ctx: CommandContext, layout: HostLayout): Promis
   const child = spawn(process.execPath, [cliPath(), '-c', ctx.uri, 'daemon', ...(ctx.flags.has('--boot') ? ['--boot'] : [])], {detached: true, stdio: ['ignore', logFd, logFd]});
   child.unref();
   fs.closeSync(logFd);
-  let exited = false;
-  child.once('exit', () => (exited = true));
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 1));
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (await canConnect(sockPath)) return 0;
-    if (exited && !(await canConnect(sockPath))) break;
+    // Exit 0: another daemon started meanwhile and holds the lock; it will answer.
+    if (exited !== null && exited !== 0 && !(await canConnect(sockPath))) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   const tail = lastLines(logFile, 3, size);
-  throw new DriverError(`the bhyve-tui daemon for ${ctx.uri} did not start${exited ? '' : ' within 30 s'}; see ${logFile}`, tail || undefined);
+  throw new DriverError(`the bhyve-tui daemon for ${ctx.uri} did not start${exited !== null ? '' : ' within 30 s'}; see ${logFile}`, tail || undefined);
 }
 
 function canConnect(sockPath: string): Promise<boolean> {
@@ -172,12 +174,20 @@ async function daemonCommand(ctx: CommandContext): Promise<number> {
   process.chdir('/');
   if (layout.root) {
     await ensureSimHost(layout.root); // makes the directory, or refuses one that is not the simulator's
-    seedDemoDomains(layout);
   }
   fs.mkdirSync(layout.logDir, {recursive: true});
   const logFd = fs.openSync(path.join(layout.logDir, 'daemon.log'), 'a', 0o640);
   const log = daemonLogger(logFd, path.join(layout.logDir, 'daemon.log'));
-  const daemon = await runHostDaemon(layout, ctx.uri, {boot: ctx.flags.has('--boot'), log});
+  // One daemon per host: a daemon that finds another one running leaves before it touches
+  // anything, quietly (clients start daemons freely; the one that runs answers them).
+  const taken = await takeDaemonLock(layout);
+  if (!taken.won) {
+    log(`daemon ${process.pid}: another daemon (${taken.holder}) runs for ${ctx.uri}; exiting`);
+    fs.closeSync(logFd);
+    return 0;
+  }
+  if (layout.root) seedDemoDomains(layout);
+  const daemon = await runHostDaemon(layout, ctx.uri, taken.lock, {boot: ctx.flags.has('--boot'), log});
   // Guests never depend on the daemon: stopping it leaves them running.
   await new Promise<void>((resolve) => {
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve());

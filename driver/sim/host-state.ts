@@ -44,6 +44,8 @@ export interface VmFaults {
   ignoreAcpi?: boolean;
   /** bhyve prints a vm exit dump and aborts (SIGABRT) this long after it started */
   crashAfterMs?: number;
+  /** stty takes this long before it applies the modes, as on a loaded host (only read from "*") */
+  sttyDelayMs?: number;
 }
 
 export interface HostState {

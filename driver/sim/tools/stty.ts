@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import {spawnSync} from 'node:child_process';
 import {getopt} from '../getopt.js';
-import {fail, writeErr} from '../tool-runtime.js';
+import {fail, simRootFromEnv, sleepSync, writeErr} from '../tool-runtime.js';
+import {faultsFor, readHostStateSync} from '../host-state.js';
 
 const USAGE = 'usage: stty [-a | -e | -g] [-f file] [arguments]';
 
@@ -36,6 +37,14 @@ const CCHARS = new Set(['discard', 'dsusp', 'eof', 'eol', 'eol2', 'erase', 'eras
 
 /** What GNU stty does not know or prints in its own format: not simulated. */
 const NOT_SIMULATED = new Set(['all', 'everything', 'dec', 'new', 'old', 'newcrt', 'crt', 'tty', 'f', 'g', 'altwerase', 'nokerninfo', 'kerninfo', 'mdmbuf', 'ctsflow', 'rtsflow', 'decctlq', 'tandem', 'crtkill', 'crterase', 'ctlecho', 'prterase', 'crtbs', 'oxtabs', 'litout', 'pass8', 'erase2', 'dsusp', 'status', 'size', 'speed', 'ek', 'cbreak', 'cooked', 'hup', 'tab0', 'tab3']);
+
+function sttyDelay(): number {
+  try {
+    return faultsFor(readHostStateSync(simRootFromEnv()), null).sttyDelayMs ?? 0;
+  } catch {
+    return 0;
+  }
+}
 
 function systemStty(): string {
   for (const p of ['/usr/bin/stty', '/bin/stty']) if (fs.existsSync(p)) return p;
@@ -95,5 +104,8 @@ export function sttyMain(argv: string[]): number {
     if (/Inappropriate ioctl|not a tty/i.test(r.stderr?.toString() ?? '')) fail(1, 'stty: stdin isn\'t a terminal');
     fail(1, `stty: ${r.stderr?.toString().trim().replace(/^stty: /, '') || 'failed'}`);
   }
+  // A loaded host: the modes are set, but stty is slow to finish (faults["*"].sttyDelayMs).
+  const delay = sttyDelay();
+  if (delay > 0) sleepSync(delay);
   return 0;
 }
