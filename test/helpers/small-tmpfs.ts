@@ -31,7 +31,10 @@ export const tmpfsProblem: string | undefined = (() => {
 export function mountSmallTmpfs(t: {teardown(fn: () => void): void}, simDir: string, dir: string, size: string): void {
   const saved = fs.mkdtempSync(path.join(os.tmpdir(), 'bhyve-tui-tmpfs-save-'));
   fs.mkdirSync(dir, {recursive: true});
-  fs.cpSync(dir, saved, {recursive: true, preserveTimestamps: true});
+  // A socket cannot be copied (nor used once its daemon is gone): a stopped daemon's lock
+  // generations (driver/daemon-lock.ts) stay behind, on the directory underneath.
+  const notSocket = (src: string): boolean => !fs.lstatSync(src).isSocket();
+  fs.cpSync(dir, saved, {recursive: true, preserveTimestamps: true, filter: notSocket});
   const mode = fs.statSync(dir).mode & 0o7777;
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=${mode.toString(8)}`, 'tmpfs', dir], {stdio: 'pipe'});
   t.teardown(() => {
