@@ -5,6 +5,7 @@
 import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import tty from 'node:tty';
+import {PassThrough} from 'node:stream';
 import {openTtyBackend} from './nmdm.js';
 import {errnoCode} from './tool-runtime.js';
 
@@ -91,7 +92,14 @@ export class ConsolePort {
       stream = process.stdin;
       if (process.stdin.isTTY) process.stdin.setRawMode(true);
     } else {
-      stream = new tty.ReadStream(this.fd);
+      try {
+        stream = new tty.ReadStream(this.fd);
+      } catch {
+        // The line is already dead (a zombie side after the other side's last close, see
+        // nmdm.ts). bhyveload's cb_getc (usr.sbin/bhyveload/bhyveload.c) returns -1 when
+        // read(2) gives no byte and its countdown goes on: a dead line never delivers a key.
+        stream = new PassThrough();
+      }
     }
     stream.on('data', (d: Buffer | string) => cb(typeof d === 'string' ? Buffer.from(d, 'utf8') : d));
     stream.on('error', () => {
