@@ -52,7 +52,7 @@ export class PtyClient {
   }
 
   /** Waits until the output after `from` matches; fails with the output seen. */
-  waitFor(what: string | RegExp | ((out: Buffer) => boolean), from = 0, timeoutMs = 30_000): Promise<void> {
+  waitFor(what: string | RegExp | ((out: Buffer) => boolean), from = 0, timeoutMs = 60_000): Promise<void> {
     const test = typeof what === 'function' ? () => what(this.out.subarray(from)) : typeof what === 'string' ? () => this.text(from).includes(what) : () => what.test(this.text(from));
     return new Promise((resolve, reject) => {
       const check = () => {
@@ -141,7 +141,7 @@ export async function hostWithGuest(t: {teardown(fn: () => void): void}, label: 
   }
   const r = cli(dir, ['start', 'web1']);
   if (r.status !== 0) throw new Error(r.stderr);
-  await eventually('the login prompt in the console log', () => consoleLog(dir, 'web1').includes('login: '), 20_000);
+  await eventually('the login prompt in the console log', () => consoleLog(dir, 'web1').includes('login: '), 60_000);
   return dir;
 }
 
