@@ -10,6 +10,7 @@ import {createHash} from 'node:crypto';
 import {parseDomainXml} from './domain-xml-parse.js';
 import {DomainXmlError} from './domain-errors.js';
 import {domainNameProblem} from './domain-name.js';
+import type {BhyveCaps} from './bhyve-capabilities.js';
 
 export interface DefinitionProblem {
   kind: 'syntax' | 'semantic';
@@ -23,7 +24,7 @@ export type StoredDomain =
   | {ok: false; name: string; file: string; error: string; problem: DefinitionProblem};
 
 /** Domain files bigger than this are refused before parsing. */
-const maxDomainFileBytes = 1024 * 1024;
+export const maxDomainFileBytes = 1024 * 1024;
 
 /** What is wrong with a definition, with its place in the file when known. */
 export function definitionProblem(e: unknown): DefinitionProblem {
@@ -65,14 +66,15 @@ function stableIdentifiers(name: string): {generateMac: () => string; generateUu
   };
 }
 
-export function loadDomainFile(file: string): StoredDomain {
+/** `caps`: parse as on a host with these bhyve capabilities (default: a current FreeBSD's). */
+export function loadDomainFile(file: string, caps?: BhyveCaps): StoredDomain {
   const fallbackName = path.basename(file, '.xml');
   try {
     const size = fs.statSync(file).size;
     if (size > maxDomainFileBytes) {
       return invalid(fallbackName, file, {kind: 'semantic', message: `file is ${size} bytes; domain XML over ${maxDomainFileBytes} bytes is refused`});
     }
-    const def = parseDomainXml(fs.readFileSync(file, 'utf8'), {file, ...stableIdentifiers(fallbackName)});
+    const def = parseDomainXml(fs.readFileSync(file, 'utf8'), {file, ...stableIdentifiers(fallbackName), ...(caps ? {caps} : {})});
     const problem = domainNameProblem(def.name);
     if (problem) return invalid(fallbackName, file, {kind: 'semantic', message: problem});
     return {ok: true, name: def.name, file, def};
@@ -96,7 +98,7 @@ export function listDomainFiles(layout: HostLayout): string[] {
 }
 
 export function loadAllDomains(layout: HostLayout): StoredDomain[] {
-  return listDomainFiles(layout).map(loadDomainFile);
+  return listDomainFiles(layout).map((f) => loadDomainFile(f));
 }
 
 /** The definition of one domain, or a one-line DriverError saying why not. */

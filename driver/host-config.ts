@@ -21,15 +21,41 @@ export function hostConfigPath(layout: HostLayout): string {
   return path.join(layout.configDir, 'bhyve-tui.json');
 }
 
+/** The settings file is a few lines; a bigger one is refused, not read. */
+export const MAX_HOST_CONFIG_BYTES = 64 * 1024;
+
+/**
+ * The file's text, read with a bound: something other than a regular file (a FIFO would
+ * block the daemon, a device could be endless) or a file over the bound is refused.
+ */
+function readBounded(file: string): string {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new Error('not a regular file');
+    const buf = Buffer.alloc(MAX_HOST_CONFIG_BYTES + 1);
+    let got = 0;
+    for (let n; got < buf.length && (n = fs.readSync(fd, buf, got, buf.length - got, null)) > 0; ) got += n;
+    if (got > MAX_HOST_CONFIG_BYTES) throw new Error(`larger than ${MAX_HOST_CONFIG_BYTES / 1024} KiB`);
+    return buf.toString('utf8', 0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function readHostConfig(layout: HostLayout): {config: HostConfig; error?: string} {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(hostConfigPath(layout), 'utf8'));
+    raw = JSON.parse(readBounded(hostConfigPath(layout)));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {config: defaultHostConfig};
     return {config: defaultHostConfig, error: `${hostConfigPath(layout)}: ${(e as Error).message}; using the defaults`};
   }
-  const c = (raw as {console?: Partial<HostConfig['console']>}).console ?? {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return {config: defaultHostConfig, error: `${hostConfigPath(layout)}: not a JSON object; using the defaults`};
+  }
+  const given = (raw as {console?: unknown}).console;
+  const c = (given !== null && typeof given === 'object' ? given : {}) as Partial<Record<keyof HostConfig['console'], unknown>>;
   const num = (v: unknown, d: number, min: number, max: number) => (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? v : d);
   return {
     config: {
