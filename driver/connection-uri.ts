@@ -15,7 +15,17 @@ export interface ParsedUri {
 
 const uriPattern = /^([a-z][a-z0-9]*)(?:\+([a-z0-9]+))?:\/\/(?:([^@/]*)@)?([^/:]*)(?::(\d+))?(\/[^?#]*)?(?:\?[^#]*)?$/i;
 
+/** Longer than any path a host can open (PATH_MAX is 1024 on FreeBSD), with room for the rest. */
+export const MAX_URI_LENGTH = 4096;
+
 export function parseConnectionUri(uri: string): ParsedUri {
+  // Checked first, so that every message below quotes a URI that is one short line.
+  if (uri.length > MAX_URI_LENGTH) {
+    throw new DriverError(`invalid connection URI: ${uri.length} characters long (at most ${MAX_URI_LENGTH})`);
+  }
+  if (/[\x00-\x1f\x7f]/.test(uri)) {
+    throw new DriverError(`invalid connection URI ${JSON.stringify(uri)}: control characters are not allowed`);
+  }
   const m = uriPattern.exec(uri);
   if (!m) {
     throw new DriverError(`invalid connection URI '${uri}': expected e.g. bhyve:///system or sim:///PATH`);
@@ -24,9 +34,9 @@ export function parseConnectionUri(uri: string): ParsedUri {
   if (driver !== 'bhyve' && driver !== 'sim') {
     throw new DriverError(`unsupported connection URI '${uri}': the driver must be 'bhyve' or 'sim'`);
   }
-  const parsed: ParsedUri = {driver, path: decodeURIComponent(rawPath)};
+  const parsed: ParsedUri = {driver, path: percentDecoded(uri, rawPath)};
   if (transport) parsed.transport = transport;
-  if (user) parsed.user = decodeURIComponent(user);
+  if (user) parsed.user = percentDecoded(uri, user);
   if (host) parsed.host = host;
   if (port) parsed.port = Number(port);
   if (driver === 'bhyve' && !host && parsed.path !== '/system') {
@@ -61,6 +71,15 @@ function simPathProblem(rawPath: string, decoded: string): string | undefined {
   }
   if (path.posix.resolve(decoded) === '/') return `that is the filesystem root; give the simulated host a directory of its own, ${example}`;
   return undefined;
+}
+
+/** %XX escapes decoded; a malformed one is the URI's error, not a URIError. */
+function percentDecoded(uri: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new DriverError(`invalid connection URI '${uri}': a '%' must be followed by two hex digits of UTF-8`);
+  }
 }
 
 /** Where the simulated host lives when nothing else is said: under the user's state directory. */

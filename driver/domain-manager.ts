@@ -33,10 +33,10 @@ import {destroyTaps} from './tap-network.js';
 import {domainLogPath, readLogSince} from './domain-log.js';
 import {writeFileAtomic} from './atomic-file.js';
 import {readPidFile} from './exit-recorder.js';
-import {parseDomainXml} from './domain-xml-parse.js';
 import type {DomainDef} from './domain-model.js';
 import {domainPreview} from './domain-preview.js';
-import {placeOf, scanDefinition, type DefinitionSubject} from './definition-scan.js';
+import {placeOf, type DefinitionSubject} from './definition-scan.js';
+import {DefinitionJobs} from './definition-jobs.js';
 import {HostCapsProbe, type ProbedHostCaps} from './bhyve-caps-probe.js';
 import {capNames, capsSummary} from './bhyve-capabilities.js';
 import {validateHost} from './host-validate.js';
@@ -91,13 +91,22 @@ export class DomainManager {
   /** the last kernel-module probe, and the one under way (see modules()) */
   private moduleProbe = new BackgroundValue(() => probeModules(this.layout), 3000, () => this.emit({type: 'host'}));
   /** host-validate's findings for the host panel */
-  private checkRun = new BackgroundValue(async () => validateHost(this.layout, {caps: () => this.hostCaps.get(), definitions: this.definitions(), modules: await this.modules()}), 10_000, () => this.emit({type: 'host'}));
+  private checkRun = new BackgroundValue(
+    async () => {
+      await this.prepare();
+      return validateHost(this.layout, {caps: () => this.hostCaps.get(), definitions: this.definitions(), modules: await this.modules()});
+    },
+    10_000,
+    () => this.emit({type: 'host'}),
+  );
   private watcher: fs.FSWatcher | undefined;
   /** what the host's bhyve supports: probed once per daemon start, cached by the binary's identity */
   readonly hostCaps: HostCapsProbe;
   /** the daemon log */
   log: (line: string) => void = () => {};
   private unwatchLogs: () => void;
+  /** parsing and scanning of definitions, off the event loop */
+  readonly jobs = new DefinitionJobs((line) => this.hostCaps.log(line));
 
   constructor(
     readonly layout: HostLayout,
@@ -154,6 +163,7 @@ export class DomainManager {
     this.unwatchLogs();
     this.watcher?.close();
     this.hostCaps.close();
+    this.jobs.close();
   }
 
   // ---- definitions ----
@@ -165,6 +175,52 @@ export class DomainManager {
     const stored = loadDomainFile(file);
     this.cache.set(file, {mtimeMs: st.mtimeMs, size: st.size, stored});
     return stored;
+  }
+
+  /** Files being parsed in the worker, so that two requests share one parse. */
+  private loading = new Map<string, Promise<void>>();
+
+  /** Parses `file` in the worker unless the cache has this version of it. */
+  private async refresh(file: string, listedToo = false): Promise<void> {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch {
+      return;
+    }
+    const same = (x: {mtimeMs: number; size: number} | undefined) => x !== undefined && x.mtimeMs === st.mtimeMs && x.size === st.size;
+    if (same(this.cache.get(file)) || (listedToo && same(this.readListCache()[file]))) return;
+    let loading = this.loading.get(file);
+    if (!loading) {
+      loading = this.jobs.load(file).then(
+        (r) => {
+          if (r.stat) this.cache.set(file, {mtimeMs: r.stat.mtimeMs, size: r.stat.size, stored: r.stored});
+        },
+        () => {
+          // the listing parses it in place, as it always could
+        },
+      );
+      this.loading.set(file, loading);
+      void loading.finally(() => this.loading.delete(file));
+    }
+    await loading;
+  }
+
+  /**
+   * Brings the definitions a request needs up to date, parsing changed files in the worker:
+   * `name`'s file, or every file (also when `name`'s is not NAME.xml); with `forList`, only
+   * what the list cannot take from its summary. The synchronous lookups that follow then
+   * find every file parsed, and the event loop never parses a large definition itself
+   * (unless a file changes between the two, which costs one parse).
+   */
+  async prepare(name?: string, forList = false): Promise<void> {
+    if (name !== undefined) {
+      if (domainNameProblem(name)) return;
+      const direct = path.join(this.layout.domainsDir, `${name}.xml`);
+      await this.refresh(direct);
+      if (this.cache.get(direct)?.stored.name === name) return;
+    }
+    for (const file of listDomainFiles(this.layout)) await this.refresh(file, forList);
   }
 
   private definitions(): StoredDomain[] {
@@ -444,12 +500,13 @@ export class DomainManager {
    * at parse time (SATA drive addresses: 32 per controller, or one controller per disk);
    * stored definitions are parsed with a current host's caps, so reparse only without it.
    */
-  private defForHost(d: Extract<StoredDomain, {ok: true}>, caps: ProbedHostCaps): DomainDef {
+  private async defForHost(d: Extract<StoredDomain, {ok: true}>, caps: ProbedHostCaps): Promise<DomainDef> {
     if (caps.caps.has('AHCI32SLOT')) return d.def;
     try {
-      return parseDomainXml(readDomainFile(d.file), {caps: caps.caps, file: d.file});
+      const r = await this.jobs.load(d.file, caps.caps);
+      return r.stored.ok ? r.stored.def : d.def; // changed meanwhile: the next listing reports it
     } catch {
-      return d.def; // changed meanwhile: the next listing reports it
+      return d.def;
     }
   }
 
@@ -533,7 +590,7 @@ export class DomainManager {
     this.findValid(name);
     // Before the checks below, which must run without an await between them and the lock.
     const caps = await this.capsForStart(name);
-    const def = this.defForHost(this.findValid(name), caps);
+    const def = await this.defForHost(this.findValid(name), caps);
     const now = this.observe(name).state;
     if (this.runs.has(name) || now === 'running' || now === 'bootloader' || now === 'in shutdown') {
       throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
@@ -610,17 +667,17 @@ export class DomainManager {
 
   // ---- definitions: define, undefine, autostart ----
 
-  define(xml: string): {name: string} {
+  async define(xml: string): Promise<{name: string}> {
     if (Buffer.byteLength(xml) > 1024 * 1024) throw new DriverError('domain XML over 1 MiB is refused');
-    let name: string;
-    try {
-      name = parseDomainXml(xml).name;
-    } catch (e) {
-      const loc = e as Error & {line?: number; column?: number};
-      throw new DriverError(`${loc.line ? `line ${loc.line}${loc.column ? `, column ${loc.column}` : ''}: ` : ''}${(e as Error).message}`);
+    const parsed = await this.jobs.parse(xml);
+    if ('error' in parsed) {
+      const loc = parsed.error;
+      throw new DriverError(`${loc.line ? `line ${loc.line}${loc.column ? `, column ${loc.column}` : ''}: ` : ''}${loc.message}`);
     }
+    const {name} = parsed;
     const bad = domainNameProblem(name);
     if (bad) throw new DriverError(bad);
+    await this.prepare();
     // The existing file for this name, wherever it is, else NAME.xml.
     const existing = this.definitions().find((d) => d.name === name);
     const file = existing?.file ?? path.join(this.layout.domainsDir, `${name}.xml`);
@@ -683,7 +740,7 @@ export class DomainManager {
     const seen = this.observe(name);
     const details = domainPreview(
       this.layout,
-      this.defForHost(d, caps),
+      await this.defForHost(d, caps),
       d.file,
       {
         state: seen.state,
@@ -704,13 +761,7 @@ export class DomainManager {
   async domainProblems(name: string): Promise<DomainProblem[]> {
     const d = this.find(name);
     const problems: DomainProblem[] = [];
-    let text = '';
-    try {
-      text = readDomainFile(d.file);
-    } catch {
-      // gone since it was listed, or not a file: the definition problem below says so
-    }
-    const scan = scanDefinition(text);
+    const scan = await this.jobs.scan(d.file);
     let facts: PreflightFacts;
     if (d.ok) {
       facts = domainFacts(d.def);

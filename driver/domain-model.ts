@@ -352,7 +352,7 @@ export function cloneDomainDef(def: DomainDef): DomainDef {
   const seen = new Map<object, object>();
   const copy = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') return v;
-    if ((v as { kind?: string }).kind === 'element' && 'nsScope' in (v as object)) return v; // XmlElement
+    if ((v as { kind?: string }).kind === 'element' && 'nsDecls' in (v as object)) return v; // XmlElement
     if (seen.has(v as object)) return seen.get(v as object);
     if (Array.isArray(v)) {
       const arr: unknown[] = [];

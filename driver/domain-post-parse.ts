@@ -7,6 +7,10 @@ import { diskNameToIndex } from './domain-identifiers.js';
 import { insertController } from './domain-device-order.js';
 import type { ChrDef, ControllerDef, ControllerType, DomainDef } from './domain-model.js';
 import type { BhyveCaps } from './bhyve-capabilities.js';
+import { PCI_MAX_SLOT, PCI_MIN_SLOT } from './pci-address-alloc.js';
+
+/** Disk controllers of one bus a definition may imply (drive addresses, disk names). */
+const MAX_DISK_CONTROLLERS = 256;
 
 export interface PostParseOptions {
   caps: BhyveCaps;
@@ -149,12 +153,20 @@ export function domainPostParse(def: DomainDef, opts: PostParseOptions): void {
       throw new VirError('xml', 'pci-root and pcie-root controllers should have index 0');
     }
   }
+  // A controller without an index gets the lowest one its type does not use yet. The used
+  // indexes only grow, so each type's lowest free index only moves up: one pass in all.
+  const usedIndexes = new Map<ControllerType, { used: Set<number>; free: number }>();
   for (const c of def.controllers) {
-    if (c.index === -1) {
-      let idx = 0;
-      while (def.controllers.some((o) => o !== c && o.type === c.type && o.index === idx)) idx++;
-      c.index = idx;
-    }
+    let u = usedIndexes.get(c.type);
+    if (!u) usedIndexes.set(c.type, (u = { used: new Set(), free: 0 }));
+    if (c.index !== -1) u.used.add(c.index);
+  }
+  for (const c of def.controllers) {
+    if (c.index !== -1) continue;
+    const u = usedIndexes.get(c.type)!;
+    while (u.used.has(u.free)) u.free++;
+    c.index = u.free;
+    u.used.add(u.free);
   }
   for (const v of def.videos) if (v.type === 'default') v.type = 'gop';
   for (const chr of [...def.serials, ...def.consoles, ...def.channels, ...def.parallels]) nmdmDefaults(def, chr);
@@ -174,6 +186,14 @@ export function domainPostParse(def: DomainDef, opts: PostParseOptions): void {
       if (d.target.bus !== bus || d.info.address?.type !== 'drive') continue;
       const ctrl = (d.info.address as { controller: number }).controller;
       if (ctrl > max) max = ctrl;
+    }
+    // libvirt adds every controller up to the highest one a disk names, and a disk name like
+    // sdzzzzzz names a very high one. Each SATA controller needs a PCI function of its own
+    // (31 slots of 8), so past that libvirt's answer can only be this error; other buses
+    // are bounded plainly.
+    if (ctype === 'sata' && max >= (PCI_MAX_SLOT - PCI_MIN_SLOT + 1) * 8) throw new VirError('internal', 'No more available PCI slots');
+    if (max >= MAX_DISK_CONTROLLERS) {
+      throw new VirError('config-unsupported', `disks on ${bus} controller ${max}: at most ${MAX_DISK_CONTROLLERS} ${bus} controllers are supported`);
     }
     for (let i = 0; i <= max; i++) maybeAddController(def, ctype, i);
   }

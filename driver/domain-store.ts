@@ -12,6 +12,7 @@ import {DomainXmlError} from './domain-errors.js';
 import {domainNameProblem} from './domain-name.js';
 import {BoundedReadError, readBoundedText} from './bounded-read.js';
 import {DEFAULT_XML_LIMITS} from './xml-dom.js';
+import type {BhyveCaps} from './bhyve-capabilities.js';
 
 export interface DefinitionProblem {
   kind: 'syntax' | 'semantic';
@@ -74,10 +75,11 @@ function stableIdentifiers(name: string): {generateMac: () => string; generateUu
   };
 }
 
-export function loadDomainFile(file: string): StoredDomain {
+/** `caps`: parse as on a host with these bhyve capabilities (default: a current FreeBSD's). */
+export function loadDomainFile(file: string, caps?: BhyveCaps): StoredDomain {
   const fallbackName = path.basename(file, '.xml');
   try {
-    const def = parseDomainXml(readDomainFile(file), {file, ...stableIdentifiers(fallbackName)});
+    const def = parseDomainXml(readDomainFile(file), {file, ...stableIdentifiers(fallbackName), ...(caps ? {caps} : {})});
     const problem = domainNameProblem(def.name);
     if (problem) return invalid(fallbackName, file, {kind: 'semantic', message: problem});
     return {ok: true, name: def.name, file, def};
@@ -101,7 +103,7 @@ export function listDomainFiles(layout: HostLayout): string[] {
 }
 
 export function loadAllDomains(layout: HostLayout): StoredDomain[] {
-  return listDomainFiles(layout).map(loadDomainFile);
+  return listDomainFiles(layout).map((f) => loadDomainFile(f));
 }
 
 /** The definition of one domain, or a one-line DriverError saying why not. */

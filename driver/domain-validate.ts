@@ -21,14 +21,19 @@ function validateBhyveDevices(def: DomainDef): void {
 
 /** Generic checks libvirt makes for every driver. */
 function validateGeneric(def: DomainDef): void {
-  for (let i = 0; i < def.disks.length; i++) {
-    for (let j = i + 1; j < def.disks.length; j++) {
-      const a = def.disks[i]!;
-      const b = def.disks[j]!;
-      if (a.target.dev === b.target.dev) {
-        throw new VirError('xml', `target '${a.target.dev}' duplicated for disk sources '${a.source ?? ''}' and '${b.source ?? ''}'`);
-      }
-    }
+  // libvirt compares every pair (i < j) and reports the first i that has a later twin, with
+  // its first twin; the same pair, found in one pass
+  const firstAt = new Map<string, number>();
+  let pair: [number, number] | undefined;
+  def.disks.forEach((d, j) => {
+    const i = firstAt.get(d.target.dev);
+    if (i === undefined) firstAt.set(d.target.dev, j);
+    else if (!pair || i < pair[0]) pair = [i, j];
+  });
+  if (pair) {
+    const a = def.disks[pair[0]]!;
+    const b = def.disks[pair[1]]!;
+    throw new VirError('xml', `target '${a.target.dev}' duplicated for disk sources '${a.source ?? ''}' and '${b.source ?? ''}'`);
   }
   const seen = new Set<string>();
   for (const c of def.controllers) {

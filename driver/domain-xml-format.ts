@@ -402,8 +402,11 @@ export function formatDomainXml(def: DomainDef, opts: DomainFormatOptions = {}):
   for (const s of def.serials) writeChr(buf, 'serial', s, o);
   for (const p of def.parallels) writeChr(buf, 'parallel', p, o);
   def.consoles.forEach((c, i) => {
-    // a serial-type console mirrors the serial port at the same index
-    if (def.os.type === 'hvm' && (c.targetType === 'serial' || c.targetType === undefined) && i < def.serials.length) {
+    // A serial-type console mirrors the serial port at the same index. libvirt mirrors a
+    // console without a target type too, at any index; but only the first console may be
+    // a serial one when read back, and a later console is not the serial port at its
+    // index: such a console is written as it is.
+    if (def.os.type === 'hvm' && (c.targetType === 'serial' || (c.targetType === undefined && i === 0)) && i < def.serials.length) {
       const s = def.serials[i]!;
       writeChr(buf, 'console', { ...s, targetType: 'serial', targetAttrs: [], info: { ...(s.info.alias ? { alias: s.info.alias } : {}) } }, o);
     } else {

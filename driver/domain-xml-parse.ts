@@ -49,7 +49,7 @@ import type {
 } from './domain-model.js';
 import { defaultHostCaps, type BhyveCaps } from './bhyve-capabilities.js';
 import { domainPostParse } from './domain-post-parse.js';
-import { insertController, insertDisk } from './domain-device-order.js';
+import { orderControllers, orderDisks } from './domain-device-order.js';
 export { insertController, insertDisk } from './domain-device-order.js';
 import { assignPciAddresses } from './pci-address-alloc.js';
 import { validateDomainDef } from './domain-validate.js';
@@ -920,13 +920,14 @@ function parseDeviceElement(def: DomainDef, el: XmlElement, serialsRaw: (ChrDef 
       if (t && def.emulator === undefined) def.emulator = t;
       break;
     }
+    // Disks and controllers are put in libvirt's order once all are read (finishDevices).
     case 'disk':
-      insertDisk(def.disks, parseDisk(el));
+      def.disks.push(parseDisk(el));
       break;
     case 'controller': {
       const c = parseController(el);
       const { rawIndex: _r, ...ctrl } = c;
-      insertController(def.controllers, ctrl);
+      def.controllers.push(ctrl);
       break;
     }
     case 'filesystem':
@@ -989,13 +990,16 @@ function parseDeviceElement(def: DomainDef, el: XmlElement, serialsRaw: (ChrDef 
 }
 
 function finishDevices(def: DomainDef, serialsRaw: (ChrDef & { portGiven: boolean })[]): void {
+  // as if each had been inserted where libvirt inserts it while reading (virDomainDiskInsert,
+  // virDomainControllerInsertPreAlloced), without a pass over the list per device
+  def.disks = orderDisks(def.disks);
+  def.controllers = orderControllers(def.controllers);
   // serial ports without a port number get the next free one
+  let maxPort = -1;
+  for (const p of def.serials) maxPort = Math.max(maxPort, p.targetPort);
   for (const s of serialsRaw) {
-    if (s.targetPort === -1) {
-      let max = -1;
-      for (const p of def.serials) max = Math.max(max, p.targetPort);
-      s.targetPort = max + 1;
-    }
+    if (s.targetPort === -1) s.targetPort = maxPort + 1;
+    maxPort = Math.max(maxPort, s.targetPort);
     const { portGiven: _p, ...chr } = s;
     def.serials.push(chr);
   }

@@ -44,7 +44,11 @@ export function readHostConfig(layout: HostLayout): {config: HostConfig; error?:
     if (e instanceof BoundedReadError && e.code === 'ENOENT') return {config: defaultHostConfig};
     return {config: defaultHostConfig, error: `${e instanceof BoundedReadError ? e.message : `${file}: ${(e as Error).message}`}; using the defaults`};
   }
-  const c = (raw as {console?: Partial<HostConfig['console']>} | null)?.console ?? {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return {config: defaultHostConfig, error: `${file}: not a JSON object; using the defaults`};
+  }
+  const given = (raw as {console?: unknown}).console;
+  const c = (given !== null && typeof given === 'object' && !Array.isArray(given) ? given : {}) as Partial<Record<keyof HostConfig['console'], unknown>>;
   const problems: string[] = [];
   const num = (key: keyof typeof hostConfigLimits) => {
     const v = c[key];

@@ -40,11 +40,45 @@ const handlers: Record<string, Handler> = {
   domainXml: (m, [name]) => m.domainXml(str(name, 'name')),
   domainDetails: (m, [name]) => m.domainDetails(str(name, 'name')),
   domainProblems: (m, [name]) => m.domainProblems(str(name, 'name')),
-  domainLog: (m, [name, tail]) => m.domainLog(str(name, 'name'), typeof tail === 'number' ? tail : undefined),
+  domainLog: (m, [name, tail]) => m.domainLog(str(name, 'name'), typeof tail === 'number' && tail >= 0 ? Math.min(tail, maxLogTail) : undefined),
   consoleDevice: (m, [name]) => m.consoleDevice(str(name, 'name')).device,
   loadModule: (m, [name]) => m.loadModule(str(name, 'module')),
   ping: () => ({pid: process.pid}),
 };
+
+// The requests that read definitions, and which: the worker parses what changed before the
+// handler runs (DomainManager.prepare), so that no request parses a large file on the loop.
+const definitionsOf: Record<string, 'name' | 'list'> = {
+  listDomains: 'list',
+  start: 'name',
+  destroy: 'name',
+  shutdown: 'name',
+  reboot: 'name',
+  undefine: 'name',
+  setAutostart: 'name',
+  domainXml: 'name',
+  domainDetails: 'name',
+  domainProblems: 'name',
+  domainLog: 'name',
+  consoleDevice: 'name',
+};
+
+function prepareFor(m: DomainManager, method: string, params: unknown[]): Promise<void> | undefined {
+  const use = Object.hasOwn(definitionsOf, method) ? definitionsOf[method] : undefined;
+  if (use === 'list') return m.prepare(undefined, true);
+  if (use === 'name' && typeof params[0] === 'string') return m.prepare(params[0]);
+  return undefined;
+}
+
+/**
+ * The longest request line, in bytes: a define of 1 MiB of XML is at most 2 MiB as a JSON
+ * string. A longer line is a broken client; the connection is closed before the daemon has
+ * to parse it (JSON.parse runs on the event loop, in time proportional to the line).
+ */
+const maxRequestLine = 2.5 * 1024 * 1024;
+
+/** The most of a guest's log one request returns (the log view asks for its tail). */
+const maxLogTail = 1024 * 1024;
 
 export interface DaemonOptions {
   /** start the autostart domains (host boot) */
@@ -82,6 +116,7 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
     let frames: FrameReader | undefined;
     const attachConsole = async (id: number, name: unknown, opt: {force?: boolean; readonly?: boolean; pid?: number; user?: string}) => {
       try {
+        await manager.prepare(str(name, 'name'));
         const con = await manager.consoleFor(str(name, 'name'));
         const client: ConsoleClient = {sock, readonly: opt.readonly === true, pid: typeof opt.pid === 'number' ? opt.pid : 0, user: typeof opt.user === 'string' ? opt.user.slice(0, 64) : '?', since: new Date()};
         con.checkAttach(client, opt.force === true);
@@ -117,11 +152,13 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
       }
       const handler = Object.hasOwn(handlers, req.method) ? handlers[req.method] : undefined;
       if (!handler) {
-        send({id: req.id, error: {message: `unknown request '${String(req.method)}'`}});
+        send({id: req.id, error: {message: `unknown request '${String(req.method).slice(0, 64)}'`}});
         return;
       }
+      const params = Array.isArray(req.params) ? req.params : [];
       Promise.resolve()
-        .then(() => handler(manager, Array.isArray(req.params) ? req.params : []))
+        .then(() => prepareFor(manager, req.method, params))
+        .then(() => handler(manager, params))
         .then(
           (result) => send({id: req.id, result: result ?? null} satisfies DaemonReply),
           (e: unknown) => {
@@ -136,11 +173,30 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
             send({id: req.id, error: err} satisfies DaemonReply);
           },
         );
-    });
-    sock.on('data', (chunk) => {
+    }, maxRequestLine);
+    // The bytes after the last newline wait here until their line is whole; the splitter gets
+    // whole lines only. Handing it every chunk would make a long line cost time in proportion
+    // to its square on the event loop (the splitter searches all it holds on each chunk), and
+    // an over-long line is refused here, before anything decodes or parses it.
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    sock.on('data', (chunk: Buffer) => {
       try {
-        if (frames) frames.push(chunk);
-        else splitter.push(chunk);
+        if (frames) {
+          frames.push(chunk);
+          return;
+        }
+        const last = chunk.lastIndexOf(0x0a);
+        if (last < 0) {
+          heldBytes += chunk.length;
+          if (heldBytes > maxRequestLine) throw new Error('request line too long');
+          held.push(chunk);
+          return;
+        }
+        const lines = held.length > 0 ? Buffer.concat([...held, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
+        held = last + 1 < chunk.length ? [chunk.subarray(last + 1)] : [];
+        heldBytes = chunk.length - last - 1;
+        splitter.push(lines);
       } catch {
         sock.destroy();
       }

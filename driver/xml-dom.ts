@@ -30,10 +30,12 @@ export interface XmlElement extends XmlPosition {
   ns: string | undefined;
   attrs: XmlAttr[];
   children: XmlNode[];
-  /** Namespace declarations made on this element: prefix ('' = default) -> URI. */
+  /**
+   * Namespace declarations made on this element: prefix ('' = default) -> URI. The bindings
+   * in scope are these and the ancestors' (see namespaceOf); no element holds a copy of them,
+   * which would make a document of many declarations quadratic in time and memory.
+   */
   nsDecls: ReadonlyMap<string, string>;
-  /** All namespace bindings in scope at this element. */
-  nsScope: ReadonlyMap<string, string>;
   parent: XmlElement | undefined;
 }
 
@@ -48,15 +50,23 @@ export type XmlNode = XmlElement | XmlText;
 export interface XmlLimits {
   maxBytes: number;
   maxDepth: number;
+  /** elements, text nodes, comments and processing instructions */
   maxNodes: number;
   maxAttrsPerElement: number;
+  /** attributes in the whole document */
+  maxAttrs: number;
 }
 
+// A domain definition is small: the largest of libvirt's bhyve test definitions has under
+// 500 nodes and attributes. The node and attribute bounds keep the time and memory a
+// definition costs (its parse, the daemon's copy of it) small even when a megabyte of
+// text is all tags.
 export const DEFAULT_XML_LIMITS: XmlLimits = {
   maxBytes: 1024 * 1024,
   maxDepth: 64,
-  maxNodes: 100_000,
+  maxNodes: 10_000,
   maxAttrsPerElement: 256,
+  maxAttrs: 20_000,
 };
 
 export class XmlSyntaxError extends Error {
@@ -73,20 +83,44 @@ export class XmlSyntaxError extends Error {
 }
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+/** A name or value from the document as an error message quotes it: never more than a short line. */
+function shortForMessage(s: string, max = 48): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
+/** NameStartChar of XML 1.0 (fifth edition), by code point, as libxml2 checks it. */
 function isNameStart(c: number): boolean {
+  if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a;
   return (
-    (c >= 0x61 && c <= 0x7a) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    c === 0x5f ||
-    c === 0x3a ||
-    (c >= 0xc0 && c !== 0xd7 && c !== 0xf7)
+    (c >= 0xc0 && c <= 0xd6) ||
+    (c >= 0xd8 && c <= 0xf6) ||
+    (c >= 0xf8 && c <= 0x2ff) ||
+    (c >= 0x370 && c <= 0x37d) ||
+    (c >= 0x37f && c <= 0x1fff) ||
+    (c >= 0x200c && c <= 0x200d) ||
+    (c >= 0x2070 && c <= 0x218f) ||
+    (c >= 0x2c00 && c <= 0x2fef) ||
+    (c >= 0x3001 && c <= 0xd7ff) ||
+    (c >= 0xf900 && c <= 0xfdcf) ||
+    (c >= 0xfdf0 && c <= 0xfffd) ||
+    (c >= 0x10000 && c <= 0xeffff)
   );
 }
 
+/** NameChar of XML 1.0 (fifth edition). */
 function isNameChar(c: number): boolean {
-  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0xb7;
+  return (
+    isNameStart(c) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0xb7 ||
+    (c >= 0x300 && c <= 0x36f) ||
+    c === 0x203f ||
+    c === 0x2040
+  );
 }
 
 function isSpace(c: number): boolean {
@@ -100,8 +134,53 @@ function isXmlChar(c: number): boolean {
 /** Shared by every element that declares no namespace. */
 const NO_NS_DECLS: ReadonlyMap<string, string> = new Map();
 
-/** Characters that are not allowed anywhere in a document. */
-const BAD_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+const ROOT_SCOPE = {decls: new Map([['xml', XML_NS]]), outer: undefined};
+
+/**
+ * Characters that are not allowed anywhere in a document: C0 controls but tab, newline and
+ * carriage return; U+FFFE and U+FFFF; a surrogate that is not half of a pair (it could not
+ * even be written to a UTF-8 file, so what is stored would not be what was parsed).
+ */
+const BAD_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The XML declaration (XMLDecl), whole: version 1.x, then encoding and standalone if given.
+ * (Version '1.' too: libxml2, which libvirt parses with, accepts it.)
+ */
+const XML_DECL = (() => {
+  const S = '[ \\t\\r\\n]';
+  const eq = `${S}*=${S}*`;
+  const standalone = `standalone${eq}(?:"(?:yes|no)"|'(?:yes|no)')`;
+  // (libxml2 needs no blank between an encoding and standalone; libvirt parses with it)
+  return new RegExp(
+    `^<\\?xml${S}+version${eq}(?:"1\\.[0-9]*"|'1\\.[0-9]*')` +
+      `(?:${S}+encoding${eq}(?:"([A-Za-z][A-Za-z0-9._-]*)"|'([A-Za-z][A-Za-z0-9._-]*)')(?:${S}*${standalone})?|${S}+${standalone})?${S}*$`,
+  );
+})();
+
+/** A namespace scope: the declarations of one element and the scope around it. */
+interface NsScope {
+  decls: ReadonlyMap<string, string>;
+  outer: NsScope | undefined;
+}
+
+function lookupNs(scope: NsScope | undefined, prefix: string): string | undefined {
+  for (let s = scope; s; s = s.outer) {
+    const uri = s.decls.get(prefix);
+    if (uri !== undefined) return uri;
+  }
+  return undefined;
+}
+
+/** The namespace URI bound to `prefix` ('' = the default namespace) at `el`, if any. */
+export function namespaceOf(el: XmlElement, prefix: string): string | undefined {
+  if (prefix === 'xml') return XML_NS;
+  for (let e: XmlElement | undefined = el; e; e = e.parent) {
+    const uri = e.nsDecls.get(prefix);
+    if (uri !== undefined) return uri === '' ? undefined : uri;
+  }
+  return undefined;
+}
 
 /** Characters that make decode() do more than return its input. */
 const ATTR_SPECIAL = /[&<\t\n\r]/;
@@ -112,6 +191,7 @@ class Parser {
   private line = 1;
   private col = 1;
   private nodes = 0;
+  private attrCount = 0;
 
   constructor(
     private readonly s: string,
@@ -170,15 +250,54 @@ class Parser {
   private readName(what: string): string {
     const s = this.s;
     const start = this.pos;
-    if (this.eof() || !isNameStart(this.peek())) this.fail(`expected ${what}`);
-    let i = start + 1;
-    while (i < s.length && isNameChar(s.charCodeAt(i))) i++;
+    if (this.eof() || !isNameStart(s.codePointAt(start)!)) this.fail(`expected ${what}`);
+    let i = start;
+    for (;;) {
+      const c = s.codePointAt(i);
+      if (c === undefined || !(i === start ? isNameStart(c) : isNameChar(c))) break;
+      i += c > 0xffff ? 2 : 1;
+    }
     this.advanceTo(i);
     return s.slice(start, i);
   }
 
   private countNode(): void {
     if (++this.nodes > this.limits.maxNodes) this.fail(`document has more than ${this.limits.maxNodes} nodes`);
+  }
+
+  private countAttr(line: number, column: number): void {
+    if (++this.attrCount > this.limits.maxAttrs) this.fail(`document has more than ${this.limits.maxAttrs} attributes`, line, column);
+  }
+
+  /**
+   * Where the reference starting with '&' at raw[i] ends (its ';'): a name, '#' and decimal
+   * digits, or '#x' and hex digits. Reads only the reference itself, so text full of '&'
+   * costs no more than its length.
+   */
+  private referenceEnd(raw: string, i: number, line: number, column: number): number {
+    let k = i + 1;
+    if (raw.charCodeAt(k) === 0x23 /* # */) {
+      k++;
+      const hex = raw.charCodeAt(k) === 0x78; /* x */
+      if (hex) k++;
+      const first = k;
+      for (;;) {
+        const c = raw.charCodeAt(k);
+        if ((c >= 0x30 && c <= 0x39) || (hex && ((c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)))) k++;
+        else break;
+      }
+      if (k === first || raw.charCodeAt(k) !== 0x3b) this.fail("malformed character reference ('&' must be written as &amp;)", line, column);
+      return k;
+    }
+    const c0 = raw.codePointAt(k);
+    if (c0 === undefined || !isNameStart(c0)) this.fail("'&' must be written as &amp;", line, column);
+    for (;;) {
+      const c = raw.codePointAt(k);
+      if (c === undefined || !isNameChar(c)) break;
+      k += c > 0xffff ? 2 : 1;
+    }
+    if (raw.charCodeAt(k) !== 0x3b) this.fail("unterminated entity reference ('&' must be written as &amp;)", line, column);
+    return k;
   }
 
   /** Decode character data, resolving only the predefined entities and character references. */
@@ -192,8 +311,7 @@ class Parser {
     while (i < raw.length) {
       const ch = raw.charCodeAt(i);
       if (ch === 0x26 /* & */) {
-        const semi = raw.indexOf(';', i);
-        if (semi < 0 || semi - i > 12) this.fail("unterminated entity reference ('&' must be written as &amp;)", l, c0);
+        const semi = this.referenceEnd(raw, i, l, c0);
         const ent = raw.slice(i + 1, semi);
         let rep: string;
         if (ent === 'lt') rep = '<';
@@ -201,36 +319,41 @@ class Parser {
         else if (ent === 'amp') rep = '&';
         else if (ent === 'apos') rep = "'";
         else if (ent === 'quot') rep = '"';
-        else if (/^#[0-9]+$/.test(ent) || /^#x[0-9a-fA-F]+$/.test(ent)) {
-          const code = ent[1] === 'x' ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
-          if (!Number.isFinite(code) || code > 0x10ffff || !isXmlChar(code) || (code >= 0xd800 && code <= 0xdfff)) {
-            this.fail(`invalid character reference &${ent};`, l, c0);
+        else if (ent.charCodeAt(0) === 0x23 /* # */) {
+          // the digits are checked by referenceEnd; leading zeros are allowed, so the value
+          // is reduced as it is read and stops growing once it is out of range
+          const hex = ent[1] === 'x';
+          let code = 0;
+          for (let k = hex ? 2 : 1; k < ent.length && code <= 0x10ffff; k++) code = code * (hex ? 16 : 10) + parseInt(ent[k]!, 16);
+          if (code > 0x10ffff || !isXmlChar(code) || (code >= 0xd800 && code <= 0xdfff)) {
+            this.fail(`invalid character reference &${shortForMessage(ent)};`, l, c0);
           }
           rep = String.fromCodePoint(code);
         } else {
-          this.fail(`entity '${ent}' not defined (external and custom entities are not supported)`, l, c0);
+          this.fail(`entity '${shortForMessage(ent)}' not defined (external and custom entities are not supported)`, l, c0);
         }
         out += rep;
-        c0 += semi + 1 - i;
+        c0 += [...raw.slice(i, semi + 1)].length;
         i = semi + 1;
         continue;
       }
       if (inAttr && ch === 0x3c /* < */) this.fail("'<' is not allowed in attribute values", l, c0);
+      // (places count lines as advanceTo does: a line ends at '\n'; a lone '\r' is a column)
+      const crlf = ch === 0x0d && raw.charCodeAt(i + 1) === 0x0a;
       if (inAttr && (ch === 0x09 || ch === 0x0a || ch === 0x0d)) {
         // attribute value normalisation: whitespace characters become spaces
-        if (ch === 0x0d && raw.charCodeAt(i + 1) === 0x0a) i++;
         out += ' ';
       } else if (ch === 0x0d) {
         // end-of-line normalisation
-        if (raw.charCodeAt(i + 1) === 0x0a) i++;
         out += '\n';
       } else {
         out += raw[i];
       }
-      if (ch === 0x0a || (ch === 0x0d)) {
+      if (crlf) i++;
+      if (ch === 0x0a || crlf) {
         l++;
         c0 = 1;
-      } else {
+      } else if (ch < 0xdc00 || ch > 0xdfff) {
         c0++;
       }
       i++;
@@ -253,11 +376,16 @@ class Parser {
       const column = i - before.lastIndexOf('\n');
       this.fail(`invalid character U+${c.toString(16).padStart(4, '0')} in document`, line, column);
     }
-    if (this.startsWith('<?xml')) {
+    if (this.startsWith('<?xml') && (isSpace(this.peek(5)) || this.startsWith('<?xml?>'))) {
       const end = this.s.indexOf('?>', this.pos);
       if (end < 0) this.fail('unterminated XML declaration');
-      const decl = this.s.slice(this.pos, end);
-      if (!/^<\?xml[ \t\r\n]/.test(decl + ' ')) this.fail('malformed XML declaration');
+      const decl = XML_DECL.exec(this.s.slice(this.pos, end));
+      if (!decl) this.fail("malformed XML declaration: expected <?xml version='1.0'?>, optionally with encoding and standalone");
+      const encoding = decl[1] ?? decl[2];
+      // the text is already characters: only a declaration that agrees with that can be true
+      if (encoding !== undefined && !/^(?:utf-8|us-ascii|ascii)$/i.test(encoding)) {
+        this.fail(`encoding '${shortForMessage(encoding)}' is not supported: domain XML is read as UTF-8`);
+      }
       this.advance(end + 2 - this.pos);
     }
     let root: XmlElement | undefined;
@@ -272,7 +400,7 @@ class Parser {
         this.fail('DOCTYPE and ENTITY declarations are not allowed');
       } else if (this.peek() === 0x3c) {
         if (root) this.fail('extra content after the document element');
-        root = this.parseElement(undefined, new Map([['xml', XML_NS]]), 1);
+        root = this.parseElement(undefined, ROOT_SCOPE, 1);
       } else {
         this.fail(root ? 'extra content after the document element' : 'document must start with an element');
       }
@@ -287,7 +415,7 @@ class Parser {
     const end = this.s.indexOf('-->', this.pos + 4);
     if (end < 0) this.fail('unterminated comment', line, col);
     const body = this.s.slice(this.pos + 4, end);
-    if (body.includes('--')) this.fail("'--' is not allowed inside a comment", line, col);
+    if (body.includes('--') || body.endsWith('-')) this.fail("'--' is not allowed inside a comment", line, col);
     this.advance(end + 3 - this.pos);
     this.countNode();
   }
@@ -298,6 +426,7 @@ class Parser {
     this.advance(2);
     const target = this.readName('processing instruction target');
     if (target.toLowerCase() === 'xml') this.fail('XML declaration is only allowed at the start of the document', line, col);
+    if (!this.startsWith('?>') && !this.skipSpace()) this.fail('expected whitespace after the processing instruction target');
     const end = this.s.indexOf('?>', this.pos);
     if (end < 0) this.fail('unterminated processing instruction', line, col);
     this.advance(end + 2 - this.pos);
@@ -309,11 +438,11 @@ class Parser {
     if (i < 0) return [undefined, qname];
     const p = qname.slice(0, i);
     const loc = qname.slice(i + 1);
-    if (!p || !loc || loc.includes(':')) this.fail(`malformed qualified name '${qname}'`, l, c);
+    if (!p || !loc || loc.includes(':')) this.fail(`malformed qualified name '${shortForMessage(qname)}'`, l, c);
     return [p, loc];
   }
 
-  private parseElement(parent: XmlElement | undefined, scope: Map<string, string>, depth: number): XmlElement {
+  private parseElement(parent: XmlElement | undefined, scope: NsScope, depth: number): XmlElement {
     if (depth > this.limits.maxDepth) this.fail(`elements nested deeper than ${this.limits.maxDepth} levels`);
     this.countNode();
     const line = this.line;
@@ -324,7 +453,7 @@ class Parser {
     let selfClosing = false;
     for (;;) {
       const hadSpace = this.skipSpace();
-      if (this.eof()) this.fail(`unterminated start tag <${name}>`, line, column);
+      if (this.eof()) this.fail(`unterminated start tag <${shortForMessage(name)}>`, line, column);
       const c = this.peek();
       if (c === 0x3e /* > */) {
         this.advance();
@@ -340,19 +469,20 @@ class Parser {
       const aline = this.line;
       const acol = this.col;
       const aname = this.readName('attribute name');
+      this.countAttr(aline, acol);
       this.skipSpace();
-      if (this.peek() !== 0x3d /* = */) this.fail(`attribute '${aname}' has no value`);
+      if (this.peek() !== 0x3d /* = */) this.fail(`attribute '${shortForMessage(aname)}' has no value`);
       this.advance();
       this.skipSpace();
       const q = this.peek();
-      if (q !== 0x22 && q !== 0x27) this.fail(`value of attribute '${aname}' must be quoted`);
+      if (q !== 0x22 && q !== 0x27) this.fail(`value of attribute '${shortForMessage(aname)}' must be quoted`);
       const vline = this.line;
       const vcol = this.col + 1;
       const close = this.s.indexOf(q === 0x22 ? '"' : "'", this.pos + 1);
-      if (close < 0) this.fail(`unterminated value of attribute '${aname}'`);
+      if (close < 0) this.fail(`unterminated value of attribute '${shortForMessage(aname)}'`);
       const raw = this.s.slice(this.pos + 1, close);
       this.advance(close + 1 - this.pos);
-      if (rawAttrs.some((a) => a.name === aname)) this.fail(`attribute '${aname}' is repeated`, aline, acol);
+      if (rawAttrs.some((a) => a.name === aname)) this.fail(`attribute '${shortForMessage(aname)}' is repeated`, aline, acol);
       if (rawAttrs.length >= this.limits.maxAttrsPerElement) this.fail('too many attributes', aline, acol);
       rawAttrs.push({ name: aname, value: this.decode(raw, vline, vcol, true), line: aline, column: acol });
     }
@@ -363,26 +493,20 @@ class Parser {
       if (a.name === 'xmlns') (nsDecls ??= new Map()).set('', a.value);
       else if (a.name.startsWith('xmlns:')) {
         const p = a.name.slice(6);
-        if (!p || p.includes(':')) this.fail(`malformed namespace declaration '${a.name}'`, a.line, a.column);
-        if (a.value === '') this.fail(`namespace prefix '${p}' cannot be undeclared`, a.line, a.column);
+        if (!p || p.includes(':')) this.fail(`malformed namespace declaration '${shortForMessage(a.name)}'`, a.line, a.column);
+        if (a.value === '') this.fail(`namespace prefix '${shortForMessage(p)}' cannot be undeclared`, a.line, a.column);
         (nsDecls ??= new Map()).set(p, a.value);
       }
     }
-    let elScope: Map<string, string> = scope;
-    if (nsDecls) {
-      elScope = new Map(scope);
-      for (const [p, u] of nsDecls) {
-        if (p === '' && u === '') elScope.delete('');
-        else elScope.set(p, u);
-      }
-    }
+    const elScope: NsScope = nsDecls ? {decls: nsDecls, outer: scope} : scope;
     const [prefix, local] = this.splitQName(name, line, column);
     let ns: string | undefined;
     if (prefix !== undefined) {
-      ns = elScope.get(prefix);
-      if (ns === undefined) this.fail(`namespace prefix '${prefix}' is not declared`, line, column);
+      ns = lookupNs(elScope, prefix);
+      if (ns === undefined) this.fail(`namespace prefix '${shortForMessage(prefix)}' is not declared`, line, column);
     } else {
-      ns = elScope.get('') || undefined;
+      // (xmlns="" undeclares the default namespace)
+      ns = lookupNs(elScope, '') || undefined;
     }
     const attrs: XmlAttr[] = new Array<XmlAttr>(rawAttrs.length);
     for (let k = 0; k < rawAttrs.length; k++) {
@@ -391,8 +515,8 @@ class Parser {
       let ans: string | undefined;
       if (a.name === 'xmlns' || ap === 'xmlns') ans = XMLNS_NS;
       else if (ap !== undefined) {
-        ans = elScope.get(ap);
-        if (ans === undefined) this.fail(`namespace prefix '${ap}' is not declared`, a.line, a.column);
+        ans = lookupNs(elScope, ap);
+        if (ans === undefined) this.fail(`namespace prefix '${shortForMessage(ap)}' is not declared`, a.line, a.column);
       }
       attrs[k] = { name: a.name, prefix: ap, local: al, ns: ans, value: a.value, line: a.line, column: a.column };
     }
@@ -406,7 +530,6 @@ class Parser {
       attrs,
       children: [],
       nsDecls: nsDecls ?? NO_NS_DECLS,
-      nsScope: elScope,
       parent,
       line,
       column,
@@ -415,17 +538,17 @@ class Parser {
 
     // content
     for (;;) {
-      if (this.eof()) this.fail(`element <${name}> opened at line ${line}, column ${column} is not closed`);
+      if (this.eof()) this.fail(`element <${shortForMessage(name)}> opened at line ${line}, column ${column} is not closed`);
       if (this.startsWith('</')) {
         const eline = this.line;
         const ecol = this.col;
         this.advance(2);
         const ename = this.readName('end tag name');
         this.skipSpace();
-        if (this.peek() !== 0x3e) this.fail(`malformed end tag </${ename}>`);
+        if (this.peek() !== 0x3e) this.fail(`malformed end tag </${shortForMessage(ename)}>`);
         this.advance();
         if (ename !== name) {
-          this.fail(`opening and ending tag mismatch: <${name}> (line ${line}) and </${ename}>`, eline, ecol);
+          this.fail(`opening and ending tag mismatch: <${shortForMessage(name)}> (line ${line}) and </${shortForMessage(ename)}>`, eline, ecol);
         }
         return el;
       }

@@ -36,7 +36,9 @@ export function parseEscape(spec: string | undefined): number {
   if (spec === undefined) return 0x1d;
   if (/^\^[@-_a-z]$/.test(spec)) return spec.toUpperCase().charCodeAt(1) - 0x40;
   if (spec.length === 1 && spec.charCodeAt(0) < 0x80) return spec.charCodeAt(0);
-  throw new UsageError(`invalid escape character '${spec}': use hat notation such as ^] or a single character`);
+  // (quoted so that the message stays one short line, whatever was given)
+  const shown = JSON.stringify(spec.length > 16 ? `${spec.slice(0, 16)}…` : spec);
+  throw new UsageError(`invalid escape character ${shown}: use hat notation such as ^] or a single character`);
 }
 
 export async function consoleSession(conn: DaemonConnection, name: string, escape = defaultEscape(conn), opts: ConsoleOptions = {}): Promise<number> {
