@@ -240,7 +240,6 @@ export function scanDefinition(text: string): DefinitionScan {
 		}
 	};
 
-	const seen = {files: new Set<string>(), bridges: new Set<string>(), consoles: new Set<string>()};
 	const ends = new TagEnds(text);
 	let i = text.indexOf('<');
 	while (i >= 0 && i < text.length) {
@@ -285,20 +284,16 @@ export function scanDefinition(text: string): DefinitionScan {
 			const type = parent.attrs.get('type');
 			if (parent.name === 'disk' && (type === 'file' || type === 'block' || type === undefined)) {
 				const path = attrs.get('file') ?? attrs.get('dev');
-				if (path !== undefined && scan.files.length < maxScannedPlaces.files && !seen.files.has(path)) {
-					seen.files.add(path);
+				if (path !== undefined && scan.files.length < maxScannedPlaces.files) {
 					scan.files.push({path, what: parent.attrs.get('device') === 'cdrom' ? 'ISO image' : 'disk image', ...place(tagStart)});
 				}
 			} else if (parent.name === 'interface' && type === 'bridge' && attrs.has('bridge')) {
 				const name = attrs.get('bridge')!;
-				if (scan.bridges.length < maxScannedPlaces.bridges && !seen.bridges.has(name)) {
-					seen.bridges.add(name);
+				if (scan.bridges.length < maxScannedPlaces.bridges) {
 					scan.bridges.push({name, ...place(tagStart)});
 				}
 			} else if ((parent.name === 'serial' || parent.name === 'console') && type === 'nmdm' && attrs.has('master') && attrs.has('slave')) {
-				const key = `${attrs.get('master')!}\n${attrs.get('slave')!}`;
-				if (scan.consoles.length < maxScannedPlaces.consoles && !seen.consoles.has(key)) {
-					seen.consoles.add(key);
+				if (scan.consoles.length < maxScannedPlaces.consoles) {
 					scan.consoles.push({master: attrs.get('master')!, slave: attrs.get('slave')!, ...place(tagStart)});
 				}
 			}
