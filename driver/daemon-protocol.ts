@@ -33,6 +33,11 @@ export function daemonPidPath(layout: HostLayout): string {
   return path.join(layout.runDir, 'daemon.pid');
 }
 
+/** The one error a LineSplitter throws: the peer broke the framing (a line past the bound). */
+export class ProtocolLineError extends Error {
+  override readonly name = 'ProtocolLineError';
+}
+
 /**
  * Splits a byte stream into lines, keeping a partial line for the next chunk. It splits
  * bytes and decodes each line only once it is whole: a UTF-8 character cut in two by a
@@ -56,7 +61,7 @@ export class LineSplitter {
       this.parts = [];
       this.size = 0;
       buf = buf.subarray(nl + 1);
-      if (line.length > this.maxLine) throw new Error('protocol line too long');
+      if (line.length > this.maxLine) throw new ProtocolLineError(`protocol line of ${line.length} bytes (at most ${this.maxLine})`);
       const text = line.toString('utf8');
       if (text.trim()) this.onLine(text);
     }
@@ -64,6 +69,6 @@ export class LineSplitter {
     // A copy: the rest may wait for many more chunks.
     this.parts.push(Buffer.from(buf));
     this.size += buf.length;
-    if (this.size > this.maxLine) throw new Error('protocol line too long');
+    if (this.size > this.maxLine) throw new ProtocolLineError(`protocol line of over ${this.maxLine} bytes`);
   }
 }

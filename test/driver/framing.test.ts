@@ -5,7 +5,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {cli, fastSimHost} from '../helpers/sim-dir.js';
-import {LineSplitter} from '../../driver/daemon-protocol.js';
+import {LineSplitter, ProtocolLineError} from '../../driver/daemon-protocol.js';
 import {DaemonConnection} from '../../driver/daemon-client.js';
 import {parseDomainXml} from '../../driver/domain-xml-parse.js';
 import {formatDomainXml} from '../../driver/domain-xml-format.js';
@@ -32,7 +32,7 @@ test('LineSplitter decodes a character split across chunks at any byte', (t) => 
 
 test('LineSplitter refuses a line over its limit in bytes, even before its newline', (t) => {
   const s = new LineSplitter(() => {}, 1024);
-  t.throws(() => s.push(Buffer.from('€'.repeat(400))), {message: 'protocol line too long'});
+  t.throws(() => s.push(Buffer.from('€'.repeat(400))), {instanceOf: ProtocolLineError, message: 'protocol line of over 1024 bytes'});
 });
 
 test.serial('a 1 MiB definition full of multi-byte characters comes back byte-identical from dumpxml and domainXml', async (t) => {
