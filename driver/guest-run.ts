@@ -124,9 +124,18 @@ export function readStopRecord(layout: HostLayout, name: string): StopRecord | n
   }
 }
 
+/**
+ * The signal behind an exit status as sh reports it (128+N), if it is one: FreeBSD's signals
+ * end at SIGRTMAX, 126 (sys/signal.h), so 255 is exit(-1)'s status and no signal.
+ */
+function signalOf(status: number): number | undefined {
+  return status > 128 && status - 128 <= 126 ? status - 128 : undefined;
+}
+
 /** What a loader's exit status means (bhyveload(8), grub2-bhyve); 0 is success. */
 export function loaderExitMeaning(program: string, status: number): string {
-  if (status > 128) return `killed by signal ${status - 128}`;
+  const signal = signalOf(status);
+  if (signal !== undefined) return `killed by signal ${signal}`;
   if (program === 'bhyveload') {
     switch (status) {
       case 1: return 'the loader quit, or setting up the VM failed (see its output)';
@@ -148,7 +157,8 @@ class StageFailed extends DriverError {
 
 /** What bhyve's exit status means (bhyve(8) EXIT STATUS); sh reports a signal N as 128+N. */
 export function bhyveExitMeaning(status: number): string {
-  if (status > 128) return `killed by signal ${status - 128}${status - 128 === 6 ? ' (SIGABRT: fatal VM exit)' : status - 128 === 9 ? ' (SIGKILL)' : ''}`;
+  const signal = signalOf(status);
+  if (signal !== undefined) return `killed by signal ${signal}${signal === 6 ? ' (SIGABRT: fatal VM exit)' : signal === 9 ? ' (SIGKILL)' : ''}`;
   switch (status) {
     case 0: return 'rebooted';
     case 1: return 'powered off';
