@@ -97,3 +97,9 @@ test('every domain of libvirt\'s bhyve test suite scans as it parses', t => {
 
 	t.true(compared > 50, `${compared} files compared`);
 });
+
+test('a character reference past U+10FFFF in a broken file is kept as written, not an internal error', t => {
+	const text = `<domain type='bhyve'><devices><disk type='file'><source file='/vm/&#x110000;&#99999999999;&#xD800;.img'/></disk>`;
+	const scan = scanDefinition(text);
+	t.deepEqual(scan.files.map(file => file.path), ['/vm/&#x110000;&#99999999999;&#xD800;.img']);
+});
