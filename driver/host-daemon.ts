@@ -40,7 +40,7 @@ const handlers: Record<string, Handler> = {
   domainXml: (m, [name]) => m.domainXml(str(name, 'name')),
   domainDetails: (m, [name]) => m.domainDetails(str(name, 'name')),
   domainProblems: (m, [name]) => m.domainProblems(str(name, 'name')),
-  domainLog: (m, [name, tail]) => m.domainLog(str(name, 'name'), typeof tail === 'number' && tail >= 0 ? Math.min(tail, maxLogTail) : undefined),
+  domainLog: (m, [name, tail]) => m.domainLog(str(name, 'name'), typeof tail === 'number' ? tail : undefined),
   consoleDevice: (m, [name]) => m.consoleDevice(str(name, 'name')).device,
   loadModule: (m, [name]) => m.loadModule(str(name, 'module')),
   ping: () => ({pid: process.pid}),
@@ -76,9 +76,6 @@ function prepareFor(m: DomainManager, method: string, params: unknown[]): Promis
  * to parse it (JSON.parse runs on the event loop, in time proportional to the line).
  */
 const maxRequestLine = 2.5 * 1024 * 1024;
-
-/** The most of a guest's log one request returns (the log view asks for its tail). */
-const maxLogTail = 1024 * 1024;
 
 export interface DaemonOptions {
   /** start the autostart domains (host boot) */

@@ -3,10 +3,9 @@
 // from any client of the daemon's socket.
 import test from 'ava';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {spawnSync} from 'node:child_process';
-import {cli, cliBundle, eventually, fastSimHost} from '../helpers/sim-dir.js';
+import {cli, cliBundle, eventually, fastSimHost, rawRequest as request} from '../helpers/sim-dir.js';
 import {updateHostStateSync} from '../../driver/sim/host-state.js';
 import {domainNameProblem} from '../../driver/domain-name.js';
 import type {DomainSummary} from '../../driver/connection.js';
@@ -14,23 +13,6 @@ import type {DomainSummary} from '../../driver/connection.js';
 const list = (dir: string) => JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as DomainSummary[];
 const dom = (dir: string, name: string) => list(dir).find((d) => d.name === name);
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error: '));
-
-/** One request straight on the daemon's socket, as any client could send it. */
-function request(dir: string, method: string, params: unknown[]): Promise<{result?: unknown; error?: {message: string}}> {
-  return new Promise((resolve, reject) => {
-    const sock = net.createConnection(path.join(dir, 'var/run/bhyve-tui/daemon.sock'));
-    let buf = '';
-    sock.on('data', (c) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      sock.destroy();
-      resolve(JSON.parse(buf.slice(0, nl)) as {result?: unknown; error?: {message: string}});
-    });
-    sock.on('error', reject);
-    sock.write(`${JSON.stringify({id: 1, method, params})}\n`);
-  });
-}
 
 test('the longest name the checks accept works all the way (define, autostart, start, destroy, log); one more is refused', (t) => {
   const dir = fastSimHost(t, 'lim-name');

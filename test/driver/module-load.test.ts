@@ -2,26 +2,9 @@
 // client names (a module, a path, an option) is refused with one line and kldload never runs.
 import test from 'ava';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import {cli, fastSimHost} from '../helpers/sim-dir.js';
+import {cli, fastSimHost, rawRequest as request} from '../helpers/sim-dir.js';
 import {updateHostStateSync} from '../../driver/sim/host-state.js';
-
-function request(dir: string, method: string, params: unknown[]): Promise<{result?: unknown; error?: {message: string}}> {
-  return new Promise((resolve, reject) => {
-    const sock = net.createConnection(path.join(dir, 'var/run/bhyve-tui/daemon.sock'));
-    let buf = '';
-    sock.on('data', (c) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      sock.destroy();
-      resolve(JSON.parse(buf.slice(0, nl)) as {result?: unknown; error?: {message: string}});
-    });
-    sock.on('error', reject);
-    sock.write(`${JSON.stringify({id: 1, method, params})}\n`);
-  });
-}
 
 const kldloads = (dir: string): string[][] => {
   const file = path.join(dir, 'var/run/bhyve-sim/invocations.log');

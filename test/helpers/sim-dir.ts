@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import {execFileSync, spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {claimSimRoot, simViolations} from '../../driver/sim/sim-host.js';
@@ -111,4 +112,21 @@ export function fastSimHost(t: {teardown(fn: () => void): void}, label: string, 
 
 export function daemonPid(dir: string): number {
   return Number(fs.readFileSync(path.join(dir, 'var', 'run', 'bhyve-tui', 'daemon.pid'), 'utf8').trim());
+}
+
+/** One request straight on the daemon's socket, as any client could send it; its reply. */
+export function rawRequest(dir: string, method: string, params: unknown[]): Promise<{result?: unknown; error?: {message: string}}> {
+  return new Promise((resolve, reject) => {
+    const sock = net.createConnection(path.join(dir, 'var/run/bhyve-tui/daemon.sock'));
+    let buf = '';
+    sock.on('data', (c) => {
+      buf += c.toString();
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      sock.destroy();
+      resolve(JSON.parse(buf.slice(0, nl)) as {result?: unknown; error?: {message: string}});
+    });
+    sock.on('error', reject);
+    sock.write(`${JSON.stringify({id: 1, method, params})}\n`);
+  });
 }
