@@ -39,3 +39,28 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
     throw fileError('write', file, e);
   }
 }
+
+/**
+ * Removes the temp files that writeFileAtomic left in `dir` when its process was killed
+ * between writing and renaming (their names carry the writer's pid). Returns their names.
+ */
+export function removeDeadWritersTemps(dir: string, alive: (pid: number) => boolean): string[] {
+  const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^\..+\.(\d+)\.\d+\.\d+\.tmp$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    try {
+      fs.rmSync(path.join(dir, name), {force: true});
+      removed.push(name);
+    } catch {
+      // not ours to remove after all (permissions): left for the operator
+    }
+  }
+  return removed;
+}

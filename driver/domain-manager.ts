@@ -29,9 +29,9 @@ import {vmInstanceExists} from './domain-monitor.js';
 import {pidAlive, sampleProcesses, type ProcessSample} from './process-table.js';
 import {deviceMapFile, endProcess, GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from './guest-run.js';
 import {runTool} from './host-tools.js';
-import {destroyTaps} from './tap-network.js';
+import {destroyTaps, sweepStrayTaps} from './tap-network.js';
 import {domainLogPath, readLogSince} from './domain-log.js';
-import {writeFileAtomic} from './atomic-file.js';
+import {removeDeadWritersTemps, writeFileAtomic} from './atomic-file.js';
 import {readPidFile} from './exit-recorder.js';
 import type {DomainDef} from './domain-model.js';
 import {domainPreview} from './domain-preview.js';
@@ -536,18 +536,40 @@ export class DomainManager {
     finished: (name: string) => {
       this.runs.delete(name);
       this.emitState(name);
+      // A stray tap the sweep at daemon start left alone, because a start of its domain was
+      // under way then, goes when that run ends.
+      this.sweepStrayTaps().catch((e: unknown) => this.log(`sweeping stray taps: ${(e as Error).message}`));
     },
   };
 
+  /**
+   * Destroys the taps marked as ours that no run records and no start of this daemon is
+   * making: what a daemon killed between `ifconfig tap create` and saving the run record
+   * leaves behind (an orphan's taps are in its record, which destroy removes).
+   */
+  async sweepStrayTaps(): Promise<void> {
+    const recorded = new Set<string>();
+    try {
+      for (const f of fs.readdirSync(this.layout.runDir)) {
+        if (!/^[^.].*\.json$/.test(f) || f.endsWith('.last.json')) continue;
+        for (const tap of readRunRecord(this.layout, f.slice(0, -'.json'.length))?.taps ?? []) recorded.add(tap);
+      }
+    } catch {
+      return; // no run directory: nothing was ever started
+    }
+    await sweepStrayTaps(this.layout, (tap, domain) => recorded.has(tap) || this.runs.has(domain), (m) => this.log(m));
+  }
+
   /** Adopts the guests a previous daemon left running (after a crash or kill -9). */
-  recover(): {adopted: string[]; orphans: string[]} {
+  recover(): {adopted: string[]; orphans: string[]; interrupted: string[]} {
     const adopted: string[] = [];
     const orphans: string[] = [];
+    const interrupted: string[] = [];
     let files: string[] = [];
     try {
       files = fs.readdirSync(this.layout.runDir).filter((f) => /^[^.].*\.json$/.test(f) && !f.endsWith('.last.json'));
     } catch {
-      return {adopted, orphans};
+      return {adopted, orphans, interrupted};
     }
     for (const f of files) {
       const name = f.slice(0, -'.json'.length);
@@ -579,11 +601,13 @@ export class DomainManager {
         this.runs.set(name, run);
         run.adopt();
         adopted.push(name);
+      } else if (record.phase === 'preparing' && stagePid === null && record.pid === undefined) {
+        interrupted.push(name);
       } else {
         orphans.push(name);
       }
     }
-    return {adopted, orphans};
+    return {adopted, orphans, interrupted};
   }
 
   async start(name: string): Promise<void> {
@@ -624,9 +648,17 @@ export class DomainManager {
     if (seen.state !== 'orphaned' && seen.state !== 'crashed') {
       throw new DriverError(`Requested operation is not valid: domain '${name}' is not running`);
     }
-    // Orphan or preserved crash: clean up what the run left behind. A process of it that
-    // still runs (a loader at its menu, a bhyve) goes first and for good: a loader does
-    // not notice its VM being destroyed, and a tap cannot be destroyed while bhyve holds it.
+    await this.cleanUpLeftovers(name, 'destroyed');
+  }
+
+  /**
+   * Cleans up what a run left behind (an orphan, a preserved crash, a start whose daemon was
+   * killed before it spawned anything) and records the guest as shut off for `reason`.
+   */
+  private async cleanUpLeftovers(name: string, reason: string): Promise<void> {
+    // A process of the run that still runs (a loader at its menu, a bhyve) goes first and
+    // for good: a loader does not notice its VM being destroyed, and a tap cannot be
+    // destroyed while bhyve holds it.
     const record = readRunRecord(this.layout, name);
     if (record?.pid && pidAlive(record.pid)) await endProcess(record.pid, 'SIGKILL', 0, 2_000);
     if (record?.taps.length) await destroyTaps(this.layout, record.taps, () => {});
@@ -639,8 +671,29 @@ export class DomainManager {
     const leftovers = [`${name}.json`, ...(['loader', 'bhyve'] as const).flatMap((s) => [`${name}.${s}.pid`, `${name}.${s}.status`, `${name}.${s}.pid.tmp`, `${name}.${s}.status.tmp`])];
     for (const f of leftovers) removeFile(path.join(this.layout.runDir, f));
     removeFile(deviceMapFile(this.layout, name));
-    writeFileAtomic(stopRecordPath(this.layout, name), JSON.stringify({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()}), 0o600);
+    writeFileAtomic(stopRecordPath(this.layout, name), JSON.stringify({state: 'shut off', reason, at: new Date().toISOString()}), 0o600);
     this.emitState(name);
+  }
+
+  /**
+   * After recover(): the starts a killed daemon left before it spawned a loader or bhyve
+   * (run record in phase 'preparing', no process, no exit) are cleaned up, not left as
+   * orphans for the operator; and the temp files of its interrupted atomic writes go.
+   */
+  async finishInterruptedStarts(names: string[]): Promise<void> {
+    for (const dir of [this.layout.runDir, this.layout.domainsDir]) {
+      for (const f of removeDeadWritersTemps(dir, pidAlive)) this.log(`removed ${path.join(dir, f)}, left by a writer that was killed`);
+    }
+    for (const name of names) {
+      try {
+        await this.cleanUpLeftovers(name, 'start interrupted');
+        this.log(`the start of '${name}' was interrupted (its daemon was killed before it ran anything): cleaned up`);
+      } catch (e) {
+        this.log(`the start of '${name}' was interrupted; cleaning up failed, it stays orphaned: ${(e as Error).message}`);
+      }
+    }
+    // A tap the interrupted start made but had not recorded yet is no run's now.
+    if (names.length) await this.sweepStrayTaps();
   }
 
   shutdown(name: string, timeoutS = 60): void {

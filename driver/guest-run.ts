@@ -39,6 +39,11 @@ export interface RunRecord {
   /** set by destroy: whatever bhyve's exit status, the guest stops */
   stopRequested?: 'destroyed' | 'shutdown';
   shutdown?: {deadline: number; stage: 'acpi' | 'force-poweroff' | 'destroy'};
+  /**
+   * bhyve's exit as it was handled, saved before acting on it: a daemon that adopts the guest
+   * after a crash in the middle of that action resumes it instead of handling the exit again.
+   */
+  exitHandled?: {pid: number; status: number; action: 'restart' | 'destroy' | 'preserve'; reason: string};
 }
 
 /** How the guest last stopped, kept after the run record is gone. */
@@ -540,9 +545,19 @@ export class GuestRun {
         adopted = false;
         const status = await this.waitStage('bhyve');
         this.stopWatching();
-        this.log(`bhyve exited with status ${status} (${bhyveExitMeaning(status)})`);
-        const next = this.nextAction(status);
-        this.log(`action: ${next.action}${next.reason ? ` (${next.reason})` : ''}`);
+        const handled = this.record.exitHandled;
+        let next: {action: 'restart' | 'destroy' | 'preserve'; reason: string};
+        if (handled && handled.pid === this.record.pid) {
+          next = {action: handled.action, reason: handled.reason};
+          this.log(`resuming what followed bhyve's exit with status ${handled.status}: ${next.action}${next.reason ? ` (${next.reason})` : ''}`);
+        } else {
+          this.log(`bhyve exited with status ${status} (${bhyveExitMeaning(status)})`);
+          next = this.nextAction(status);
+          this.log(`action: ${next.action}${next.reason ? ` (${next.reason})` : ''}`);
+          if (this.record.pid !== undefined) this.record.exitHandled = {pid: this.record.pid, status, ...next};
+          if (next.action === 'restart') this.record.restarts.push(Date.now());
+          this.save();
+        }
         if (next.action !== 'restart') {
           this.record.phase = 'stopping';
           this.save();
@@ -550,7 +565,6 @@ export class GuestRun {
           return;
         }
         await this.destroyVmInstance();
-        this.record.restarts.push(Date.now());
         try {
           await this.boot();
         } catch (e) {

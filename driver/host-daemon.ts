@@ -93,14 +93,20 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
   const sockPath = daemonSocketPath(layout);
 
   const manager = new DomainManager(layout, uri);
-  const {adopted, orphans} = manager.recover();
+  const {adopted, orphans, interrupted} = manager.recover();
   if (adopted.length) log(`adopted running guests: ${adopted.join(', ')}`);
   if (orphans.length) log(`orphaned run records: ${orphans.join(', ')}`);
+  // Taps of starts that a killed daemon did not record: now, and once more when an ifconfig
+  // that outlived that daemon has surely finished.
+  const sweep = () => manager.sweepStrayTaps().catch((e: unknown) => log(`sweeping stray taps: ${(e as Error).message}`));
+  void sweep();
+  setTimeout(() => void sweep(), 10_000).unref();
   manager.watchDefinitions();
   // The first client's host panel then has its answer ready.
   manager.hostStatus().catch(() => {});
   manager.hostCaps.log = log;
   manager.log = log;
+  void manager.finishInterruptedStarts(interrupted);
 
   const sockets = new Set<net.Socket>();
   const serve = (sock: net.Socket) => {

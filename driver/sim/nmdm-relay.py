@@ -48,6 +48,7 @@ process exits. LOCKDIR is the mkdir lock openers hold while they open a side, so
 and mode resets cannot race an open.
 """
 import ctypes
+import shutil
 import errno
 import os
 import platform
@@ -307,12 +308,38 @@ def main():
         f.write(str(os.getpid()))
     os.replace(pidfile + ".tmp", pidfile)
 
+    def lock_is_stale():
+        """The lock's opener was killed while it held it (fs-lock.ts takes such a lock over too)."""
+        try:
+            with open(os.path.join(lockdir, "owner")) as f:
+                owner = int(f.read().strip() or "0")
+        except (OSError, ValueError):
+            try:
+                return time.time() - os.stat(lockdir).st_mtime > IDLE_TEARDOWN_S
+            except OSError:
+                return False
+        try:
+            os.kill(owner, 0)
+            return False
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+
     def locked(fn):
-        """Run fn holding the pair's lock; False (fn not run) when an opener holds it."""
+        """Run fn holding the pair's lock; False (fn not run) when a live opener holds it."""
         try:
             os.mkdir(lockdir)
         except FileExistsError:
-            return False
+            if not lock_is_stale():
+                return False
+            aside = "%s.stale.%d" % (lockdir, os.getpid())
+            try:
+                os.rename(lockdir, aside)
+                shutil.rmtree(aside, ignore_errors=True)
+                os.mkdir(lockdir)
+            except OSError:
+                return False
         try:
             fn()
         finally:
