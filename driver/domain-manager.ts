@@ -532,7 +532,14 @@ export class DomainManager {
   // ---- lifecycle ----
 
   private hooks = {
-    changed: (name: string) => this.emitState(name),
+    changed: (name: string) => {
+      this.emitState(name);
+      // The start that kept a sweep from a tap has made its taps now: sweep again.
+      if (this.sweepDeferred && this.runs.get(name)?.record.phase !== 'preparing') {
+        this.sweepDeferred = false;
+        this.sweepStrayTaps().catch((e: unknown) => this.log(`sweeping stray taps: ${(e as Error).message}`));
+      }
+    },
     finished: (name: string) => {
       this.runs.delete(name);
       this.emitState(name);
@@ -557,8 +564,23 @@ export class DomainManager {
     } catch {
       return; // no run directory: nothing was ever started
     }
-    await sweepStrayTaps(this.layout, (tap, domain) => recorded.has(tap) || this.runs.has(domain), (m) => this.log(m));
+    let deferred = false;
+    await sweepStrayTaps(
+      this.layout,
+      (tap, domain) => {
+        if (recorded.has(tap)) return true;
+        // A start of that domain still making its taps may own it and not have recorded it yet.
+        const making = this.runs.get(domain)?.record.phase === 'preparing';
+        deferred ||= making;
+        return making;
+      },
+      (m) => this.log(m),
+    );
+    this.sweepDeferred = deferred;
   }
+
+  /** set when a sweep left a tap alone because its domain's start was still making taps */
+  private sweepDeferred = false;
 
   /** Adopts the guests a previous daemon left running (after a crash or kill -9). */
   recover(): {adopted: string[]; orphans: string[]; interrupted: string[]} {

@@ -411,6 +411,8 @@ export class GuestRun {
       await new Promise((r) => setTimeout(r, 25));
     }
     if (early !== null) {
+      // Destroyed (or shut down) while it started: say that, not that bhyve failed.
+      if (this.record.stopRequested) throw new DriverError(`start of '${this.name}' cancelled: the domain was ${this.record.stopRequested === 'destroyed' ? 'destroyed' : 'shut down'}`);
       throw new StageFailed(`bhyve failed to start '${this.name}': bhyve exited with status ${early} (${bhyveExitMeaning(early)})`, this.outputSince(offset), early, bhyveExitMeaning(early));
     }
     this.record.phase = 'running';
@@ -581,7 +583,9 @@ export class GuestRun {
   }
 
   private async continueAfterLoader(): Promise<void> {
-    // Adopted while the loader ran, and it has loaded the kernel: bhyve comes next.
+    // Adopted while the loader ran, and it has loaded the kernel: bhyve comes next. The
+    // device map went with the daemon that ran the loader; it is read, so it goes here.
+    fs.rmSync(deviceMapFile(this.layout, this.name), {force: true});
     await this.boot({skipLoader: true});
   }
 
@@ -757,6 +761,13 @@ export class GuestRun {
     if (this.record.phase !== 'running') throw new DriverError(`Requested operation is not valid: domain '${this.name}' is not running`);
     const r = await runTool(this.layout, 'bhyvectl', ['--force-reset', `--vm=${this.name}`]);
     this.log(`reboot: bhyvectl --force-reset --vm=${this.name}: exit ${r.exitCode}`);
-    if (r.exitCode !== 0) throw new DriverError(`failed to reboot '${this.name}': ${toolMessage(r)}`, undefined, r.exitCode);
+    if (r.exitCode !== 0) {
+      // The guest stopped (or began restarting) while the reset was on its way: its VM was
+      // gone when bhyvectl opened it. That is "not running", not a failure of the reset.
+      if (this.ending || this.record.phase !== 'running' || !vmInstanceExists(this.layout, this.name)) {
+        throw new DriverError(`Requested operation is not valid: domain '${this.name}' is not running`);
+      }
+      throw new DriverError(`failed to reboot '${this.name}': ${toolMessage(r)}`, undefined, r.exitCode);
+    }
   }
 }

@@ -258,9 +258,12 @@ async function connection(): Promise<DaemonConnection> {
   conn ??= await openConnection(uri);
   return conn;
 }
-/** The connection broke (daemon killed): the next operation opens a new one. */
-function dropConnection(e: unknown): void {
-  if (e instanceof DriverError && /connection to the bhyve-tui daemon was lost/.test(e.message)) {
+/**
+ * The connection broke (daemon killed): the next operation opens a new one. Only the one
+ * that broke is dropped (`used`): another worker may already have opened the next.
+ */
+function dropConnection(e: unknown, used: DaemonConnection | undefined = conn): void {
+  if (e instanceof DriverError && /connection to the bhyve-tui daemon was lost/.test(e.message) && used === conn) {
     conn?.close();
     conn = undefined;
   }
@@ -273,11 +276,13 @@ function withTimeout<T>(what: string, p: Promise<T>, ms = 120_000): Promise<T> {
 
 async function viaConnection(op: string, act: (c: DaemonConnection) => Promise<unknown>): Promise<void> {
   const kills = daemonKills;
+  let used: DaemonConnection | undefined;
   try {
-    await withTimeout(op, act(await connection()));
+    used = await connection();
+    await withTimeout(op, act(used));
     count(op, 'ok');
   } catch (e) {
-    dropConnection(e);
+    dropConnection(e, used);
     judge(op, e, kills);
   }
 }
@@ -471,6 +476,9 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
   const orphans: string[] = [];
   for (const p of procs) {
     if (isDaemon(p)) continue;
+    // A host tool the live daemon is running right now (its periodic checks, a tap sweep)
+    // is its child, not an orphan.
+    if (p.ppid === daemon && /\/sim\/(ifconfig|kldstat|ps|stty|sysctl|bhyvectl)\.js$/.test(p.argv[1] ?? '')) continue;
     const name = bhyveName(p);
     const argvText = p.argv.join(' ');
     if (name !== null) {
