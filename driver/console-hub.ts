@@ -167,14 +167,23 @@ export class GuestConsole {
    * streams (whose reopen by libuv then never waits for carrier on FreeBSD).
    */
   private async connect(): Promise<void> {
-    const fds = [openDevice(this.layout, this.device)];
-    try {
-      await setConsoleModes(this.layout, fds[0]!, this.device);
-      if (this.closed) throw new Error('the console was closed meanwhile');
-      fds.push(openDevice(this.layout, this.device));
-    } catch (e) {
-      for (const fd of fds) fs.closeSync(fd);
-      throw e;
+    let fds: number[] = [];
+    for (let attempt = 1; ; attempt++) {
+      fds = [openDevice(this.layout, this.device)];
+      try {
+        await setConsoleModes(this.layout, fds[0]!, this.device);
+        if (this.closed) throw new Error('the console was closed meanwhile');
+        fds.push(openDevice(this.layout, this.device));
+        break;
+      } catch (e) {
+        for (const fd of fds) fs.closeSync(fd);
+        // The other side closed (the loader exited) between the open and CLOCAL: this open
+        // turned zombie (EIO). It clears once every descriptor of it is closed, as ours now
+        // are (tty_ttydisc.c ttydisc_close): open again.
+        if (this.closed || attempt >= 3 || !/Input\/output error|EIO/.test((e as Error).message)) throw e;
+        this.log(`console ${this.device}: lost carrier before CLOCAL was set; opening it again`);
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
     }
     const reader = ttyStream((fd) => new tty.ReadStream(fd), fds[0]!);
     const writer = ttyStream((fd) => new tty.WriteStream(fd), fds[1]!);
