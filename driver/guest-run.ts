@@ -719,7 +719,7 @@ export class GuestRun {
 
   /** Presses the ACPI power button once (one SIGTERM); escalates after timeoutS. */
   shutdown(timeoutS: number): void {
-    if (this.record.phase !== 'running' || !this.record.pid) {
+    if (this.record.phase !== 'running' || !this.record.pid || this.ending || !pidAlive(this.record.pid)) {
       throw new DriverError(`Requested operation is not valid: domain '${this.name}' is not running`);
     }
     this.record.phase = 'in shutdown';
@@ -727,7 +727,13 @@ export class GuestRun {
     this.record.shutdown = {deadline: Date.now() + timeoutS * 1000, stage: 'acpi'};
     this.save(false);
     this.log(`shutdown: ACPI power button (SIGTERM to bhyve ${this.record.pid}); forced power-off in ${timeoutS} s`);
-    process.kill(this.record.pid, 'SIGTERM');
+    try {
+      process.kill(this.record.pid, 'SIGTERM');
+    } catch (e) {
+      // bhyve exited between the check and the button: its exit is being handled.
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new DriverError(`Requested operation is not valid: domain '${this.name}' is not running`);
+      throw e;
+    }
     this.scheduleShutdownEscalation();
   }
 

@@ -116,9 +116,11 @@ test.serial(`${cycles} start/destroy cycles of one guest leave no descriptors, p
   t.deepEqual(first!.children, []);
   // Exactly the descriptors it had after the first cycle.
   t.is(last.fds.length, first!.fds.length, `after cycle 1:\n${first!.fds.join('\n')}\nafter cycle ${cycles}:\n${last.fds.join('\n')}`);
-  // Memory: no forced GC from outside, so some growth is V8's heap finding its size. A leak
-  // grows with the cycles; the second hundred may add at most 8 MiB (40 KiB a cycle).
-  t.true(last.rssKiB - middle!.rssKiB <= 8 * 1024, `RSS ${middle!.rssKiB} KiB after ${cycles / 2} cycles, ${last.rssKiB} KiB after ${cycles}`);
+  // Memory: no forced GC from outside, so some growth is V8's heap finding its size, and on
+  // a loaded machine (GC later) several MiB of it: measured 0.6 to 9.3 MiB for the second
+  // hundred. A leak grows with the cycles: a console kept per start (its 256 KiB scrollback)
+  // would add 25 MiB; the second hundred may add at most 16 MiB (80 KiB a cycle).
+  t.true(last.rssKiB - middle!.rssKiB <= 16 * 1024, `RSS ${middle!.rssKiB} KiB after ${cycles / 2} cycles, ${last.rssKiB} KiB after ${cycles}`);
   t.true(last.rssKiB - first!.rssKiB <= 32 * 1024, `RSS ${first!.rssKiB} KiB after cycle 1, ${last.rssKiB} KiB after ${cycles}`);
   t.true(pidAlive(daemon));
 });
