@@ -123,7 +123,10 @@ test.serial(`${cycles} start/destroy cycles of one guest leave no descriptors, p
   // hundred. A leak grows with the cycles: a console kept per start (its 256 KiB scrollback)
   // would add 25 MiB; the second hundred may add at most 16 MiB (80 KiB a cycle).
   t.true(last.rssKiB - middle!.rssKiB <= 16 * 1024, `RSS ${middle!.rssKiB} KiB after ${cycles / 2} cycles, ${last.rssKiB} KiB after ${cycles}`);
-  t.true(last.rssKiB - first!.rssKiB <= 32 * 1024, `RSS ${first!.rssKiB} KiB after cycle 1, ${last.rssKiB} KiB after ${cycles}`);
+  // In all: V8's heap finding its size when cycles come fast (an idle machine, 200 cycles in
+  // 4 minutes) took 32-37 MiB and then levelled off (with old space capped at 128 MiB: +32
+  // MiB over the first hundred, +2.2 over the second); a leak keeps growing and fails above.
+  t.true(last.rssKiB - first!.rssKiB <= 48 * 1024, `RSS ${first!.rssKiB} KiB after cycle 1, ${last.rssKiB} KiB after ${cycles}`);
   t.true(pidAlive(daemon));
 });
 
