@@ -8,7 +8,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {eventually, fastSimHost, daemonPid, cli} from '../helpers/sim-dir.js';
+import {eventually, fastSimHost, daemonPid, cli, processesNaming} from '../helpers/sim-dir.js';
 import {openConnection} from '../../driver/daemon-client.js';
 import {pidAlive} from '../../driver/process-alive.js';
 import {updateHostStateSync} from '../../driver/sim/host-state.js';
@@ -48,17 +48,10 @@ function rssKiB(pid: number): number {
 /** Processes of this simulated host other than the daemon, with their command lines. */
 function hostProcesses(dir: string, daemon: number): string[] {
   const out: string[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === daemon || Number(entry) === process.pid) continue;
+  for (const pid of processesNaming(dir)) {
+    if (pid === daemon || !pidAlive(pid)) continue;
     try {
-      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      let env = '';
-      try {
-        env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
-      } catch {
-        // not ours
-      }
-      if ((cmd.includes(dir) || env.includes(dir)) && pidAlive(Number(entry))) out.push(`${entry}: ${cmd.replaceAll('\0', ' ').trim()}`);
+      out.push(`${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`);
     } catch {
       // exited meanwhile
     }

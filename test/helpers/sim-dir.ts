@@ -21,7 +21,8 @@ export function makeSimDir(label: string): string {
   return dir;
 }
 
-function processesNaming(dir: string): number[] {
+/** Processes (but this one) whose command line or environment names `dir`. */
+export function processesNaming(dir: string): number[] {
   const pids: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
