@@ -262,7 +262,9 @@ export class DaemonConnection implements Connection {
 
   /** Attaches to the console the daemon holds: scrollback first, then live bytes both ways. */
   async openConsole(name: string, opts: ConsoleOptions = {}): Promise<ConsoleChannel> {
-    const sock = await connectSocket(daemonSocketPath(this.layout));
+    // Through reach(), like the connection itself: a daemon killed or restarted since this
+    // connection was opened is found again (or started) instead of failing with ECONNREFUSED.
+    const sock = await DaemonConnection.reach(this.uri, this.layout);
     const dataListeners: ((b: Buffer) => void)[] = [];
     const endListeners: ((why: 'stopped' | 'taken' | 'closed', detail?: string) => void)[] = [];
     const pendingData: Buffer[] = [];

@@ -254,8 +254,15 @@ function judge(op: string, e: unknown, killsBefore: number): void {
 }
 
 let conn: DaemonConnection | undefined;
+/** daemonKills when each connection was asked for: a kill after that may break it later. */
+const openedAtKill = new WeakMap<DaemonConnection, number>();
 async function connection(): Promise<DaemonConnection> {
-  conn ??= await openConnection(uri);
+  if (conn) return conn;
+  const kills = daemonKills;
+  const c = await openConnection(uri);
+  openedAtKill.set(c, kills);
+  if (conn) c.close(); // another worker opened one meanwhile
+  else conn = c;
   return conn;
 }
 /**
@@ -283,7 +290,8 @@ async function viaConnection(op: string, act: (c: DaemonConnection) => Promise<u
     count(op, 'ok');
   } catch (e) {
     dropConnection(e, used);
-    judge(op, e, kills);
+    // A connection opened before a kill that nobody has used since breaks in this operation.
+    judge(op, e, used ? Math.min(kills, openedAtKill.get(used) ?? kills) : kills);
   }
 }
 
