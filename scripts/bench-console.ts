@@ -1,7 +1,7 @@
 // npm run bench -- console: the serial console through the daemon, against a raw reader of
 // the same kind of tty in the same run.
 //
-// Attached: `bhyve-tui console web1` on a pseudo-terminal (test/console/pty-run.py): guest →
+// Attached: `bhyve-tui console web1` on a pseudo-terminal (test/driver/console/pty-run.py): guest →
 // nmdm A → relay → nmdm B → daemon → unix socket → client → its terminal.
 // Reference: a second simulated guest ("rawref", started with bhyveload + bhyve directly,
 // no daemon) on its own nmdm pair, and on the same kind of pseudo-terminal a small Node
@@ -32,7 +32,7 @@ const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 20);
 // seconds later, a one-off GC of some 50 ms; the idle figure is the steady state after it.
 const settleSeconds = Number(process.env.BENCH_SETTLE_S ?? 20);
 const clkTck = 100; // USER_HZ on Linux
-const ptyRun = path.join(repoRoot, 'test', 'console', 'pty-run.py');
+const ptyRun = path.join(repoRoot, 'test', 'driver', 'console', 'pty-run.py');
 
 /** The joiner of the reference: terminal ↔ tty device, raw both ways, as attachTerminal sets the terminal. */
 const rawJoiner = `

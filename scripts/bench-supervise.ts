@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {cli, cliAsync, daemonPid, fastSimHost, removeSimDir} from '../test/helpers/sim-dir.js';
-import {DaemonConnection} from '../driver/daemon-client.js';
+import {DaemonConnection} from '../driver/client/daemon-client.js';
 
 const guests = Number(process.env.BENCH_GUESTS ?? 50);
 const idleSeconds = Number(process.env.BENCH_IDLE_S ?? 10);

@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import {spawnSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import {defaultHostCaps} from '../driver/bhyve-capabilities.js';
-import {parseDomainXml} from '../driver/domain-xml-parse.js';
-import {domainDefToNative} from '../driver/native-argv-convert.js';
-import {daemonPidPath} from '../driver/daemon-protocol.js';
-import {HostLayout} from '../driver/host-layout.js';
+import {defaultHostCaps} from '../driver/bhyve/capabilities.js';
+import {parseDomainXml} from '../driver/domain/xml-parse.js';
+import {domainDefToNative} from '../driver/bhyve/native-argv-convert.js';
+import {daemonPidPath} from '../driver/protocol/messages.js';
+import {HostLayout} from '../driver/host/layout.js';
 import {claimSimRoot} from '../driver/sim/sim-root.js';
 import {benchDomainName, benchDomainXml, testNodeXml} from './bench-domains.js';
 

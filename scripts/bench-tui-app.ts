@@ -2,5 +2,5 @@
 // React; Ink's Output replaced unless the bench asks for Ink's own).
 export {default as React} from 'react';
 export {Box, render, Text, useInput} from 'ink';
-export {App} from '../ui/App.js';
-export {domain, FakeConnection} from '../test/ui/fake-connection.js';
+export {App} from '../ui/app/App.js';
+export {domain, FakeConnection} from '../test/ui/helpers/fake-connection.js';

@@ -16,11 +16,11 @@ const simEntries = readdirSync(simBin).filter((f) => f.endsWith('.ts')).map((f) 
 // (Ink and React included) is a chunk it imports afterwards.
 rmSync(path.join(dist, 'lib'), {recursive: true, force: true});
 await Promise.all([
-  // The daemon's definition worker (driver/definition-jobs.ts) is an entry of its own that
+  // The daemon's definition worker (driver/daemon/definition-jobs.ts) is an entry of its own that
   // shares the parser's chunk with the CLI.
   build({
     ...bundleOptions({fastInkOutput: true}),
-    entryPoints: {'bhyve-tui': path.join(root, 'src', 'launch.ts'), 'lib/definition-worker': path.join(root, 'driver', 'definition-worker.ts')},
+    entryPoints: {'bhyve-tui': path.join(root, 'src', 'launch.ts'), 'lib/definition-worker': path.join(root, 'driver', 'daemon', 'definition-worker.ts')},
     outdir: dist,
     splitting: true,
     chunkNames: 'lib/[name]-[hash]',

@@ -1,4 +1,4 @@
-// esbuild plugin: Ink's renderer gets ui/ink-output.ts instead of its own build/output.js
+// esbuild plugin: Ink's renderer gets ui/render/ink-output.ts instead of its own build/output.js
 // (see that file for why). The replacement is written against one Ink version, so the build
 // fails if another one is installed, or if the import it replaces was never seen (Ink moved
 // or renamed it, and the bundle would silently draw with Ink's slow Output again).
@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url';
 export const supportedInkVersion = '6.8.0';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const replacement = path.join(root, 'ui', 'ink-output.ts');
+const replacement = path.join(root, 'ui', 'render', 'ink-output.ts');
 
 /** The package.json's `name` and `version`; throws unless it is the supported Ink version. */
 export function checkInkVersion(packageJsonPath) {

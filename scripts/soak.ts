@@ -13,12 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import {openConnection, type DaemonConnection} from '../driver/daemon-client.js';
-import {DriverError, type DomainSummary} from '../driver/connection.js';
-import {parseDomainXml} from '../driver/domain-xml-parse.js';
+import {openConnection, type DaemonConnection} from '../driver/client/daemon-client.js';
+import {DriverError, type DomainSummary} from '../driver/client/connection.js';
+import {parseDomainXml} from '../driver/domain/xml-parse.js';
 import {readHostStateSync, updateHostStateSync} from '../driver/sim/host-state.js';
 import {simViolations} from '../driver/sim/sim-host.js';
-import {pidAlive} from '../driver/process-alive.js';
+import {pidAlive} from '../driver/host/process-alive.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cliBundle = path.join(repo, 'dist', 'bhyve-tui.js');

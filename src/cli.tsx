@@ -1,7 +1,7 @@
 // bhyve-tui's command line: with no command it opens the TUI; otherwise virsh-style verbs.
-import {DriverError} from '../driver/connection.js';
-import {defaultConnectionUri} from '../driver/connection-uri.js';
-import {openConnection, type DaemonConnection} from '../driver/daemon-client.js';
+import {DriverError} from '../driver/client/connection.js';
+import {defaultConnectionUri} from '../driver/client/connection-uri.js';
+import {openConnection, type DaemonConnection} from '../driver/client/daemon-client.js';
 import type {EarlyStart} from './early-start.js';
 import {UsageError, type CommandContext, type CommandSpec} from './command-spec.js';
 import {lifecycleCommands} from './commands-lifecycle.js';

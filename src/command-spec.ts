@@ -1,5 +1,5 @@
 // What a CLI verb declares about itself; src/cli.tsx parses arguments against it.
-import type {DaemonConnection} from '../driver/daemon-client.js';
+import type {DaemonConnection} from '../driver/client/daemon-client.js';
 
 export class UsageError extends Error {}
 

@@ -1,11 +1,11 @@
 // Verbs about the host itself: host-validate (virt-host-validate's counterpart) and its
 // --smoke run, which boots a throw-away guest end to end.
-import {layoutForUri} from '../driver/daemon-client.js';
+import {layoutForUri} from '../driver/client/daemon-client.js';
 import {ensureSimHost} from '../driver/sim/sim-host.js';
-import {seedDemoDomains} from '../driver/demo-domains.js';
-import {formatChecks, validateHost} from '../driver/host-validate.js';
-import {runSmoke} from '../driver/host-smoke.js';
-import {DriverError} from '../driver/connection.js';
+import {seedDemoDomains} from '../driver/sim/demo-domains.js';
+import {formatChecks, validateHost} from '../driver/host/validate.js';
+import {runSmoke} from '../driver/host/smoke.js';
+import {DriverError} from '../driver/client/connection.js';
 import type {CommandSpec} from './command-spec.js';
 
 export const hostCommands: CommandSpec[] = [

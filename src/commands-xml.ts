@@ -5,20 +5,20 @@
 // after every command's output. Failures are one line on stderr ('error: ...', written by
 // cli.tsx from the DriverError thrown here) and exit status 1. Warnings libvirt would only
 // log (a NIC dropped by from-native, VNC without a password) go to stderr as 'warning: ...'.
-import {DriverError} from '../driver/connection.js';
-import {DomainXmlError, VirError} from '../driver/domain-errors.js';
-import {parseDomainXml} from '../driver/domain-xml-parse.js';
-import {formatDomainXml} from '../driver/domain-xml-format.js';
-import {bhyveCapsFrom, defaultHostCaps, grubCapsFrom, type HostCaps} from '../driver/bhyve-capabilities.js';
-import {formatDomainCapabilities} from '../driver/domain-capabilities.js';
-import {BHYVE_PATH} from '../driver/command-build.js';
-import type {DaemonConnection} from '../driver/daemon-client.js';
-import {BHYVE_NATIVE_FORMAT, domainDefToNative, nativeToDomainXml} from '../driver/native-argv-convert.js';
-import {requireValidDomain} from '../driver/domain-store.js';
-import {domainNameProblem} from '../driver/domain-name.js';
-import {DEFAULT_XML_LIMITS} from '../driver/xml-dom.js';
-import {BoundedReadError, errnoMessage, readBoundedText} from '../driver/bounded-read.js';
-import type {DomainDef} from '../driver/domain-model.js';
+import {DriverError} from '../driver/client/connection.js';
+import {DomainXmlError, VirError} from '../driver/domain/errors.js';
+import {parseDomainXml} from '../driver/domain/xml-parse.js';
+import {formatDomainXml} from '../driver/domain/xml-format.js';
+import {bhyveCapsFrom, defaultHostCaps, grubCapsFrom, type HostCaps} from '../driver/bhyve/capabilities.js';
+import {formatDomainCapabilities} from '../driver/bhyve/domain-capabilities.js';
+import {BHYVE_PATH} from '../driver/bhyve/command-build.js';
+import type {DaemonConnection} from '../driver/client/daemon-client.js';
+import {BHYVE_NATIVE_FORMAT, domainDefToNative, nativeToDomainXml} from '../driver/bhyve/native-argv-convert.js';
+import {requireValidDomain} from '../driver/daemon/domain-store.js';
+import {domainNameProblem} from '../driver/domain/name.js';
+import {DEFAULT_XML_LIMITS} from '../driver/xml/dom.js';
+import {BoundedReadError, errnoMessage, readBoundedText} from '../driver/io/bounded-read.js';
+import type {DomainDef} from '../driver/domain/model.js';
 import {flagValue, type CommandSpec} from './command-spec.js';
 
 /** Input files bigger than this are refused unread (the XML parser's own limit). */

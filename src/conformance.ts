@@ -9,14 +9,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bhyveCapsFrom, grubCapsFrom } from '../driver/bhyve-capabilities.js';
-import { parseDomainXml } from '../driver/domain-xml-parse.js';
-import { formatDomainXml } from '../driver/domain-xml-format.js';
-import { prepareDomain } from '../driver/domain-firmware.js';
-import { buildBhyveCommand, buildLoaderCommand, DEVICE_MAP_PLACEHOLDER, type BuildContext } from '../driver/command-build.js';
-import { renderCommandLine } from '../driver/argv-render.js';
-import { parseNativeArgv } from '../driver/native-argv-parse.js';
-import { formatDomainCapabilities } from '../driver/domain-capabilities.js';
+import { bhyveCapsFrom, grubCapsFrom } from '../driver/bhyve/capabilities.js';
+import { parseDomainXml } from '../driver/domain/xml-parse.js';
+import { formatDomainXml } from '../driver/domain/xml-format.js';
+import { prepareDomain } from '../driver/bhyve/firmware.js';
+import { buildBhyveCommand, buildLoaderCommand, DEVICE_MAP_PLACEHOLDER, type BuildContext } from '../driver/bhyve/command-build.js';
+import { renderCommandLine } from '../driver/bhyve/argv-render.js';
+import { parseNativeArgv } from '../driver/bhyve/native-argv-parse.js';
+import { formatDomainCapabilities } from '../driver/bhyve/domain-capabilities.js';
 
 export type Suite = 'xml2argv' | 'xml2xml' | 'argv2xml' | 'domaincaps';
 type Stage = 'parse' | 'prepare' | 'build-bhyve' | 'build-loader';

@@ -1,13 +1,13 @@
 // The TUI's first frame, before Ink. Loading Ink and React takes longer than the daemon
 // takes to list 1,000 domains, so the launcher connects, lists, and paints the list screen
-// with ui/first-frame.ts; cli.tsx then mounts Ink on the same connection and data, and
+// with ui/render/first-frame.ts; cli.tsx then mounts Ink on the same connection and data, and
 // Ink's first frame lands on an identical screen. Anything unexpected here falls back to
 // the ordinary start, which reports errors properly.
 import isInCi from 'is-in-ci';
-import type {DomainSummary, HostStatus} from '../driver/connection.js';
-import {defaultConnectionUri} from '../driver/connection-uri.js';
-import {openConnection, type DaemonConnection} from '../driver/daemon-client.js';
-import {chalkStylist, firstFrameLines} from '../ui/first-frame.js';
+import type {DomainSummary, HostStatus} from '../driver/client/connection.js';
+import {defaultConnectionUri} from '../driver/client/connection-uri.js';
+import {openConnection, type DaemonConnection} from '../driver/client/daemon-client.js';
+import {chalkStylist, firstFrameLines} from '../ui/render/first-frame.js';
 import {enterFullScreen} from './terminal-restore.js';
 
 export interface EarlyStart {

@@ -7,11 +7,11 @@ import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {DriverError} from '../driver/connection.js';
-import {fileError} from '../driver/fs-errors.js';
-import {readBoundedText} from '../driver/bounded-read.js';
-import {DEFAULT_XML_LIMITS} from '../driver/xml-dom.js';
-import type {EditRequest, EditResult} from '../ui/App.js';
+import {DriverError} from '../driver/client/connection.js';
+import {fileError} from '../driver/io/fs-errors.js';
+import {readBoundedText} from '../driver/io/bounded-read.js';
+import {DEFAULT_XML_LIMITS} from '../driver/xml/dom.js';
+import type {EditRequest, EditResult} from '../ui/app/App.js';
 
 export function editsDir(env: NodeJS.ProcessEnv = process.env): string {
   const state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(os.homedir(), '.local', 'state');

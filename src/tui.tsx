@@ -3,11 +3,11 @@
 import React from 'react';
 import {render} from 'ink';
 import {execFile} from 'node:child_process';
-import {DriverError} from '../driver/connection.js';
-import type {DaemonConnection} from '../driver/daemon-client.js';
-import {attachTerminal, type ConsoleEnd} from '../driver/console-attach.js';
-import {cliPath} from '../driver/install-paths.js';
-import {App, type ResumeState} from '../ui/App.js';
+import {DriverError} from '../driver/client/connection.js';
+import type {DaemonConnection} from '../driver/client/daemon-client.js';
+import {attachTerminal, type ConsoleEnd} from '../driver/console/attach.js';
+import {cliPath} from '../driver/host/install-paths.js';
+import {App, type ResumeState} from '../ui/app/App.js';
 import {enterFullScreen, restoreTerminal} from './terminal-restore.js';
 import {editText} from './tui-editor.js';
 import {defaultEscape} from './commands-lifecycle.js';

@@ -4,7 +4,7 @@
 // process retitled itself), and the sim tools under their FreeBSD paths.
 import fs from 'node:fs';
 import path from 'node:path';
-import {HOST_TOOL_PATHS, type HostTool} from '../host-layout.js';
+import {HOST_TOOL_PATHS, type HostTool} from '../host/layout.js';
 
 export interface ProcInfo {
   pid: number;

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {simLayout} from './layout.js';
-import {HOST_TOOL_PATHS, type HostTool} from '../host-layout.js';
+import {HOST_TOOL_PATHS, type HostTool} from '../host/layout.js';
 import {repoRoot} from './repo-root.js';
 import {
   defaultHostState,
@@ -17,7 +17,7 @@ import {listVmInstances} from './vm-instance.js';
 import {violationsLogPath} from './nmdm.js';
 import {createFileSync} from './fs-lock.js';
 import {claimSimRoot, isSimWrapper, shQuote, WRAPPER_HEADER} from './sim-root.js';
-import {DriverError} from '../connection.js';
+import {DriverError} from '../client/connection.js';
 
 export type {HostState, ModuleState, SimInterface, VmFaults, InterfaceDriver} from './host-state.js';
 

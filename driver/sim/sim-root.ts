@@ -6,8 +6,8 @@
 // host made by an older simulator before the mark existed (recognised below, then marked).
 import fs from 'node:fs';
 import path from 'node:path';
-import {DriverError} from '../connection.js';
-import {HOST_TOOL_PATHS} from '../host-layout.js';
+import {DriverError} from '../client/connection.js';
+import {HOST_TOOL_PATHS} from '../host/layout.js';
 
 export const SIM_ROOT_MARKER = '.bhyve-tui-sim';
 const MARKER_HEAD = 'bhyve-tui simulated FreeBSD host, format ';

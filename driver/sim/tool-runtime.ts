@@ -118,7 +118,7 @@ export function runTool(name: string, main: (argv: string[]) => Promise<number> 
 }
 
 /** True while a process with this pid exists (EPERM still means it exists). */
-export {pidAlive} from '../process-alive.js';
+export {pidAlive} from '../host/process-alive.js';
 
 export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

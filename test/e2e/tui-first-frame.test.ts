@@ -5,7 +5,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import {openConnection} from '../../driver/daemon-client.js';
+import {openConnection} from '../../driver/client/daemon-client.js';
 import {cli, cliBundle, makeSimDir, removeSimDir} from '../helpers/sim-dir.js';
 import {TmuxSession} from '../helpers/tmux.js';
 import {hasTmux, selectedRow} from './tui-helpers.js';

@@ -32,7 +32,7 @@ export function mountSmallTmpfs(t: {teardown(fn: () => void): void}, simDir: str
   const saved = fs.mkdtempSync(path.join(os.tmpdir(), 'bhyve-tui-tmpfs-save-'));
   fs.mkdirSync(dir, {recursive: true});
   // A socket cannot be copied (nor used once its daemon is gone): a stopped daemon's lock
-  // generations (driver/daemon-lock.ts) stay behind, on the directory underneath.
+  // generations (driver/daemon/lock.ts) stay behind, on the directory underneath.
   const notSocket = (src: string): boolean => !fs.lstatSync(src).isSocket();
   fs.cpSync(dir, saved, {recursive: true, preserveTimestamps: true, filter: notSocket});
   const mode = fs.statSync(dir).mode & 0o7777;

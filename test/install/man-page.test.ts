@@ -3,7 +3,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {spawnSync} from 'node:child_process';
-import {bindings} from '../../ui/keymap.js';
+import {bindings} from '../../ui/state/keymap.js';
 import {cliBundle, repoRoot} from '../helpers/sim-dir.js';
 
 const page = path.join(repoRoot, 'man', 'bhyve-tui.8');
