@@ -49,8 +49,10 @@ export interface DeviceInfo {
   alias?: string;
 }
 
-export type DiskType = 'file' | 'block' | 'dir' | 'network' | 'volume' | 'nvme' | 'vhostuser';
-export type DiskDevice = 'disk' | 'cdrom' | 'floppy' | 'lun';
+export const DISK_TYPES = ['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser'] as const;
+export type DiskType = (typeof DISK_TYPES)[number];
+export const DISK_DEVICES = ['disk', 'cdrom', 'floppy', 'lun'] as const;
+export type DiskDevice = (typeof DISK_DEVICES)[number];
 
 export interface DiskDef {
   type: DiskType;
@@ -72,8 +74,8 @@ export interface DiskDef {
   info: DeviceInfo;
 }
 
-export type ControllerType =
-  | 'ide' | 'fdc' | 'scsi' | 'sata' | 'virtio-serial' | 'ccid' | 'usb' | 'pci' | 'xenbus' | 'isa' | 'nvme';
+export const CONTROLLER_TYPES = ['ide', 'fdc', 'scsi', 'sata', 'virtio-serial', 'ccid', 'usb', 'pci', 'xenbus', 'isa', 'nvme'] as const;
+export type ControllerType = (typeof CONTROLLER_TYPES)[number];
 
 export interface ControllerDef {
   type: ControllerType;
@@ -101,9 +103,10 @@ export interface NetDef {
   info: DeviceInfo;
 }
 
-export type ChrSourceType =
-  | 'null' | 'vc' | 'pty' | 'dev' | 'file' | 'pipe' | 'stdio' | 'udp' | 'tcp' | 'unix' | 'spicevmc'
-  | 'spiceport' | 'nmdm' | 'qemu-vdagent' | 'dbus';
+export const CHR_TYPES = [
+  'null', 'vc', 'pty', 'dev', 'file', 'pipe', 'stdio', 'udp', 'tcp', 'unix', 'spicevmc', 'spiceport', 'nmdm', 'qemu-vdagent', 'dbus',
+] as const;
+export type ChrSourceType = (typeof CHR_TYPES)[number];
 
 export interface ChrDef {
   type: ChrSourceType;
@@ -222,9 +225,17 @@ export interface LoaderDef {
   stateless?: string;
 }
 
-export type BootDev = 'fd' | 'cdrom' | 'hd' | 'network';
+export const BOOT_DEVS = ['fd', 'cdrom', 'hd', 'network'] as const;
+export type BootDev = (typeof BOOT_DEVS)[number];
 
-export type LifecycleAction = 'destroy' | 'restart' | 'rename-restart' | 'preserve' | 'coredump-destroy' | 'coredump-restart';
+export const LIFECYCLE_ACTIONS = ['destroy', 'restart', 'rename-restart', 'preserve'] as const;
+export const CRASH_ACTIONS = [...LIFECYCLE_ACTIONS, 'coredump-destroy', 'coredump-restart'] as const;
+export type LifecycleAction = (typeof CRASH_ACTIONS)[number];
+
+/** Whether `value` is one of `list` (an `as const` array), narrowing it to the list's type. */
+export function isOneOf<T extends string>(list: readonly T[], value: string | undefined): value is T {
+  return value !== undefined && (list as readonly string[]).includes(value);
+}
 
 export interface CpuDef {
   mode?: string;

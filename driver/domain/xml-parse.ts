@@ -22,18 +22,14 @@ import { generateMac, generateUuid, isMulticastMac, parseMac, parseUuid } from '
 import type {
   AudioDef,
   AudioIoDef,
-  BootDev,
   ChrDef,
-  ChrSourceType,
   ClockDef,
   ControllerDef,
-  ControllerType,
   CpuDef,
   DeviceAddress,
   DeviceInfo,
   DiskDef,
   DiskDevice,
-  DiskType,
   DomainDef,
   FilesystemDef,
   GraphicsDef,
@@ -54,7 +50,7 @@ export { insertController, insertDisk } from './device-order.js';
 import { assignPciAddresses } from './pci-address-alloc.js';
 import { validateDomainDef } from './validate.js';
 
-import { BHYVE_NAMESPACE_URI, emptyDomainDef } from './model.js';
+import { BHYVE_NAMESPACE_URI, BOOT_DEVS, CHR_TYPES, CONTROLLER_TYPES, CRASH_ACTIONS, DISK_DEVICES, DISK_TYPES, LIFECYCLE_ACTIONS, emptyDomainDef, isOneOf } from './model.js';
 export { BHYVE_NAMESPACE_URI } from './model.js';
 
 export interface DomainParseOptions {
@@ -73,9 +69,10 @@ export interface DomainParseOptions {
   limits?: Partial<XmlLimits>;
 }
 
-const fail = (code: VirErrorCode, detail: string): never => {
+// A declaration with `never`, so the compiler knows nothing after a failed check runs.
+function fail(code: VirErrorCode, detail: string): never {
   throw new VirError(code, detail);
-};
+}
 
 const VIRT_TYPES = [
   'none', 'qemu', 'kqemu', 'kvm', 'xen', 'lxc', 'uml', 'openvz', 'test', 'vmware', 'hyperv', 'vbox', 'phyp',
@@ -88,17 +85,7 @@ const ARCHES = [
   'ppcle', 'ppc64', 'ppc64le', 'ppcemb', 'riscv32', 'riscv64', 's390', 's390x', 'sh4', 'sh4eb', 'sparc', 'sparc64',
   'unicore32', 'x86_64', 'xtensa', 'xtensaeb',
 ];
-const BOOT_DEVS: BootDev[] = ['fd', 'cdrom', 'hd', 'network'];
-const DISK_TYPES: DiskType[] = ['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser'];
-const DISK_DEVICES: DiskDevice[] = ['disk', 'cdrom', 'floppy', 'lun'];
 const DISK_BUSES = ['ide', 'fdc', 'scsi', 'virtio', 'xen', 'usb', 'uml', 'sata', 'sd', 'none', 'nvme'];
-const CONTROLLER_TYPES: ControllerType[] = [
-  'ide', 'fdc', 'scsi', 'sata', 'virtio-serial', 'ccid', 'usb', 'pci', 'xenbus', 'isa', 'nvme',
-];
-const CHR_TYPES: ChrSourceType[] = [
-  'null', 'vc', 'pty', 'dev', 'file', 'pipe', 'stdio', 'udp', 'tcp', 'unix', 'spicevmc', 'spiceport', 'nmdm',
-  'qemu-vdagent', 'dbus',
-];
 const NET_TYPES = [
   'user', 'ethernet', 'vhostuser', 'server', 'client', 'mcast', 'udp', 'network', 'bridge', 'internal', 'direct',
   'hostdev', 'vdpa', 'null', 'vds', 'vdpa',
@@ -108,15 +95,13 @@ const VIDEO_TYPES = [
 ];
 const SOUND_MODELS = ['sb16', 'es1370', 'pcspk', 'ac97', 'ich6', 'ich9', 'usb', 'ich7', 'virtio'];
 const AUDIO_TYPES = ['none', 'alsa', 'coreaudio', 'jack', 'oss', 'pulseaudio', 'sdl', 'spice', 'file', 'dbus', 'pipewire'];
-const FS_TYPES = ['mount', 'block', 'file', 'template', 'ram', 'bind', 'volume'];
+const FS_TYPES = ['mount', 'block', 'file', 'template', 'ram', 'bind', 'volume'] as const;
 const FS_ACCESSMODES = ['passthrough', 'mapped', 'squash'];
 const FS_DRIVERS = ['path', 'handle', 'loop', 'nbd', 'ploop', 'virtiofs'];
 const RNG_MODELS = ['virtio', 'virtio-transitional', 'virtio-non-transitional'];
 const RNG_BACKENDS = ['random', 'egd', 'builtin'];
 const INPUT_TYPES = ['mouse', 'tablet', 'keyboard', 'passthrough', 'evdev'];
 const INPUT_BUSES = ['ps2', 'usb', 'xen', 'parallels', 'virtio', 'none'];
-const LIFECYCLE: LifecycleAction[] = ['destroy', 'restart', 'rename-restart', 'preserve'];
-const CRASH_ACTIONS: LifecycleAction[] = [...LIFECYCLE, 'coredump-destroy', 'coredump-restart'];
 const CLOCK_OFFSETS = ['utc', 'localtime', 'variable', 'timezone', 'absolute'];
 /** Device elements libvirt knows but the bhyve driver ignores; kept and formatted back. */
 const OTHER_DEVICES = [
@@ -155,8 +140,8 @@ export function parseAddress(el: XmlElement): DeviceAddress | undefined {
       if (v === undefined) return 0;
       const n = parseUnsigned(v, 0);
       if (n === undefined) fail('xml', `Cannot parse <address> '${name}' attribute`);
-      if (n! > max) fail('xml', `Invalid PCI address ${label}='${v}', must be <= ${max === 0xffff ? '0xFFFF' : '0x' + max.toString(16).toUpperCase()}`);
-      return n!;
+      if (n > max) fail('xml', `Invalid PCI address ${label}='${v}', must be <= ${max === 0xffff ? '0xFFFF' : '0x' + max.toString(16).toUpperCase()}`);
+      return n;
     };
     const a: DeviceAddress = {
       type: 'pci',
@@ -178,7 +163,7 @@ export function parseAddress(el: XmlElement): DeviceAddress | undefined {
       if (v === undefined) return 0;
       const n = parseUnsigned(v, 10);
       if (n === undefined) fail('xml', `Cannot parse <address> '${name}' attribute`);
-      return n!;
+      return n;
     };
     return { type: 'drive', controller: num('controller'), bus: num('bus'), target: num('target'), unit: num('unit') };
   }
@@ -200,7 +185,7 @@ function parseDeviceInfo(el: XmlElement): DeviceInfo {
     if (order === undefined) fail('internal', 'missing boot order attribute');
     const n = parseUnsigned(order, 10, 0x7fffffff);
     if (n === undefined || n <= 0) fail('internal', `incorrect boot order '${order}', expecting positive integer`);
-    info.bootOrder = n!;
+    info.bootOrder = n;
   }
   const alias = child(el, 'alias');
   const aname = alias ? attr(alias, 'name') : undefined;
@@ -222,10 +207,10 @@ function defaultDiskBus(dst: string, device: DiskDevice): string {
 }
 
 function parseDisk(el: XmlElement): DiskDef {
-  const type = (attr(el, 'type') ?? 'file') as DiskType;
-  if (!DISK_TYPES.includes(type)) fail('xml', `unknown disk type '${type}'`);
-  const device = (attr(el, 'device') ?? 'disk') as DiskDevice;
-  if (!DISK_DEVICES.includes(device)) fail('xml', `unknown disk device '${device}'`);
+  const type = attr(el, 'type') ?? 'file';
+  if (!isOneOf(DISK_TYPES, type)) fail('xml', `unknown disk type '${type}'`);
+  const device = attr(el, 'device') ?? 'disk';
+  if (!isOneOf(DISK_DEVICES, device)) fail('xml', `unknown disk device '${device}'`);
   const disk: DiskDef = {
     type,
     device,
@@ -256,8 +241,8 @@ function parseDisk(el: XmlElement): DiskDef {
   if (!target || dst === undefined) {
     fail('no-target', disk.source ? `missing target information for device ${disk.source}` : 'missing target information');
   }
-  disk.target.dev = dst!;
-  const bus = attr(target!, 'bus') ?? defaultDiskBus(dst!, device);
+  disk.target.dev = dst;
+  const bus = attr(target, 'bus') ?? defaultDiskBus(dst, device);
   if (!DISK_BUSES.includes(bus)) fail('xml', `unknown disk bus type '${bus}'`);
   disk.target.bus = bus;
   disk.target.extra = attrsOf(target, ['dev', 'bus']);
@@ -274,14 +259,14 @@ function parseDisk(el: XmlElement): DiskDef {
 }
 
 function parseController(el: XmlElement): ControllerDef & { rawIndex: number } {
-  const type = (attr(el, 'type') ?? 'ide') as ControllerType;
-  if (!CONTROLLER_TYPES.includes(type)) fail('internal', `Unknown controller type '${type}'`);
+  const type = attr(el, 'type') ?? 'ide';
+  if (!isOneOf(CONTROLLER_TYPES, type)) fail('internal', `Unknown controller type '${type}'`);
   const idxStr = attr(el, 'index');
   let index = -1;
   if (idxStr !== undefined) {
     const n = parseSigned(idxStr);
     if (n === undefined || n < -1) fail('internal', `Cannot parse controller index ${idxStr}`);
-    index = n!;
+    index = n;
   }
   const c: ControllerDef & { rawIndex: number } = { type, index, rawIndex: index, info: parseDeviceInfo(el) };
   const model = attr(el, 'model');
@@ -302,8 +287,8 @@ function parseNet(el: XmlElement, genMac: () => string): NetDef {
   if (macStr !== undefined) {
     const mac = parseMac(macStr);
     if (!mac) fail('internal', `unable to parse mac address '${macStr}'`);
-    if (isMulticastMac(mac!)) fail('xml', `expected unicast mac address, found multicast '${macStr}'`);
-    net.mac = mac!;
+    if (isMulticastMac(mac)) fail('xml', `expected unicast mac address, found multicast '${macStr}'`);
+    net.mac = mac;
   } else {
     net.mac = genMac();
   }
@@ -336,15 +321,15 @@ function parseNet(el: XmlElement, genMac: () => string): NetDef {
   if (size !== undefined) {
     const n = parseUnsigned(size);
     if (n === undefined) fail('xml', `malformed mtu size '${size}'`);
-    net.mtu = n!;
+    net.mtu = n;
   }
   net.info = parseDeviceInfo(el);
   return net;
 }
 
 function parseChr(el: XmlElement, kind: 'serial' | 'console' | 'channel' | 'parallel'): ChrDef & { portGiven: boolean } {
-  const type = (attr(el, 'type') ?? 'pty') as ChrSourceType;
-  if (!CHR_TYPES.includes(type)) fail('xml', `unknown type presented to host for character device: ${type}`);
+  const type = attr(el, 'type') ?? 'pty';
+  if (!isOneOf(CHR_TYPES, type)) fail('xml', `unknown type presented to host for character device: ${type}`);
   const chr: ChrDef & { portGiven: boolean } = {
     type,
     sourceAttrs: [],
@@ -381,7 +366,7 @@ function parseChr(el: XmlElement, kind: 'serial' | 'console' | 'channel' | 'para
     if (port !== undefined && kind !== 'channel') {
       const n = parseSigned(port);
       if (n === undefined || n < -1) fail('xml', `Invalid port number: ${port}`);
-      chr.targetPort = n!;
+      chr.targetPort = n;
       chr.portGiven = n !== -1;
     }
     chr.targetAttrs = attrsOf(tgt, ['type', 'port']);
@@ -394,8 +379,8 @@ function parseGraphics(el: XmlElement): GraphicsDef {
   const type = attr(el, 'type');
   if (type === undefined) fail('xml', 'missing graphics device type');
   const known = ['sdl', 'vnc', 'rdp', 'desktop', 'spice', 'egl-headless', 'dbus'];
-  if (!known.includes(type!)) fail('xml', `unknown graphics device type '${type}'`);
-  const g: GraphicsDef = { type: type!, port: 0, autoport: false, listens: [] };
+  if (!known.includes(type)) fail('xml', `unknown graphics device type '${type}'`);
+  const g: GraphicsDef = { type: type, port: 0, autoport: false, listens: [] };
   if (type !== 'vnc') {
     g.raw = el;
     return g;
@@ -404,7 +389,7 @@ function parseGraphics(el: XmlElement): GraphicsDef {
   if (port !== undefined) {
     const n = parseSigned(port);
     if (n === undefined) fail('xml', `cannot parse vnc port ${port}`);
-    g.port = n!;
+    g.port = n;
     if (n === -1) {
       g.port = 0;
       g.autoport = true;
@@ -430,7 +415,7 @@ function parseGraphics(el: XmlElement): GraphicsDef {
   for (const l of children(el, 'listen')) {
     const lt = attr(l, 'type');
     if (lt === undefined) fail('xml', 'graphics listen type must be specified');
-    if (!['address', 'network', 'socket', 'none'].includes(lt!)) fail('xml', `unknown graphics listen type '${lt}'`);
+    if (!['address', 'network', 'socket', 'none'].includes(lt)) fail('xml', `unknown graphics listen type '${lt}'`);
     const gl: GraphicsListen = { type: lt as GraphicsListen['type'] };
     const a = attr(l, 'address');
     if (a !== undefined && a !== '' && (lt === 'address' || lt === 'network')) gl.address = a;
@@ -442,7 +427,7 @@ function parseGraphics(el: XmlElement): GraphicsDef {
     g.listens.push(gl);
   }
   if (g.listens.length && listenAttr !== undefined && listenAttr !== '') {
-    const first = g.listens[0]!;
+    const first = g.listens[0] as GraphicsListen;
     if (first.type === 'address' && first.address !== undefined && first.address !== listenAttr) {
       fail('xml', `graphics 'listen' attribute '${listenAttr}' must match 'address' attribute of first listen element (found '${first.address}')`);
     }
@@ -473,13 +458,13 @@ function parseVideo(el: XmlElement): VideoDef {
     if (heads !== undefined) {
       const n = parseUnsigned(heads);
       if (n === undefined) fail('xml', `cannot parse video heads '${heads}'`);
-      v.heads = n!;
+      v.heads = n;
     }
     const vram = attr(model, 'vram');
     if (vram !== undefined) {
       const n = parseUnsigned(vram);
       if (n === undefined) fail('xml', `cannot parse video vram '${vram}'`);
-      v.vram = n!;
+      v.vram = n;
     }
     const primary = attr(model, 'primary');
     if (primary === 'yes') v.primary = true;
@@ -488,7 +473,7 @@ function parseVideo(el: XmlElement): VideoDef {
       const x = parseUnsigned(attr(res, 'x'));
       const y = parseUnsigned(attr(res, 'y'));
       if (x === undefined || y === undefined) fail('xml', 'missing values for resolution');
-      v.resolution = { x: x!, y: y! };
+      v.resolution = { x: x, y: y };
     }
   }
   if (v.heads === undefined) v.heads = 1;
@@ -508,13 +493,13 @@ function parseVideo(el: XmlElement): VideoDef {
 function parseSound(el: XmlElement): SoundDef {
   const model = attr(el, 'model');
   if (model === undefined) fail('xml', 'missing sound model');
-  if (!SOUND_MODELS.includes(model!)) fail('xml', `unknown sound model '${model}'`);
-  const s: SoundDef = { model: model!, info: parseDeviceInfo(el) };
+  if (!SOUND_MODELS.includes(model)) fail('xml', `unknown sound model '${model}'`);
+  const s: SoundDef = { model: model, info: parseDeviceInfo(el) };
   const audio = child(el, 'audio');
   if (audio) {
     const id = parseUnsigned(attr(audio, 'id'));
     if (id === undefined) fail('xml', "Invalid value for attribute 'id' in element 'audio'");
-    if (id !== 0) s.audioId = id!;
+    if (id !== 0) s.audioId = id;
   }
   return s;
 }
@@ -538,8 +523,8 @@ function parseAudio(el: XmlElement): AudioDef {
   if (id === undefined || id === 0) fail('xml', `Invalid value for attribute 'id' in element 'audio': '${idStr ?? ''}'.`);
   const type = attr(el, 'type');
   if (type === undefined) fail('xml', "Missing required attribute 'type' in element 'audio'");
-  if (!AUDIO_TYPES.includes(type!)) fail('xml', `Invalid value for attribute 'type' in element 'audio': '${type}'.`);
-  const a: AudioDef = { id: id!, type: type!, attrs: attrsOf(el, ['id', 'type']) };
+  if (!AUDIO_TYPES.includes(type)) fail('xml', `Invalid value for attribute 'type' in element 'audio': '${type}'.`);
+  const a: AudioDef = { id: id, type: type, attrs: attrsOf(el, ['id', 'type']) };
   const input = parseAudioIo(child(el, 'input'));
   const output = parseAudioIo(child(el, 'output'));
   if (input) a.input = input;
@@ -550,14 +535,14 @@ function parseAudio(el: XmlElement): AudioDef {
 
 function parseFilesystem(el: XmlElement): FilesystemDef {
   const type = attr(el, 'type') ?? 'mount';
-  if (!FS_TYPES.includes(type)) fail('xml', `unknown filesystem type '${type}'`);
+  if (!isOneOf(FS_TYPES, type)) fail('xml', `unknown filesystem type '${type}'`);
   const am = attr(el, 'accessmode') ?? 'passthrough';
   if (!FS_ACCESSMODES.includes(am)) fail('xml', `unknown accessmode '${am}'`);
   const fs: FilesystemDef = {
     type,
     accessmode: am,
     driverAttrs: [],
-    sourceAttr: { mount: 'dir', bind: 'dir', block: 'dev', file: 'file', template: 'name', ram: 'usage', volume: 'volume' }[type]!,
+    sourceAttr: { mount: 'dir', bind: 'dir', block: 'dev', file: 'file', template: 'name', ram: 'usage', volume: 'volume' }[type],
     target: '',
     readonly: false,
     info: {},
@@ -578,7 +563,7 @@ function parseFilesystem(el: XmlElement): FilesystemDef {
   const t = tgt ? attr(tgt, 'dir') : undefined;
   if (fs.source === undefined && type !== 'ram') fail('no-target', 'missing source information for filesystem');
   if (t === undefined) fail('no-target', 'missing target information for filesystem');
-  fs.target = t!;
+  fs.target = t;
   if (child(el, 'readonly')) fs.readonly = true;
   fs.info = parseDeviceInfo(el);
   return fs;
@@ -587,18 +572,18 @@ function parseFilesystem(el: XmlElement): FilesystemDef {
 function parseRng(el: XmlElement): RngDef {
   const model = attr(el, 'model');
   if (model === undefined) fail('xml', 'missing RNG device model');
-  if (!RNG_MODELS.includes(model!)) fail('xml', `unknown RNG model '${model}'`);
+  if (!RNG_MODELS.includes(model)) fail('xml', `unknown RNG model '${model}'`);
   const backend = child(el, 'backend');
   if (!backend) fail('xml', 'missing RNG device backend');
-  const bm = attr(backend!, 'model');
+  const bm = attr(backend, 'model');
   if (bm === undefined) fail('xml', 'missing RNG device backend model');
-  if (!RNG_BACKENDS.includes(bm!)) fail('xml', `unknown RNG backend model '${bm}'`);
-  const r: RngDef = { model: model!, backendModel: bm!, info: parseDeviceInfo(el) };
+  if (!RNG_BACKENDS.includes(bm)) fail('xml', `unknown RNG backend model '${bm}'`);
+  const r: RngDef = { model: model, backendModel: bm, info: parseDeviceInfo(el) };
   if (bm === 'random') {
-    const f = textContent(backend!);
+    const f = textContent(backend);
     if (f !== '') r.file = f;
   } else {
-    r.backendRaw = backend!;
+    r.backendRaw = backend;
   }
   const rate = child(el, 'rate');
   if (rate) r.rateAttrs = attrsOf(rate);
@@ -608,7 +593,7 @@ function parseRng(el: XmlElement): RngDef {
 function parseInput(el: XmlElement, osType: string): InputDef {
   const type = attr(el, 'type');
   if (type === undefined) fail('xml', 'missing input device type');
-  if (!INPUT_TYPES.includes(type!)) fail('xml', `unknown input device type '${type}'`);
+  if (!INPUT_TYPES.includes(type)) fail('xml', `unknown input device type '${type}'`);
   let bus = attr(el, 'bus');
   if (bus !== undefined && !INPUT_BUSES.includes(bus)) fail('xml', `unknown input bus type '${bus}'`);
   if (bus === undefined && type !== 'passthrough' && type !== 'evdev') {
@@ -616,7 +601,7 @@ function parseInput(el: XmlElement, osType: string): InputDef {
     else bus = 'xen';
   }
   if (bus === 'ps2' && type === 'tablet') fail('config-unsupported', 'ps2 bus does not support tablet input device');
-  const i: InputDef = { type: type!, info: parseDeviceInfo(el) };
+  const i: InputDef = { type: type, info: parseDeviceInfo(el) };
   if (bus !== undefined) i.bus = bus;
   const model = attr(el, 'model');
   if (model !== undefined) i.model = model;
@@ -626,11 +611,11 @@ function parseInput(el: XmlElement, osType: string): InputDef {
 // ---------------------------------------------------------------------------
 // Top level
 
-function parseLifecycle(root: XmlElement, name: string, allowed: LifecycleAction[], dflt: LifecycleAction): LifecycleAction {
+function parseLifecycle(root: XmlElement, name: string, allowed: readonly LifecycleAction[], dflt: LifecycleAction): LifecycleAction {
   const v = childText(root, name);
   if (v === undefined) return dflt;
-  if (!(allowed as string[]).includes(v)) fail('xml', `invalid ${name} value: '${v}'`);
-  return v as LifecycleAction;
+  if (!isOneOf(allowed, v)) fail('xml', `invalid ${name} value: '${v}'`);
+  return v;
 }
 
 function parseCpu(el: XmlElement): CpuDef {
@@ -653,7 +638,7 @@ function parseCpu(el: XmlElement): CpuDef {
       }
       const x = parseUnsigned(v);
       if (x === undefined || x === 0) fail('xml', `Invalid '${n}' attribute in CPU topology`);
-      return x!;
+      return x;
     };
     cpu.topology = {
       sockets: get('sockets'),
@@ -717,7 +702,7 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
   const genMac = opts.generateMac ?? generateMac;
   const virtType = attr(root, 'type');
   if (virtType === undefined) fail('xml', 'missing domain type attribute');
-  if (!VIRT_TYPES.includes(virtType!)) fail('xml', `invalid domain type ${virtType}`);
+  if (!VIRT_TYPES.includes(virtType)) fail('xml', `invalid domain type ${virtType}`);
 
   const osEl = child(root, 'os');
   const typeEl = osEl ? child(osEl, 'type') : undefined;
@@ -744,15 +729,15 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
   else {
     const u = parseUuid(uuidText);
     if (!u) fail('internal', 'malformed uuid element');
-    uuid = u!;
+    uuid = u;
   }
 
   const def: DomainDef = emptyDomainDef({
-    virtType: virtType!,
-    name: name!,
+    virtType: virtType,
+    name: name,
     uuid,
     vcpus: 1,
-    os: { type: osType!, arch, bootDevs: [] },
+    os: { type: osType, arch, bootDevs: [] },
     clock: { offset: 'utc', attrs: [] },
     onReboot: 'restart',
   });
@@ -801,13 +786,13 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
     if (t !== '') {
       const n = parseUnsigned(t);
       if (n === undefined) fail('xml', 'maximum vcpus count must be an integer');
-      def.vcpus = n!;
+      def.vcpus = n;
     }
     const cur = attr(vcpuEl, 'current');
     if (cur !== undefined) {
       const n = parseUnsigned(cur);
       if (n === undefined) fail('xml', 'current vcpus count must be an integer');
-      def.currentVcpus = n!;
+      def.currentVcpus = n;
     }
     const cpuset = attr(vcpuEl, 'cpuset');
     if (cpuset !== undefined) def.cpuset = cpuset;
@@ -847,8 +832,8 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
     for (const b of children(osEl, 'boot').slice(0, 4)) {
       const dev = attr(b, 'dev');
       if (dev === undefined) fail('internal', 'missing boot device');
-      if (!(BOOT_DEVS as string[]).includes(dev!)) fail('internal', `unknown boot device '${dev}'`);
-      def.os.bootDevs.push(dev as BootDev);
+      if (!isOneOf(BOOT_DEVS, dev)) fail('internal', `unknown boot device '${dev}'`);
+      def.os.bootDevs.push(dev);
     }
     const bm = child(osEl, 'bootmenu');
     if (bm) def.os.bootmenu = attrsOf(bm);
@@ -877,7 +862,7 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
           const u = attr(f, 'unknown');
           if (u === undefined) fail('xml', "missing 'unknown' attribute for feature 'msrs'");
           if (u !== 'ignore' && u !== 'fault') fail('xml', `unknown 'unknown' value '${u}'`);
-          def.features.msrsUnknown = u!;
+          def.features.msrsUnknown = u;
           break;
         }
         default:
@@ -887,8 +872,8 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
   }
 
   def.clock = parseClock(child(root, 'clock'));
-  def.onPoweroff = parseLifecycle(root, 'on_poweroff', LIFECYCLE, 'destroy');
-  def.onReboot = parseLifecycle(root, 'on_reboot', LIFECYCLE, 'restart');
+  def.onPoweroff = parseLifecycle(root, 'on_poweroff', LIFECYCLE_ACTIONS, 'destroy');
+  def.onReboot = parseLifecycle(root, 'on_reboot', LIFECYCLE_ACTIONS, 'restart');
   def.onCrash = parseLifecycle(root, 'on_crash', CRASH_ACTIONS, 'destroy');
 
   // devices
@@ -1026,7 +1011,7 @@ function parseCommandline(def: DomainDef, root: XmlElement): void {
       if (a.kind !== 'element' || a.ns !== BHYVE_NAMESPACE_URI || a.local !== 'arg') continue;
       const v = attr(a, 'value');
       if (v === undefined) fail('internal', 'No bhyve command-line argument specified');
-      args.push(v!);
+      args.push(v);
     }
   }
   if (sawCmdline && args.length) def.bhyveCommandline = args;

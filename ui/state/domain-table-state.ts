@@ -6,8 +6,8 @@
 import type {DomainState, DomainSummary} from '../../driver/client/connection.js';
 import {createListReducer, initialListState, type ListAction, type ListState} from './list-state.js';
 
-export type SortKey = 'name' | 'state' | 'memory';
-export const sortKeys: readonly SortKey[] = ['name', 'state', 'memory'];
+export const sortKeys = ['name', 'state', 'memory'] as const;
+export type SortKey = (typeof sortKeys)[number];
 
 export interface TableState {
 	all: readonly DomainSummary[];
