@@ -54,12 +54,24 @@ export async function checkAsyncProperty<Ts>(t: ExecutionContext, name: string, 
  * every input here is small, so even a second means something is worse than linear).
  */
 export function timed<T>(what: string, ms: number, work: () => T): T {
+	let m = measure(work);
+	if (m.took > ms) {
+		// Once more: slow input is slow every time; a GC pause or a busy machine is not.
+		const again = measure(work);
+		if (again.took > ms) throw new Error(`${what} took ${m.took.toFixed(0)} ms, then ${again.took.toFixed(0)} ms (at most ${ms})`);
+		m = again;
+	}
+	if (m.threw) throw m.error;
+	return m.value as T;
+}
+
+function measure<T>(work: () => T): {took: number; threw: boolean; value?: T; error?: unknown} {
 	const start = performance.now();
 	try {
-		return work();
-	} finally {
-		const took = performance.now() - start;
-		if (took > ms) throw new Error(`${what} took ${took.toFixed(0)} ms (at most ${ms})`);
+		const value = work();
+		return {took: performance.now() - start, threw: false, value};
+	} catch (error) {
+		return {took: performance.now() - start, threw: true, error};
 	}
 }
 
