@@ -6,53 +6,33 @@
 //   unmounts Ink, runs the console and renders a fresh App with `initialSelection` and `resume`;
 // - `E` calls editText, which suspends Ink and runs $VISUAL/$EDITOR on the text;
 // - `K` calls loadModule; `:` verbs that are not the TUI's own go to runCommandLine.
-// Live state comes from connection.subscribe(); a slow poll is only a safety net.
-import {Box, Text, useInput, type Key} from 'ink';
+// Live state comes from connection.subscribe(); a slow poll is only a safety net. Screen.tsx
+// draws; this file holds the state, the actions and the keys.
+import {useInput, type Key} from 'ink';
 import {useCallback, useEffect, useRef, useState} from 'react';
 import type {Connection, DomainSummary, HostStatus, ModuleName} from '../../driver/client/connection.js';
 import {complete, domainArgument, parseArgv, runOnConnection, uiVerbs, withDefaultDomain} from './command-line.js';
-import {answerFor, ConfirmDialog, confirmHeight} from '../components/ConfirmDialog.js';
-import {DetailsView} from '../components/DetailsView.js';
+import {answerFor} from '../components/ConfirmDialog.js';
 import {
 	consoleRefusal,
-	destroyQuestion,
 	destroyRefusal,
-	kldloadQuestion,
-	rebootQuestion,
 	rebootRefusal,
 	shutdownRefusal,
 	startRefusal,
-	undefineQuestion,
 	undefineRefusal,
 	type Refusal,
 } from '../state/domain-rules.js';
 import {selectedDomain, sortKeys, type SortKey} from '../state/domain-table-state.js';
-import {DomainList} from '../components/DomainList.js';
-import {listSummary} from '../text/domain-rows.js';
-import {EditFailedView} from '../components/EditFailedView.js';
 import {stripErrorHeader, withErrorHeader} from '../state/edit-buffer.js';
-import {ErrorsView} from '../components/ErrorsView.js';
-import {helpLines, viewTitle} from '../text/help-lines.js';
-import {hostLines, hostStripLines, loadableModule, moduleCondition} from '../text/host-lines.js';
-import {HostPanel} from '../components/HostPanel.js';
-import {commandsFor, confirmHints, hintsFor, isInterrupt, promptHints, typeNameHints, type Command} from '../state/keymap.js';
-import {KeyHints} from '../components/KeyHints.js';
-import {computeLayout} from '../render/layout.js';
-import {LogView} from '../components/LogView.js';
-import {Pager, PAGER_CHROME_ROWS} from '../components/Pager.js';
-import {textLines} from '../text/pager-lines.js';
-import {PROMPT_CLIPPED_NOTE, promptEdits} from '../state/prompt-input.js';
-import {PromptLine} from '../components/PromptLine.js';
+import {loadableModule, moduleCondition} from '../text/host-lines.js';
+import {commandsFor, isInterrupt, type Command} from '../state/keymap.js';
+import {promptEdits} from '../state/prompt-input.js';
 import {initialScreenState, screenReducer, topEntry, type ConfirmAction, type Dialog, type View} from '../state/screen-state.js';
-import {errorStatus, infoStatus, statusHeight, type Status} from '../state/status.js';
-import {StatusLine} from '../components/StatusLine.js';
-import {TitleBar} from '../components/TitleBar.js';
-import {TypeNameDialog, typeNameHeight} from '../components/TypeNameDialog.js';
+import {errorStatus, infoStatus, type Status} from '../state/status.js';
 import {useDomainTable} from '../hooks/use-domain-table.js';
 import {useHostStatus} from '../hooks/use-host-status.js';
-import {useNow} from '../hooks/use-now.js';
 import {useStore} from '../hooks/use-store.js';
-import {useTerminalSize} from '../hooks/use-terminal-size.js';
+import {Screen} from './Screen.js';
 
 /** What the bootstrap's editor returns: the saved buffer, and where it kept a copy of it. */
 export interface EditResult {
@@ -120,22 +100,6 @@ interface Draft {
 	attempt: number;
 }
 
-function dialogQuestion(action: ConfirmAction): string {
-	switch (action.type) {
-		case 'destroy': {
-			return destroyQuestion(action.name);
-		}
-
-		case 'reboot': {
-			return rebootQuestion(action.name);
-		}
-
-		case 'kldload': {
-			return kldloadQuestion(action.module, action.label, action.persist);
-		}
-	}
-}
-
 const noKey: Key = {
 	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
 	return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
@@ -146,7 +110,6 @@ export function App(props: AppProps) {
 	const {connection, onConsole, onQuit} = props;
 	const idleMs = props.pollIntervalMs ?? 5000;
 	const busyMs = props.statsIntervalMs ?? Math.min(2000, idleMs > 0 ? idleMs : 2000);
-	const size = useTerminalSize();
 
 	const table = useDomainTable(connection, {
 		selected: props.initialSelection,
@@ -918,154 +881,5 @@ export function App(props: AppProps) {
 		}
 	}, {isActive: editJob === null});
 
-	// ---- layout and views ---------------------------------------------------------------
-
-	const entry = topEntry(screen);
-	const view = entry.view;
-	const dialog = screen.dialog;
-	const tableState = table.state;
-	const counting = tableState.all.some(domain => domain.shutdownDeadline !== undefined);
-	// The ticking clock, but never behind a deadline set since its last tick.
-	const now = Math.max(useNow(counting), counting ? Date.now() : 0);
-
-	const onBounds = useCallback((maxScroll: number) => {
-		screenStore.dispatch({type: 'bounds', maxScroll});
-	}, [screenStore]);
-
-	let bottomRows: number;
-	let question = '';
-	if (dialog?.kind === 'confirm') {
-		question = dialogQuestion(dialog.action);
-		bottomRows = confirmHeight(question, size.columns);
-	} else if (dialog?.kind === 'type-name') {
-		question = undefineQuestion(dialog.name);
-		bottomRows = typeNameHeight(question, size.columns);
-	} else if (dialog?.kind === 'prompt') {
-		bottomRows = 1;
-	} else {
-		bottomRows = statusHeight(status);
-	}
-
-	const wide = size.columns >= 100;
-	const hostContent = wide ? hostLines(host.data, host.error) : hostStripLines(host.data, host.error, Math.max(1, size.columns - 4));
-	const layout = computeLayout({columns: size.columns, rows: size.rows, bottomRows, hostLines: hostContent.length});
-	const pagerRows = Math.max(1, layout.mainHeight - PAGER_CHROME_ROWS);
-	pagerRowsRef.current = pagerRows;
-
-	useEffect(() => {
-		table.store.dispatch({type: 'viewport', rows: layout.viewport});
-	}, [layout.viewport, table.store]);
-
-	if (view.kind === 'editing') {
-		// A constant frame: while the editor owns the terminal, nothing here may draw.
-		return (
-			<Box flexDirection="column">
-				<Text>{`Editing ${view.name} in your editor… bhyve-tui continues when the editor exits.`}</Text>
-			</Box>
-		);
-	}
-
-	let main;
-	switch (view.kind) {
-		case 'list': {
-			main = (
-				<Box flexDirection={layout.hostBeside ? 'row' : 'column'} height={layout.mainHeight} flexShrink={0}>
-					<DomainList
-						table={tableState}
-						viewport={layout.viewport}
-						width={layout.listWidth}
-						height={layout.listHeight}
-						error={table.error}
-						longestName={table.longestName}
-						now={now}
-					/>
-					{layout.hostHeight > 0 ? (
-						<HostPanel host={host.data} error={host.error} width={layout.hostWidth} height={layout.hostHeight} strip={!layout.hostBeside} />
-					) : null}
-				</Box>
-			);
-			break;
-		}
-
-		case 'details': {
-			main = (
-				<DetailsView
-					key={view.name}
-					connection={connection}
-					name={view.name}
-					summary={tableState.all.find(domain => domain.name === view.name)}
-					now={now}
-					scroll={entry.scroll}
-					width={layout.width}
-					height={layout.mainHeight}
-					refreshMs={idleMs}
-					onBounds={onBounds}
-				/>
-			);
-			break;
-		}
-
-		case 'errors': {
-			main = <ErrorsView key={view.name} connection={connection} name={view.name} scroll={entry.scroll} width={layout.width} height={layout.mainHeight} refreshMs={idleMs} onBounds={onBounds} />;
-			break;
-		}
-
-		case 'log': {
-			main = <LogView key={view.name} connection={connection} name={view.name} scroll={entry.scroll} follow={entry.follow} width={layout.width} height={layout.mainHeight} refreshMs={Math.min(idleMs, 2000)} onBounds={onBounds} />;
-			break;
-		}
-
-		case 'help': {
-			main = <Pager title={`Keys: ${viewTitle[view.of]}`} lines={helpLines(view.of)} scroll={entry.scroll} width={layout.width} height={layout.mainHeight} onBounds={onBounds} />;
-			break;
-		}
-
-		case 'output': {
-			main = <Pager title={view.title} lines={textLines(view.text)} scroll={entry.scroll} width={layout.width} height={layout.mainHeight} onBounds={onBounds} />;
-			break;
-		}
-
-		case 'edit-failed': {
-			main = (
-				<EditFailedView
-					name={view.name}
-					message={view.message}
-					{...(view.detail === undefined ? {} : {detail: view.detail})}
-					{...(view.savedAt === undefined ? {} : {savedAt: view.savedAt})}
-					scroll={entry.scroll}
-					width={layout.width}
-					height={layout.mainHeight}
-					onBounds={onBounds}
-				/>
-			);
-			break;
-		}
-	}
-
-	let bottom;
-	let hints;
-	if (dialog?.kind === 'confirm') {
-		bottom = <ConfirmDialog question={question} width={layout.width} color={dialog.action.type === 'kldload' ? 'yellow' : 'red'} />;
-		hints = confirmHints;
-	} else if (dialog?.kind === 'type-name') {
-		bottom = <TypeNameDialog question={question} name={dialog.name} value={dialog.value} clipped={dialog.clipped === true} width={layout.width} />;
-		hints = typeNameHints;
-	} else if (dialog?.kind === 'prompt') {
-		const count = dialog.purpose === 'filter' ? `${tableState.list.items.length} of ${tableState.all.length}` : undefined;
-		const note = dialog.clipped === true ? (count === undefined ? PROMPT_CLIPPED_NOTE : `${count}  ${PROMPT_CLIPPED_NOTE}`) : count;
-		bottom = <PromptLine purpose={dialog.purpose} value={dialog.value} width={layout.width} {...(note === undefined ? {} : {note})} />;
-		hints = promptHints[dialog.purpose];
-	} else {
-		bottom = <StatusLine status={status} fallback={listSummary(tableState.all, tableState.list.loaded)} width={layout.width} />;
-		hints = hintsFor(view.kind);
-	}
-
-	return (
-		<Box flexDirection="column" width={layout.width} height={layout.height} overflow="hidden">
-			<TitleBar uri={connection.uri} hostname={host.data?.hostname} simulated={connection.simulated} width={layout.width} />
-			{main}
-			{bottom}
-			<KeyHints hints={hints} width={layout.width} />
-		</Box>
-	);
+	return <Screen connection={connection} screen={screen} screenStore={screenStore} status={status} table={table} host={host} idleMs={idleMs} pagerRows={pagerRowsRef} />;
 }
