@@ -7,11 +7,12 @@
 // - `E` calls editText, which suspends Ink and runs $VISUAL/$EDITOR on the text;
 // - `K` calls loadModule; `:` verbs that are not the TUI's own go to runCommandLine.
 // Live state comes from connection.subscribe(); a slow poll is only a safety net. Screen.tsx
-// draws; this file holds the state, the actions and the keys.
+// draws, hooks/use-domain-actions.ts calls the Connection; this file holds the edit flow
+// and the keys.
 import {useInput, type Key} from 'ink';
-import {useCallback, useEffect, useRef, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import type {Connection, DomainSummary, HostStatus, ModuleName} from '../../driver/client/connection.js';
-import {complete, domainArgument, parseArgv, runOnConnection, uiVerbs, withDefaultDomain} from './command-line.js';
+import {complete, domainArgument, parseArgv, uiVerbs, withDefaultDomain} from './command-line.js';
 import {answerFor} from '../components/ConfirmDialog.js';
 import {
 	consoleRefusal,
@@ -28,9 +29,12 @@ import {loadableModule, moduleCondition} from '../text/host-lines.js';
 import {commandsFor, isInterrupt, type Command} from '../state/keymap.js';
 import {promptEdits} from '../state/prompt-input.js';
 import {initialScreenState, screenReducer, topEntry, type ConfirmAction, type Dialog, type View} from '../state/screen-state.js';
-import {errorStatus, infoStatus, type Status} from '../state/status.js';
+import {errorStatus, infoStatus} from '../state/status.js';
+import {useDomainActions} from '../hooks/use-domain-actions.js';
 import {useDomainTable} from '../hooks/use-domain-table.js';
 import {useHostStatus} from '../hooks/use-host-status.js';
+import {useMounted} from '../hooks/use-mounted.js';
+import {useStatus} from '../hooks/use-status.js';
 import {useStore} from '../hooks/use-store.js';
 import {Screen} from './Screen.js';
 
@@ -123,62 +127,29 @@ export function App(props: AppProps) {
 	const host = useHostStatus(connection, {intervalMs: idleMs, initial: props.initialData?.host});
 	const [screen, screenStore] = useStore(screenReducer, () => initialScreenState(props.resume?.view));
 
-	const [status, setStatus] = useState<Status | null>(() =>
-		props.initialStatus === undefined
-			? null
-			: {tone: props.initialStatus.error === true ? 'error' : 'info', text: props.initialStatus.text});
+	const mounted = useMounted();
+	const [status, report] = useStatus(props.initialStatus, mounted);
 
 	// Synchronous mirrors for key handlers: several keys can arrive before React re-renders.
 	const leavingRef = useRef(false);
 	const editingRef = useRef(false);
-	const pendingRef = useRef(new Set<string>());
 	const draftsRef = useRef(new Map<string, Draft>());
 	const hostRef = useRef(host.data);
 	hostRef.current = host.data;
 	const pagerRowsRef = useRef(10);
-	const mountedRef = useRef(true);
-	useEffect(() => {
-		mountedRef.current = true;
-		return () => {
-			mountedRef.current = false;
-		};
-	}, []);
 
-	const report = useCallback((next: Status | null) => {
-		if (mountedRef.current) {
-			setStatus(next);
-		}
-	}, []);
-
-	const refreshAll = useCallback(async () => {
-		await Promise.all([table.refresh(), host.refresh()]);
-	}, [table.refresh, host.refresh]);
-
-	const runAction = useCallback(
-		async (name: string, verb: {doing: string; done: string; failed: string}, action: () => Promise<void>) => {
-			if (pendingRef.current.has(name)) {
-				report(infoStatus(`${name}: an action is already in progress`));
-				return;
-			}
-
-			pendingRef.current.add(name);
-			report({tone: 'pending', text: `${verb.doing} ${name}…`});
-			let outcome: Status;
-			try {
-				await action();
-				outcome = {tone: 'success', text: `${verb.done}`.includes(name) ? verb.done : `${verb.done} ${name}`};
-			} catch (error: unknown) {
-				outcome = errorStatus(error, {prefix: `${verb.failed} ${name}`, name});
-			} finally {
-				pendingRef.current.delete(name);
-			}
-
-			// Refresh first, so the outcome and the new state appear together.
-			await refreshAll();
-			report(outcome);
-		},
-		[refreshAll, report],
-	);
+	const actions = useDomainActions({
+		connection,
+		screenStore,
+		refreshTable: table.refresh,
+		refreshHost: host.refresh,
+		report,
+		mounted,
+		shutdownTimeoutS: props.shutdownTimeoutS,
+		loadModule: props.loadModule,
+		runCommandLine: props.runCommandLine,
+	});
+	const {refreshAll} = actions;
 
 	const refuse = (refusal: Refusal) => {
 		report({tone: refusal.error === true ? 'error' : 'info', text: refusal.text});
@@ -268,7 +239,7 @@ export function App(props: AppProps) {
 				editingRef.current = false;
 			}
 
-			if (cancelled || !mountedRef.current) {
+			if (cancelled || !mounted.current) {
 				return;
 			}
 
@@ -277,7 +248,7 @@ export function App(props: AppProps) {
 			if (result === null) {
 				const kept = draftsRef.current.get(name);
 				if (kept === undefined) {
-					setStatus(previous => previous?.tone === 'error' ? previous : infoStatus(`Edit of ${name} abandoned (the editor exited with an error); nothing changed`));
+					report(previous => previous?.tone === 'error' ? previous : infoStatus(`Edit of ${name} abandoned (the editor exited with an error); nothing changed`));
 				} else {
 					report(infoStatus(`Nothing changed; your earlier edit of ${name} is kept${kept.savedAt === undefined ? '' : ` in ${kept.savedAt}`} — E resumes it`));
 				}
@@ -370,7 +341,7 @@ export function App(props: AppProps) {
 			case 'start': {
 				const refusal = startRefusal(domain);
 				if (refusal === undefined) {
-					void runAction(name, {doing: 'Starting', done: 'Started', failed: 'Cannot start'}, async () => connection.start(name));
+					actions.perform({type: 'start', name});
 				} else {
 					refuse(refusal);
 				}
@@ -381,12 +352,7 @@ export function App(props: AppProps) {
 			case 'shutdown': {
 				const refusal = shutdownRefusal(domain);
 				if (refusal === undefined) {
-					const timeout = props.shutdownTimeoutS;
-					void runAction(
-						name,
-						{doing: 'Pressing the power button of', done: `Shutting down ${name}: ACPI power button pressed; forced power-off when the countdown ends`, failed: 'Cannot shut down'},
-						async () => connection.shutdown(name, timeout === undefined ? undefined : {timeoutS: timeout}),
-					);
+					actions.perform({type: 'shutdown', name});
 				} else {
 					refuse(refusal);
 				}
@@ -419,16 +385,7 @@ export function App(props: AppProps) {
 			}
 
 			case 'autostart': {
-				const enable = !domain.autostart;
-				void runAction(
-					name,
-					{
-						doing: enable ? 'Enabling autostart of' : 'Disabling autostart of',
-						done: enable ? `${name} will start when the host boots` : `${name} will not start when the host boots`,
-						failed: 'Cannot change autostart of',
-					},
-					async () => connection.setAutostart(name, enable),
-				);
+				actions.perform({type: 'autostart', name, enable: !domain.autostart});
 				return true;
 			}
 
@@ -472,49 +429,20 @@ export function App(props: AppProps) {
 
 	const answer = (action: ConfirmAction, yes: boolean) => {
 		screenStore.dispatch({type: 'close'});
-		switch (action.type) {
-			case 'destroy': {
-				if (yes) {
-					void runAction(action.name, {doing: 'Destroying', done: 'Destroyed', failed: 'Cannot destroy'}, async () => connection.destroy(action.name));
-				} else {
-					report(infoStatus(`Left ${action.name} alone`));
-				}
-
-				return;
+		if (action.type === 'kldload') {
+			if (yes && props.loadModule !== undefined) {
+				actions.perform(action);
+			} else {
+				report(infoStatus(`${action.label} not loaded`));
 			}
 
-			case 'reboot': {
-				if (yes) {
-					void runAction(action.name, {doing: 'Rebooting', done: 'Rebooted', failed: 'Cannot reboot'}, async () => connection.reboot(action.name));
-				} else {
-					report(infoStatus(`Left ${action.name} alone`));
-				}
+			return;
+		}
 
-				return;
-			}
-
-			case 'kldload': {
-				const loadModule = props.loadModule;
-				if (!yes || loadModule === undefined) {
-					report(infoStatus(`${action.label} not loaded`));
-					return;
-				}
-
-				const persist = action.persist ?? `sysrc kld_list+=${action.module}`;
-				void (async () => {
-					report({tone: 'pending', text: `kldload ${action.module}…`});
-					let outcome: Status;
-					try {
-						await loadModule(action.module);
-						outcome = {tone: 'success', text: `Loaded ${action.label}. To load it at every boot: ${persist}`};
-					} catch (error: unknown) {
-						outcome = errorStatus(error, {prefix: `kldload ${action.module} failed`, name: action.module});
-					}
-
-					await refreshAll();
-					report(outcome);
-				})();
-			}
+		if (yes) {
+			actions.perform({type: action.type, name: action.name});
+		} else {
+			report(infoStatus(`Left ${action.name} alone`));
 		}
 	};
 
@@ -602,30 +530,7 @@ export function App(props: AppProps) {
 			return;
 		}
 
-		report({tone: 'pending', text: `${full.join(' ')}…`});
-		let outcome: Status;
-		let output = '';
-		try {
-			output = props.runCommandLine === undefined
-				? await runOnConnection(connection, full, props.shutdownTimeoutS === undefined ? {} : {shutdownTimeoutS: props.shutdownTimeoutS})
-				: await props.runCommandLine(full);
-			const lines = output.trimEnd().split('\n');
-			outcome = {tone: 'success', text: lines.length === 1 && lines[0] !== '' ? lines[0] ?? '' : `Done: ${full.join(' ')}`};
-		} catch (error: unknown) {
-			outcome = errorStatus(error);
-			output = '';
-		}
-
-		await refreshAll();
-		if (!mountedRef.current) {
-			return;
-		}
-
-		if (output.trimEnd().includes('\n')) {
-			screenStore.dispatch({type: 'push', view: {kind: 'output', title: `:${full.join(' ')}`, text: output}});
-		}
-
-		report(outcome);
+		void actions.runCli(full);
 	};
 
 	// ---- keys ---------------------------------------------------------------------------
@@ -682,12 +587,7 @@ export function App(props: AppProps) {
 						}
 
 						screenStore.dispatch({type: 'close'});
-						const name = now.name;
-						void runAction(name, {doing: 'Undefining', done: `Domain '${name}' has been undefined`, failed: 'Cannot undefine'}, async () => {
-							await connection.undefine(name);
-							// Views of the removed domain make no sense any more.
-							screenStore.dispatch({type: 'home'});
-						});
+						actions.perform({type: 'undefine', name: now.name});
 						return;
 					}
 
