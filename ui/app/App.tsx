@@ -7,10 +7,10 @@
 // - `E` calls editText, which suspends Ink and runs $VISUAL/$EDITOR on the text;
 // - `K` calls loadModule; `:` verbs that are not the TUI's own go to runCommandLine.
 // Live state comes from connection.subscribe(); a slow poll is only a safety net. Screen.tsx
-// draws, hooks/use-domain-actions.ts calls the Connection; this file holds the edit flow
-// and the keys.
+// draws, hooks/use-domain-actions.ts calls the Connection, hooks/use-edit-flow.ts runs the
+// editor; this file holds the keys.
 import {useInput, type Key} from 'ink';
-import {useEffect, useRef, useState} from 'react';
+import {useRef} from 'react';
 import type {Connection, DomainSummary, HostStatus, ModuleName} from '../../driver/client/connection.js';
 import {complete, domainArgument, parseArgv, uiVerbs, withDefaultDomain} from './command-line.js';
 import {answerFor} from '../components/ConfirmDialog.js';
@@ -24,40 +24,21 @@ import {
 	type Refusal,
 } from '../state/domain-rules.js';
 import {selectedDomain, sortKeys, type SortKey} from '../state/domain-table-state.js';
-import {stripErrorHeader, withErrorHeader} from '../state/edit-buffer.js';
 import {loadableModule, moduleCondition} from '../text/host-lines.js';
 import {commandsFor, isInterrupt, type Command} from '../state/keymap.js';
 import {promptEdits} from '../state/prompt-input.js';
 import {initialScreenState, screenReducer, topEntry, type ConfirmAction, type Dialog, type View} from '../state/screen-state.js';
-import {errorStatus, infoStatus} from '../state/status.js';
+import {infoStatus} from '../state/status.js';
 import {useDomainActions} from '../hooks/use-domain-actions.js';
 import {useDomainTable} from '../hooks/use-domain-table.js';
+import {useEditFlow, type EditText} from '../hooks/use-edit-flow.js';
 import {useHostStatus} from '../hooks/use-host-status.js';
 import {useMounted} from '../hooks/use-mounted.js';
 import {useStatus} from '../hooks/use-status.js';
 import {useStore} from '../hooks/use-store.js';
 import {Screen} from './Screen.js';
 
-/** What the bootstrap's editor returns: the saved buffer, and where it kept a copy of it. */
-export interface EditResult {
-	text: string;
-	/** a file holding the edited text (e.g. under the state directory), shown to the operator */
-	savedAt?: string;
-}
-
-export interface EditRequest {
-	/** the domain whose XML is edited */
-	name: string;
-	/** 1 for the first edit, 2 and up for re-edits after a failed save */
-	attempt: number;
-}
-
-/**
- * Suspends Ink, writes `text` to a temporary file, runs $VISUAL / $EDITOR (default vi) on it
- * with the terminal, and resolves with the file's content once the editor exits; null when
- * the editor failed (non-zero exit). Rejects only when no editor could be run.
- */
-export type EditText = (text: string, request: EditRequest) => Promise<EditResult | null>;
+export type {EditRequest, EditResult, EditText} from '../hooks/use-edit-flow.js';
 
 /** The parts of the screen that survive a round trip through the console. */
 export interface ResumeState {
@@ -96,14 +77,6 @@ export interface AppProps {
 	runCommandLine?(argv: string[]): Promise<string>;
 }
 
-interface Draft {
-	text: string;
-	savedAt?: string;
-	message: string;
-	detail?: string;
-	attempt: number;
-}
-
 const noKey: Key = {
 	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
 	return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
@@ -132,8 +105,6 @@ export function App(props: AppProps) {
 
 	// Synchronous mirrors for key handlers: several keys can arrive before React re-renders.
 	const leavingRef = useRef(false);
-	const editingRef = useRef(false);
-	const draftsRef = useRef(new Map<string, Draft>());
 	const hostRef = useRef(host.data);
 	hostRef.current = host.data;
 	const pagerRowsRef = useRef(10);
@@ -150,6 +121,15 @@ export function App(props: AppProps) {
 		runCommandLine: props.runCommandLine,
 	});
 	const {refreshAll} = actions;
+	const editFlow = useEditFlow({
+		connection,
+		editText: props.editText,
+		screenStore,
+		tableStore: table.store,
+		report,
+		refreshAll,
+		mounted,
+	});
 
 	const refuse = (refusal: Refusal) => {
 		report({tone: refusal.error === true ? 'error' : 'info', text: refusal.text});
@@ -178,121 +158,6 @@ export function App(props: AppProps) {
 	};
 
 	const findDomain = (name: string): DomainSummary | undefined => table.store.getState().all.find(domain => domain.name === name);
-
-	// ---- edit ---------------------------------------------------------------------------
-
-	const [editJob, setEditJob] = useState<{name: string; buffer: string; original: string; attempt: number} | null>(null);
-
-	const startEdit = (name: string, buffer: string, original: string, attempt: number) => {
-		if (editingRef.current) {
-			return;
-		}
-
-		editingRef.current = true;
-		screenStore.dispatch({type: 'close'});
-		screenStore.dispatch({type: 'push', view: {kind: 'editing', name}});
-		// The editor runs from an effect, after Ink has drawn the editing screen and let go of stdin.
-		setEditJob({name, buffer, original, attempt});
-	};
-
-	const edit = async (name: string) => {
-		if (props.editText === undefined) {
-			report(infoStatus(`Editing needs a terminal editor; run: bhyve-tui edit ${name}`));
-			return;
-		}
-
-		const draft = draftsRef.current.get(name);
-		if (draft !== undefined) {
-			startEdit(name, withErrorHeader(draft.text, draft.message, draft.detail), draft.text, draft.attempt + 1);
-			return;
-		}
-
-		let xml: string;
-		try {
-			xml = await connection.domainXml(name);
-		} catch (error: unknown) {
-			report(errorStatus(error, {prefix: `Cannot read the XML of ${name}`, name}));
-			return;
-		}
-
-		startEdit(name, xml, xml, 1);
-	};
-
-	useEffect(() => {
-		if (editJob === null || props.editText === undefined) {
-			return;
-		}
-
-		const {name, buffer, original, attempt} = editJob;
-		const editText = props.editText;
-		let cancelled = false;
-		void (async () => {
-			let result: EditResult | null;
-			try {
-				result = await editText(buffer, {name, attempt});
-			} catch (error: unknown) {
-				result = null;
-				if (!cancelled) {
-					report(errorStatus(error, {prefix: `Cannot run the editor for ${name}`, name}));
-				}
-			} finally {
-				editingRef.current = false;
-			}
-
-			if (cancelled || !mounted.current) {
-				return;
-			}
-
-			screenStore.dispatch({type: 'pop'});
-			setEditJob(null);
-			if (result === null) {
-				const kept = draftsRef.current.get(name);
-				if (kept === undefined) {
-					report(previous => previous?.tone === 'error' ? previous : infoStatus(`Edit of ${name} abandoned (the editor exited with an error); nothing changed`));
-				} else {
-					report(infoStatus(`Nothing changed; your earlier edit of ${name} is kept${kept.savedAt === undefined ? '' : ` in ${kept.savedAt}`} — E resumes it`));
-				}
-
-				return;
-			}
-
-			const text = stripErrorHeader(result.text);
-			if (text === original && attempt === 1) {
-				report(infoStatus(`${name}: XML not changed`));
-				return;
-			}
-
-			report({tone: 'pending', text: `Checking and defining ${name}…`});
-			try {
-				const defined = await connection.define(text);
-				draftsRef.current.delete(name);
-				const summaryNow = findDomain(name);
-				const live = summaryNow !== undefined && summaryNow.state !== 'shut off' && summaryNow.state !== 'invalid' && summaryNow.state !== 'crashed';
-				await refreshAll();
-				if (defined.name !== name) {
-					table.store.dispatch({type: 'select', key: defined.name});
-				}
-
-				report({
-					tone: 'success',
-					text: defined.name === name
-						? `Domain '${name}' XML configuration edited${live ? ' (changes apply at the next start)' : ''}`
-						: `Domain '${defined.name}' defined from the edit of ${name}`,
-				});
-			} catch (error: unknown) {
-				const failure = error instanceof Error ? error : new Error(String(error));
-				const extra = failure as Error & {detail?: unknown};
-				const detail = typeof extra.detail === 'string' ? extra.detail : undefined;
-				draftsRef.current.set(name, {text, savedAt: result.savedAt, message: failure.message, detail, attempt});
-				screenStore.dispatch({type: 'push', view: {kind: 'edit-failed', name, message: failure.message, ...(detail === undefined ? {} : {detail}), ...(result.savedAt === undefined ? {} : {savedAt: result.savedAt})}});
-				report({tone: 'error', text: `Not saved: ${name}'s definition is unchanged — r re-edits`});
-				void refreshAll();
-			}
-		})();
-		return () => {
-			cancelled = true;
-		};
-	}, [editJob]);
 
 	// ---- actions on one domain ----------------------------------------------------------
 
@@ -324,7 +189,7 @@ export function App(props: AppProps) {
 			}
 
 			case 'edit': {
-				void edit(name);
+				void editFlow.edit(name);
 				return false;
 			}
 
@@ -509,7 +374,7 @@ export function App(props: AppProps) {
 			}
 
 			if (ui === 'edit') {
-				void edit(name);
+				void editFlow.edit(name);
 				return;
 			}
 
@@ -705,7 +570,7 @@ export function App(props: AppProps) {
 
 			case 'back': {
 				if (entry.view.kind === 'edit-failed') {
-					const draft = draftsRef.current.get(entry.view.name);
+					const draft = editFlow.drafts.get(entry.view.name);
 					report(infoStatus(`Your edit of ${entry.view.name} is kept${draft?.savedAt === undefined ? '' : ` in ${draft.savedAt}`}; E on ${entry.view.name} resumes it`));
 				}
 
@@ -722,10 +587,10 @@ export function App(props: AppProps) {
 				const name = entry.view.name;
 				screenStore.dispatch({type: 'pop'});
 				if (command.type === 'discard') {
-					draftsRef.current.delete(name);
+					editFlow.discard(name);
 					report(infoStatus(`Discarded your edit of ${name}; its definition is as it was`));
 				} else {
-					void edit(name);
+					void editFlow.edit(name);
 				}
 
 				return false;
@@ -748,7 +613,7 @@ export function App(props: AppProps) {
 	// component subscribes. It reads only refs and stores, so a copy from an earlier render
 	// behaves the same.
 	useInput((input, key) => {
-		if (leavingRef.current || editingRef.current) {
+		if (leavingRef.current || editFlow.busy()) {
 			return;
 		}
 
@@ -779,7 +644,7 @@ export function App(props: AppProps) {
 				break;
 			}
 		}
-	}, {isActive: editJob === null});
+	}, {isActive: !editFlow.active});
 
 	return <Screen connection={connection} screen={screen} screenStore={screenStore} status={status} table={table} host={host} idleMs={idleMs} pagerRows={pagerRowsRef} />;
 }
