@@ -5,16 +5,11 @@
 import {useCallback, useRef} from 'react';
 import type {Connection, ModuleName} from '../../driver/client/connection.js';
 import {runOnConnection} from '../app/command-line.js';
-import type {ConfirmAction, ScreenAction, ScreenState} from '../state/screen-state.js';
+import type {DomainAction} from '../state/key-dispatch.js';
+import type {ScreenAction, ScreenState} from '../state/screen-state.js';
 import {errorStatus, infoStatus, type Status} from '../state/status.js';
 import type {Store} from '../state/store.js';
 import type {Report} from './use-status.js';
-
-/** An action on a domain or on the host that calls the Connection. */
-export type DomainAction =
-	| {type: 'start' | 'shutdown' | 'destroy' | 'reboot' | 'undefine'; name: string}
-	| {type: 'autostart'; name: string; enable: boolean}
-	| Extract<ConfirmAction, {type: 'kldload'}>;
 
 export interface DomainActions {
 	/** fetches the domain list and the host status now */
