@@ -27,12 +27,12 @@ import {isModuleName, loadModule, MODULE_NAMES, probeModules} from '../host/modu
 import {conflictingUse, fileUse, preflight, type PreflightFacts} from '../supervise/start-preflight.js';
 import {vmInstanceExists} from '../supervise/domain-monitor.js';
 import {pidAlive, sampleProcesses, type ProcessSample} from '../host/process-table.js';
-import {deviceMapFile, endProcess, GuestRun, readRunRecord, readStopRecord, runRecordPath, stopRecordPath, type RunRecord} from '../supervise/guest-run.js';
+import {endProcess, GuestRun} from '../supervise/guest-run.js';
+import {lockRun, readLeftRun, readRunRecord, readStopRecord, removeStopRecord, runFiles, runRecordName, runRecordNames, runRecordPath, stageFiles, stopRecordName, writeStopRecord, type RunRecord} from '../supervise/run-state.js';
 import {runTool} from '../host/tools.js';
 import {destroyTaps, sweepStrayTaps} from '../host/tap-network.js';
 import {domainLogPath, readLogSince} from '../supervise/domain-log.js';
 import {removeDeadWritersTemps, writeFileAtomic} from '../io/atomic-file.js';
-import {readPidFile} from '../supervise/exit-recorder.js';
 import type {DomainDef} from '../domain/model.js';
 import {domainPreview} from '../domain/preview.js';
 import {placeOf, type DefinitionSubject} from '../domain/definition-scan.js';
@@ -378,14 +378,14 @@ export class DomainManager {
   async listDomains(): Promise<DomainSummary[]> {
     const samples = this.runs.size > 0 ? await this.guestSamples() : new Map<number, ProcessSample>();
     // One read of each directory instead of several failing opens per domain.
-    const runFiles = this.dirSet(this.layout.runDir);
+    const runDir = this.dirSet(this.layout.runDir);
     const autostart = this.dirSet(path.join(this.layout.configDir, 'autostart'));
     const vmm = this.dirSet(this.layout.vmmDir);
     return this.listed().map((d) => {
       const auto = autostart.has(`${d.name}.json`);
       if (!d.ok) return {name: d.name, state: 'invalid', vcpus: null, memoryKiB: null, file: d.file, autostart: auto, error: d.error ?? 'invalid definition', problemCount: 1};
       const s: DomainSummary = {name: d.name, state: 'shut off', vcpus: d.vcpus, memoryKiB: d.memoryKiB, file: d.file, autostart: auto, problemCount: 0};
-      const quiet = !this.runs.has(d.name) && !runFiles.has(`${d.name}.json`) && !runFiles.has(`${d.name}.last.json`) && !vmm.has(d.name);
+      const quiet = !this.runs.has(d.name) && !runDir.has(runRecordName(d.name)) && !runDir.has(stopRecordName(d.name)) && !vmm.has(d.name);
       if (quiet) return s;
       const seen = this.observe(d.name);
       s.state = seen.state;
@@ -399,7 +399,7 @@ export class DomainManager {
         }
       }
       if (seen.record?.shutdown) s.shutdownDeadline = seen.record.shutdown.deadline;
-      const stop = runFiles.has(`${d.name}.last.json`) ? readStopRecord(this.layout, d.name) : null;
+      const stop = runDir.has(stopRecordName(d.name)) ? readStopRecord(this.layout, d.name) : null;
       if (stop?.error && seen.state === 'shut off') {
         s.lastError = stop.error;
         s.problemCount++;
@@ -556,14 +556,9 @@ export class DomainManager {
    */
   async sweepStrayTaps(): Promise<void> {
     const recorded = new Set<string>();
-    try {
-      for (const f of fs.readdirSync(this.layout.runDir)) {
-        if (!/^[^.].*\.json$/.test(f) || f.endsWith('.last.json')) continue;
-        for (const tap of readRunRecord(this.layout, f.slice(0, -'.json'.length))?.taps ?? []) recorded.add(tap);
-      }
-    } catch {
-      return; // no run directory: nothing was ever started
-    }
+    const names = runRecordNames(this.layout);
+    if (!names) return; // no run directory: nothing was ever started
+    for (const name of names) for (const tap of readRunRecord(this.layout, name)?.taps ?? []) recorded.add(tap);
     let deferred = false;
     await sweepStrayTaps(
       this.layout,
@@ -587,29 +582,11 @@ export class DomainManager {
     const adopted: string[] = [];
     const orphans: string[] = [];
     const interrupted: string[] = [];
-    let files: string[] = [];
-    try {
-      files = fs.readdirSync(this.layout.runDir).filter((f) => /^[^.].*\.json$/.test(f) && !f.endsWith('.last.json'));
-    } catch {
-      return {adopted, orphans, interrupted};
-    }
-    for (const f of files) {
-      const name = f.slice(0, -'.json'.length);
-      const record = readRunRecord(this.layout, name);
-      if (!record || record.name !== name || typeof record.phase !== 'string' || this.runs.has(name)) continue;
-      // bhyve's files if it was started (a daemon may die between spawning it and saving
-      // the record), else the loader's.
-      const bhyvePid = readPidFile(path.join(this.layout.runDir, `${name}.bhyve.pid`));
-      const stage = bhyvePid !== null || (record.phase !== 'bootloader' && record.phase !== 'preparing') ? 'bhyve' : 'loader';
-      const statusFile = path.join(this.layout.runDir, `${name}.${stage}.status`);
-      const stagePid = readPidFile(path.join(this.layout.runDir, `${name}.${stage}.pid`));
-      if (stagePid !== null && stagePid !== record.pid) {
-        record.pid = stagePid;
-        if (stage === 'loader') record.phase = 'bootloader';
-      }
-      // bhyve was spawned (its pid file exists) by a daemon that died before it saw bhyve
-      // come up: the phase still says loader, but bhyve's exit is the one to wait for.
-      if (stage === 'bhyve' && (record.phase === 'bootloader' || record.phase === 'preparing')) record.phase = 'running';
+    for (const name of runRecordNames(this.layout) ?? []) {
+      if (this.runs.has(name)) continue;
+      const left = readLeftRun(this.layout, name);
+      if (!left) continue;
+      const {record, stage, stagePid} = left;
       const alive = record.pid !== undefined && pidAlive(record.pid);
       let def;
       try {
@@ -618,7 +595,7 @@ export class DomainManager {
         orphans.push(name);
         continue;
       }
-      if (alive || fs.existsSync(statusFile)) {
+      if (alive || fs.existsSync(stageFiles(this.layout, name, stage).status)) {
         const run = new GuestRun(this.layout, def, this.hooks, record);
         this.runs.set(name, run);
         run.adopt();
@@ -648,7 +625,7 @@ export class DomainManager {
     if (clash) throw new DriverError(`cannot start '${name}': its console ${clash.path} is in use by running domain '${clash.other}'; give it its own nmdm pair`);
     const disk = this.diskInUse(name, domainFacts(def).files);
     if (disk) throw new DriverError(`cannot start '${name}': ${diskClash(disk)}; give it its own image, or mark the disk <readonly/> or <shareable/> in both`);
-    if (!GuestRun.lock(this.layout, name)) throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
+    if (!lockRun(this.layout, name)) throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
     const run = new GuestRun(this.layout, def, this.hooks);
     run.preflightHost = {ncpu: this.hostCpus()};
     this.runs.set(name, run);
@@ -688,12 +665,8 @@ export class DomainManager {
       const r = await runTool(this.layout, 'bhyvectl', ['--destroy', `--vm=${name}`]);
       if (r.exitCode !== 0 && vmInstanceExists(this.layout, name)) throw new DriverError(`failed to destroy '${name}': ${r.stderr.trim() || r.stdout.trim()}`, undefined, r.exitCode);
     }
-    // The run's own files by their exact names: a prefix would also take another domain's
-    // (web1's `web1.bhyve.*` is not domain web1.bhyve's) or the daemon's (domain 'daemon').
-    const leftovers = [`${name}.json`, ...(['loader', 'bhyve'] as const).flatMap((s) => [`${name}.${s}.pid`, `${name}.${s}.status`, `${name}.${s}.pid.tmp`, `${name}.${s}.status.tmp`])];
-    for (const f of leftovers) removeFile(path.join(this.layout.runDir, f));
-    removeFile(deviceMapFile(this.layout, name));
-    writeFileAtomic(stopRecordPath(this.layout, name), JSON.stringify({state: 'shut off', reason, at: new Date().toISOString()}), 0o600);
+    for (const f of runFiles(this.layout, name)) removeFile(f);
+    writeStopRecord(this.layout, name, {state: 'shut off', reason, at: new Date().toISOString()});
     this.emitState(name);
   }
 
@@ -773,7 +746,7 @@ export class DomainManager {
     removeFile(d.file);
     this.emit({type: 'domains-changed'});
     removeFile(this.autostartPath(name));
-    removeFile(stopRecordPath(this.layout, name));
+    removeStopRecord(this.layout, name);
   }
 
   setAutostart(name: string, enabled: boolean, entry: Partial<AutostartEntry> = {}): void {

@@ -1,6 +1,6 @@
 // What a guest's or a loader's exit status means, as the log and the stop record say it.
 import test from 'ava';
-import {bhyveExitMeaning, loaderExitMeaning} from '../../../driver/supervise/guest-run.js';
+import {bhyveExitMeaning, loaderExitMeaning} from '../../../driver/supervise/exit-policy.js';
 
 test('bhyve: the statuses of bhyve(8), and signals as sh reports them (128+N)', (t) => {
   t.is(bhyveExitMeaning(0), 'rebooted');
