@@ -18,6 +18,7 @@ import type {HostLayout} from '../host/layout.js';
 import {readDomainFile} from './domain-store.js';
 import {LIMITS, wholeNumberProblem} from '../protocol/request-limits.js';
 import {domainFacts} from '../domain/facts.js';
+import {isActive, isRunning, needsCleanup} from '../domain/state.js';
 import {GuestRun, type GuestRunHooks} from '../supervise/guest-run.js';
 import {lockRun, removeStopRecord} from '../supervise/run-state.js';
 import {readLogSince} from '../supervise/domain-log.js';
@@ -156,7 +157,7 @@ export class DomainManager {
     const caps = await this.host.capsForStart(name);
     const def = await this.definitions.forHost(this.definitions.findValid(name), caps);
     const now = observe(this, name).state;
-    if (this.runs.has(name) || now === 'running' || now === 'bootloader' || now === 'in shutdown') {
+    if (this.runs.has(name) || isRunning(now)) {
       throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
     }
     if (now === 'orphaned') {
@@ -185,7 +186,7 @@ export class DomainManager {
       return;
     }
     const seen = observe(this, name);
-    if (seen.state !== 'orphaned' && seen.state !== 'crashed') {
+    if (!needsCleanup(seen.state)) {
       throw new DriverError(`Requested operation is not valid: domain '${name}' is not running`);
     }
     await this.recovery.cleanUpLeftovers(name, 'destroyed');
@@ -219,7 +220,9 @@ export class DomainManager {
   undefine(name: string): void {
     const d = this.definitions.find(name);
     const state = observe(this, name).state;
-    if (state === 'running' || state === 'bootloader' || state === 'in shutdown' || this.runs.has(name)) {
+    // An orphan too: without its definition, destroy could no longer clean up its VM and taps.
+    if (state === 'orphaned') throw new DriverError(`Requested operation is not valid: domain '${name}' has leftovers of an earlier run; clean them up first with: bhyve-tui destroy ${name}`);
+    if (isActive(state) || this.runs.has(name)) {
       throw new DriverError(`Requested operation is not valid: domain '${name}' is running; destroy or shut it down first`);
     }
     // The definition first: when that cannot be removed (a read-only mount), nothing changed.
@@ -273,9 +276,7 @@ export class DomainManager {
     const consoles = domainFacts(def).consoles;
     if (consoles.length === 0) throw new DriverError(`domain '${name}' has no nmdm console; add <serial type='nmdm'/> to its definition`);
     const state = observe(this, name).state;
-    if (state !== 'running' && state !== 'bootloader' && state !== 'in shutdown') {
-      throw new DriverError(`domain '${name}' is not running; start it first`);
-    }
+    if (!isRunning(state)) throw new DriverError(`domain '${name}' is not running; start it first`);
     return {device: this.layout.resolve(consoles[0]!.slave), state};
   }
 

@@ -10,6 +10,7 @@ import type {GuestRun} from '../supervise/guest-run.js';
 import {readRunRecord, readStopRecord, runRecordName, stopRecordName, type RunRecord} from '../supervise/run-state.js';
 import {vmInstanceExists} from '../supervise/domain-monitor.js';
 import {domainPreview} from '../domain/preview.js';
+import {needsCleanup} from '../domain/state.js';
 import {autostartDir, readAutostart} from './autostart.js';
 import type {Definitions} from './definitions.js';
 import type {GuestSampler} from './process-sampling.js';
@@ -84,7 +85,7 @@ export async function listDomains(d: StateSources & {definitions: Definitions; s
       s.lastError = stop.error;
       s.problemCount++;
     }
-    if (seen.state === 'orphaned' || seen.state === 'crashed') s.problemCount++;
+    if (needsCleanup(seen.state)) s.problemCount++;
     return s;
   });
 }

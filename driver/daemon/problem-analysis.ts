@@ -4,6 +4,7 @@
 // ended. The clash checks serve the start too, which refuses on the same grounds.
 import type {DomainProblem} from '../client/connection.js';
 import {domainFacts} from '../domain/facts.js';
+import {canStart} from '../domain/state.js';
 import {placeOf, type DefinitionSubject} from '../domain/definition-scan.js';
 import {conflictingUse, fileUse, preflight, type PreflightFacts} from '../supervise/start-preflight.js';
 import {readStopRecord} from '../supervise/run-state.js';
@@ -71,7 +72,8 @@ export async function domainProblems(d: StateSources & {definitions: Definitions
     const place = subject && placeOf(scan, subject);
     return place ? {file: def.file, line: place.line, column: place.column} : {};
   };
-  if (state.state === 'shut off' || state.state === 'crashed') {
+  // What a start would meet: only for a domain that could be started.
+  if (canStart(state.state)) {
     for (const p of await preflight(d.layout, facts, {ncpu: d.host.hostCpus()})) {
       problems.push({severity: 'error', source: 'host', message: p.message, ...at(p.subject), ...(p.hint ? {hint: p.hint} : {})});
     }

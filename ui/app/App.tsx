@@ -10,6 +10,7 @@
 import {Box, Text, useInput, type Key} from 'ink';
 import {useCallback, useEffect, useRef, useState} from 'react';
 import type {Connection, DomainSummary, HostStatus, ModuleName} from '../../driver/client/connection.js';
+import {isActive} from '../../driver/domain/state.js';
 import {complete, domainArgument, parseArgv, runOnConnection, uiVerbs, withDefaultDomain} from './command-line.js';
 import {answerFor, ConfirmDialog, confirmHeight} from '../components/ConfirmDialog.js';
 import {DetailsView} from '../components/DetailsView.js';
@@ -333,7 +334,7 @@ export function App(props: AppProps) {
 				const defined = await connection.define(text);
 				draftsRef.current.delete(name);
 				const summaryNow = findDomain(name);
-				const live = summaryNow !== undefined && summaryNow.state !== 'shut off' && summaryNow.state !== 'invalid' && summaryNow.state !== 'crashed';
+				const live = summaryNow !== undefined && isActive(summaryNow.state);
 				await refreshAll();
 				if (defined.name !== name) {
 					table.store.dispatch({type: 'select', key: defined.name});
