@@ -16,6 +16,7 @@ import {fileURLToPath} from 'node:url';
 import {openConnection, type DaemonConnection} from '../driver/client/daemon-client.js';
 import {DriverError, type DomainSummary} from '../driver/client/connection.js';
 import {parseDomainXml} from '../driver/domain/xml-parse.js';
+import {isTransient} from '../driver/domain/state.js';
 import {readHostStateSync, updateHostStateSync} from '../driver/sim/host-state.js';
 import {simViolations} from '../driver/sim/sim-host.js';
 import {pidAlive} from '../driver/host/process-alive.js';
@@ -395,8 +396,6 @@ const results: {round: string; checks: Check[]}[] = [];
 let idleFds = -1;
 let idleRss = -1;
 
-/** States that end by themselves (a loader running, a shutdown under way). */
-const changing = new Set(['bootloader', 'in shutdown']);
 
 /** Waits until no guest is starting or stopping (or the time is up). */
 async function settle(limitMs: number): Promise<string[]> {
@@ -405,7 +404,7 @@ async function settle(limitMs: number): Promise<string[]> {
   while (Date.now() < deadline) {
     try {
       const list = await withTimeout('list', (await connection()).listDomains(), 30_000);
-      unsettled = list.filter((d) => guests.includes(d.name) && changing.has(d.state)).map((d) => `${d.name} ${d.state}`);
+      unsettled = list.filter((d) => guests.includes(d.name) && isTransient(d.state)).map((d) => `${d.name} ${d.state}`);
       if (unsettled.length === 0) return [];
     } catch (e) {
       dropConnection(e);

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {spawn} from 'node:child_process';
-import {DriverError, isActiveState, type ConsoleOptions, type DomainSummary} from '../driver/client/connection.js';
+import {DriverError, type ConsoleOptions, type DomainSummary} from '../driver/client/connection.js';
+import {isActive, isRunning} from '../driver/domain/state.js';
 import {readHostConfig} from '../driver/host/config.js';
 import type {DaemonConnection} from '../driver/client/daemon-client.js';
 import {layoutForUri} from '../driver/client/daemon-client.js';
@@ -82,7 +83,8 @@ const afterForceS = 10 + 20;
  * shutdown finds no guest.
  */
 async function shutdownAll(conn: DaemonConnection, timeoutS: number): Promise<number> {
-  const active = (d: DomainSummary) => isActiveState(d.state);
+  // The guests that run: an orphan has no guest to shut down and is left to destroy.
+  const active = (d: DomainSummary) => isRunning(d.state);
   const targets = (await conn.listDomains()).filter(active);
   if (targets.length === 0) {
     process.stdout.write('No running domains\n\n');
@@ -222,12 +224,12 @@ export const lifecycleCommands: CommandSpec[] = [
   {
     name: 'list',
     synopsis: 'list [--all] [--inactive] [--name] [--json]',
-    summary: 'list running domains (--all: every defined domain)',
+    summary: 'list active domains: running, or orphaned (--all: every defined domain)',
     flags: ['--all', '--inactive', '--name', '--json'],
     args: 0,
     async run(ctx) {
       const all = await (await ctx.connect()).listDomains();
-      const active = (d: DomainSummary) => isActiveState(d.state);
+      const active = (d: DomainSummary) => isActive(d.state);
       const shown = ctx.flags.has('--all') ? all : ctx.flags.has('--inactive') ? all.filter((d) => !active(d)) : all.filter(active);
       if (ctx.flags.has('--json')) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       else if (ctx.flags.has('--name')) process.stdout.write(shown.map((d) => `${d.name}\n`).join('') + '\n');

@@ -11,11 +11,6 @@ export type DomainState =
   | 'orphaned' // /dev/vmm/NAME, a pid or lock file exists but no bhyve process owns it
   | 'invalid'; // the definition file does not parse or validate
 
-/** A guest is up: its loader or bhyve runs (virsh list shows it without --all). */
-export function isActiveState(state: DomainState): boolean {
-  return state === 'running' || state === 'bootloader' || state === 'in shutdown';
-}
-
 export interface DomainSummary {
   name: string;
   state: DomainState;

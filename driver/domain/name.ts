@@ -14,9 +14,10 @@ export const FILE_NAME_MAX = 255;
  * longest: a pid of 7 digits (Linux's pid_max can reach 4194304; FreeBSD's PID_MAX is
  * 99999), a millisecond time of 13 digits, a per-process write counter of 10, an edit
  * attempt of 4. Keep in step with the writers: atomic-file.ts (`.BASE.PID.MS.tmp`, with a
- * `.SERIAL` before `.tmp` once the disk-full work lands), guest-run.ts and exit-recorder.ts
- * (run files and their `.tmp`), domain-log.ts and console/hub.ts (logs, `.1` on rotation),
- * guest-commands.ts (grub's device map), tui-editor.ts (`NAME-STAMP-ATTEMPT.xml`).
+ * `.SERIAL` before `.tmp` once the disk-full work lands), supervise/run-state.ts and
+ * exit-recorder.ts (run files and their `.tmp`), domain-log.ts and console/hub.ts (logs,
+ * `.1` on rotation), guest-commands.ts (grub's device map), tui-editor.ts
+ * (`NAME-STAMP-ATTEMPT.xml`).
  */
 export function derivedFileNames(name: string): string[] {
   const atomicTmp = (base: string) => `.${base}.9999999.9999999999999.9999999999.tmp`;

@@ -22,63 +22,16 @@ import {writeFileAtomic} from '../io/atomic-file.js';
 import {GuestConsole} from '../console/hub.js';
 import {readHostConfig} from '../host/config.js';
 import type {AppendLog} from '../io/append-log.js';
-import {FileError, fileError, removeFile} from '../io/fs-errors.js';
+import {FileError, removeFile} from '../io/fs-errors.js';
+import {bhyveExitMeaning, exitDecision, loaderExitMeaning, type ExitDecision} from './exit-policy.js';
+import {deviceMapFile, newRunRecord, removeRunRecord, removeStopRecord, stageFiles, writeRunRecord, writeStopRecord, type RunRecord, type Stage, type StopRecord} from './run-state.js';
 
-export type Stage = 'loader' | 'bhyve';
-
-export interface RunRecord {
-  name: string;
-  daemonPid: number;
-  phase: 'preparing' | 'bootloader' | 'running' | 'in shutdown' | 'stopping';
-  /** the loader's pid (bootloader) or bhyve's (running) */
-  pid?: number;
-  taps: string[];
-  startedAt: string;
-  /** start times of recent automatic restarts, for the crash-loop guard */
-  restarts: number[];
-  /** set by destroy: whatever bhyve's exit status, the guest stops */
-  stopRequested?: 'destroyed' | 'shutdown';
-  shutdown?: {deadline: number; stage: 'acpi' | 'force-poweroff' | 'destroy'};
-  /**
-   * bhyve's exit as it was handled, saved before acting on it: a daemon that adopts the guest
-   * after a crash in the middle of that action resumes it instead of handling the exit again.
-   */
-  exitHandled?: {pid: number; status: number; action: 'restart' | 'destroy' | 'preserve'; reason: string};
-}
-
-/** How the guest last stopped, kept after the run record is gone. */
-export interface StopRecord {
-  state: 'shut off' | 'crashed';
-  reason: string;
-  at: string;
-  error?: string;
-  detail?: string;
-  exitCode?: number;
-  exitMeaning?: string;
-}
-
-export const crashLoopLimit = 3;
-export const crashLoopWindowMs = 60_000;
 const forcePoweroffGraceMs = 10_000;
 /** How long a loader gets to exit after SIGTERM, then after SIGKILL. */
 const loaderTermGraceMs = 2_000;
 const loaderKillGraceMs = 2_000;
 /** After the VM is destroyed, how long the stage may take to report its exit before cleanup goes ahead without it. */
 const stageExitGraceMs = 5_000;
-
-export function runRecordPath(layout: HostLayout, name: string): string {
-  return path.join(layout.runDir, `${name}.json`);
-}
-export function stopRecordPath(layout: HostLayout, name: string): string {
-  return path.join(layout.runDir, `${name}.last.json`);
-}
-/** grub-bhyve's device map, written before the loader runs (guest-commands.ts). */
-export function deviceMapFile(layout: HostLayout, name: string): string {
-  return path.join(layout.runDir, `grub_bhyve-${name}-device.map`);
-}
-function stageFiles(layout: HostLayout, name: string, stage: Stage): {status: string; pid: string} {
-  return {status: path.join(layout.runDir, `${name}.${stage}.status`), pid: path.join(layout.runDir, `${name}.${stage}.pid`)};
-}
 
 /**
  * Ends a process and waits until it is gone: `first` (SIGTERM for a loader, so grub-bhyve's
@@ -114,66 +67,10 @@ export async function endProcess(pid: number, first: 'SIGTERM' | 'SIGKILL', term
   return false;
 }
 
-export function readRunRecord(layout: HostLayout, name: string): RunRecord | null {
-  try {
-    return JSON.parse(fs.readFileSync(runRecordPath(layout, name), 'utf8')) as RunRecord;
-  } catch {
-    return null;
-  }
-}
-export function readStopRecord(layout: HostLayout, name: string): StopRecord | null {
-  try {
-    return JSON.parse(fs.readFileSync(stopRecordPath(layout, name), 'utf8')) as StopRecord;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The signal behind an exit status as sh reports it (128+N), if it is one: FreeBSD's signals
- * end at SIGRTMAX, 126 (sys/signal.h), so 255 is exit(-1)'s status and no signal.
- */
-function signalOf(status: number): number | undefined {
-  return status > 128 && status - 128 <= 126 ? status - 128 : undefined;
-}
-
-/** What a loader's exit status means (bhyveload(8), grub2-bhyve); 0 is success. */
-export function loaderExitMeaning(program: string, status: number): string {
-  const signal = signalOf(status);
-  if (signal !== undefined) return `killed by signal ${signal}`;
-  if (program === 'bhyveload') {
-    switch (status) {
-      case 1: return 'the loader quit, or setting up the VM failed (see its output)';
-      case 2: return 'the loader asked for a reboot';
-      case 64: return 'usage error (a bad option or an unopenable disk or console)';
-    }
-  } else if (program === 'grub-bhyve' && status === 1) {
-    return 'GRUB exited, or setting up the VM failed (see its output)';
-  }
-  return `exit status ${status}`;
-}
-
 /** A stage's tool exited non-zero; what its status means goes into the stop record. */
 class StageFailed extends DriverError {
   constructor(message: string, detail: string | undefined, exitCode: number, readonly exitMeaning: string) {
     super(message, detail, exitCode);
-  }
-}
-
-/** What bhyve's exit status means (bhyve(8) EXIT STATUS); sh reports a signal N as 128+N. */
-export function bhyveExitMeaning(status: number): string {
-  const signal = signalOf(status);
-  if (signal !== undefined) return `killed by signal ${signal}${signal === 6 ? ' (SIGABRT: fatal VM exit)' : signal === 9 ? ' (SIGKILL)' : ''}`;
-  switch (status) {
-    case 0: return 'rebooted';
-    case 1: return 'powered off';
-    case 2: return 'halted';
-    case 3: return 'triple fault';
-    case 4: return 'exited due to an error';
-    case 64: return 'usage error';
-    case 71: return 'operating system error';
-    case 100: return 'unknown suspend reason';
-    default: return `exit status ${status}`;
   }
 }
 
@@ -223,7 +120,7 @@ export class GuestRun {
   ) {
     this.facts = domainFacts(def);
     this.logFile = openDomainLog(layout, def.name);
-    this.record = adopted ?? {name: def.name, daemonPid: process.pid, phase: 'preparing', taps: [], startedAt: new Date().toISOString(), restarts: []};
+    this.record = adopted ?? newRunRecord(def.name);
     this.stoppedPromise = new Promise((r) => (this.resolveStopped = r));
     this.consoleReady = new Promise((r) => (this.settleConsole = r));
   }
@@ -272,7 +169,7 @@ export class GuestRun {
     // Once the cleanup has begun, a late save would bring back the run record it removes.
     if (this.finishing) return;
     try {
-      writeFileAtomic(runRecordPath(this.layout, this.name), JSON.stringify(this.record), 0o600);
+      writeRunRecord(this.layout, this.record);
     } catch (e) {
       if (strict) throw e;
       this.log(`the run record could not be saved (the guest keeps running): ${(e as Error).message}`);
@@ -289,25 +186,6 @@ export class GuestRun {
     }
   }
 
-  /** Takes the start lock (the run record, created exclusively). */
-  static lock(layout: HostLayout, name: string): boolean {
-    const file = runRecordPath(layout, name);
-    try {
-      fs.mkdirSync(layout.runDir, {recursive: true, mode: 0o700});
-      fs.writeFileSync(file, JSON.stringify({name, daemonPid: process.pid, phase: 'preparing', taps: [], startedAt: new Date().toISOString(), restarts: []}), {flag: 'wx', mode: 0o600});
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      // A record cut short by a full disk would look like another start's lock.
-      try {
-        fs.rmSync(file, {force: true});
-      } catch {
-        // could not be created either
-      }
-      throw new DriverError(`cannot start '${name}': ${fileError('write', file, e).message}`);
-    }
-  }
-
   /** Starts the guest; resolves once bhyve runs, rejects (after cleaning up) when it cannot. */
   async start(): Promise<void> {
     this.starting = true;
@@ -315,7 +193,7 @@ export class GuestRun {
       this.save();
       const problems = await preflightProblems(this.layout, this.facts, this.preflightHost);
       if (problems.length > 0) throw new DriverError(`cannot start '${this.name}': ${problems[0]}`, problems.slice(1).join('\n') || undefined);
-      removeFile(stopRecordPath(this.layout, this.name));
+      removeStopRecord(this.layout, this.name);
       if (vmInstanceExists(this.layout, this.name)) {
         this.log(`destroying stale VM instance /dev/vmm/${this.name}`);
         await this.destroyVmInstance();
@@ -548,7 +426,7 @@ export class GuestRun {
         const status = await this.waitStage('bhyve');
         this.stopWatching();
         const handled = this.record.exitHandled;
-        let next: {action: 'restart' | 'destroy' | 'preserve'; reason: string};
+        let next: ExitDecision;
         if (handled && handled.pid === this.record.pid) {
           next = {action: handled.action, reason: handled.reason};
           this.log(`resuming what followed bhyve's exit with status ${handled.status}: ${next.action}${next.reason ? ` (${next.reason})` : ''}`);
@@ -589,23 +467,11 @@ export class GuestRun {
     await this.boot({skipLoader: true});
   }
 
-  /** The domain's exit policy (<on_reboot>, <on_poweroff>, <on_crash>) for this exit. */
-  private nextAction(status: number): {action: 'restart' | 'destroy' | 'preserve'; reason: string} {
-    if (this.record.stopRequested) return {action: 'destroy', reason: this.record.stopRequested};
-    let policy: string;
-    let reason: string;
-    if (status === 0) [policy, reason] = [this.facts.onReboot, 'rebooted'];
-    else if (status === 1 || status === 2) [policy, reason] = [this.facts.onPoweroff, status === 1 ? 'shutdown' : 'halted'];
-    else [policy, reason] = [this.facts.onCrash, 'crashed'];
-    if (policy === 'preserve') return {action: 'preserve', reason};
-    if (policy === 'restart' || policy === 'rename-restart' || policy === 'coredump-restart') {
-      const now = Date.now();
-      const recent = this.record.restarts.filter((t) => now - t < crashLoopWindowMs);
-      this.record.restarts = recent;
-      if (recent.length >= crashLoopLimit) return {action: 'destroy', reason: 'crash loop'};
-      return {action: 'restart', reason};
-    }
-    return {action: 'destroy', reason};
+  /** The domain's exit policy (<on_reboot>, <on_poweroff>, <on_crash>) for this exit, with the crash-loop guard. */
+  private nextAction(status: number): ExitDecision {
+    const {restarts, ...next} = exitDecision(status, {policies: this.facts, restarts: this.record.restarts, now: Date.now(), stopRequested: this.record.stopRequested});
+    this.record.restarts = restarts;
+    return next;
   }
 
   private destroyVmInstance(): Promise<void> {
@@ -654,8 +520,8 @@ export class GuestRun {
       this.openingConsole?.close('stopped');
       fs.rmSync(deviceMapFile(this.layout, this.name), {force: true});
       this.settleConsole(undefined);
-      this.tidy('the stop record could not be saved', () => writeFileAtomic(stopRecordPath(this.layout, this.name), JSON.stringify(stop), 0o600));
-      this.tidy('cleanup', () => removeFile(runRecordPath(this.layout, this.name)));
+      this.tidy('the stop record could not be saved', () => writeStopRecord(this.layout, this.name, stop));
+      this.tidy('cleanup', () => removeRunRecord(this.layout, this.name));
       this.log(`stopped: ${stop.state} (${stop.reason})`);
       this.active = false;
       this.logFile.close();

@@ -4,6 +4,7 @@
 // the render path. Rows are reconciled, so an unchanged listing does not re-render.
 import {useEffect, useMemo} from 'react';
 import type {Connection, DomainEvent, DomainSummary} from '../../driver/client/connection.js';
+import {isActive} from '../../driver/domain/state.js';
 import {initialTableState, tableReducer, type SortKey, type TableAction, type TableState} from '../state/domain-table-state.js';
 import type {Store} from '../state/store.js';
 import {usePoll} from './use-poll.js';
@@ -67,7 +68,7 @@ export function useDomainTable(
 				return 0;
 			}
 
-			const busy = store.getState().all.some(domain => domain.state !== 'shut off' && domain.state !== 'invalid' && domain.state !== 'crashed');
+			const busy = store.getState().all.some(domain => isActive(domain.state));
 			return busy ? Math.min(options.busyMs, options.idleMs) : options.idleMs;
 		},
 	});

@@ -3,6 +3,7 @@
 // later) re-edits the draft with the errors in a comment on top, d discards it; the edited
 // text is never dropped unasked. The editor runs from an effect, once Ink has drawn the
 // constant "Editing…" frame and let go of stdin; until it exits, keys are not handled.
+import {isActive} from '../../driver/domain/state.js';
 import {useEffect, useRef, useState} from 'react';
 import type {Connection} from '../../driver/client/connection.js';
 import type {TableAction, TableState} from '../state/domain-table-state.js';
@@ -161,7 +162,7 @@ export function useEditFlow(options: {
 				const defined = await connection.define(text);
 				draftsRef.current.delete(name);
 				const summary = tableStore.getState().all.find(domain => domain.name === name);
-				const live = summary !== undefined && summary.state !== 'shut off' && summary.state !== 'invalid' && summary.state !== 'crashed';
+				const live = summary !== undefined && isActive(summary.state);
 				await refreshAll();
 				if (defined.name !== name) {
 					tableStore.dispatch({type: 'select', key: defined.name});

@@ -1,5 +1,6 @@
 // Which actions make sense in which state, and what to tell the operator when they don't.
 import type {DomainSummary} from '../../driver/client/connection.js';
+import {isActive, needsCleanup} from '../../driver/domain/state.js';
 
 export interface Refusal {
 	text: string;
@@ -62,20 +63,8 @@ export function shutdownRefusal(domain: DomainSummary): Refusal | undefined {
 }
 
 export function destroyRefusal(domain: DomainSummary): Refusal | undefined {
-	switch (domain.state) {
-		case 'shut off':
-		case 'invalid': {
-			return {text: `${domain.name} is not running`};
-		}
-
-		case 'running':
-		case 'bootloader':
-		case 'in shutdown':
-		case 'crashed':
-		case 'orphaned': {
-			return undefined;
-		}
-	}
+	// A guest that holds its VM stops; what a crash or an orphan left is cleaned up.
+	return isActive(domain.state) || needsCleanup(domain.state) ? undefined : {text: `${domain.name} is not running`};
 }
 
 export function rebootRefusal(domain: DomainSummary): Refusal | undefined {
@@ -83,20 +72,7 @@ export function rebootRefusal(domain: DomainSummary): Refusal | undefined {
 }
 
 export function undefineRefusal(domain: DomainSummary): Refusal | undefined {
-	switch (domain.state) {
-		case 'shut off':
-		case 'crashed':
-		case 'invalid': {
-			return undefined;
-		}
-
-		case 'running':
-		case 'bootloader':
-		case 'in shutdown':
-		case 'orphaned': {
-			return {text: `${domain.name} is ${domain.state}; shut it down (t) or destroy it (D) before undefining it`};
-		}
-	}
+	return isActive(domain.state) ? {text: `${domain.name} is ${domain.state}; shut it down (t) or destroy it (D) before undefining it`} : undefined;
 }
 
 export function consoleRefusal(domain: DomainSummary): Refusal | undefined {

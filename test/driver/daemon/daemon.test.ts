@@ -194,12 +194,17 @@ test.serial('autostart: marked domains start in order when the daemon starts wit
   await boot;
 });
 
-test.serial('an orphaned VM instance is shown as such and destroy cleans it up', async (t) => {
+test.serial('an orphaned VM instance is shown as such, counts as active, and destroy cleans it up', async (t) => {
   const dir = fastSimHost(t, 'orphan');
   execFileSync(path.join(dir, 'usr/sbin/bhyveload'), ['-m', '256', '-d', '/vm/db1/disk0.img', '-e', 'autoboot_delay=0', 'db1']);
   t.true(fs.existsSync(path.join(dir, 'dev/vmm/db1')));
   const d = dom(dir, 'db1');
   t.is(d.state, 'orphaned');
+  // It holds the VM: active, so listed without --all, and not undefined from under destroy.
+  t.deepEqual(cli(dir, ['list', '--name']).stdout.trim().split('\n'), ['db1']);
+  const undefine = cli(dir, ['undefine', 'db1']);
+  t.is(undefine.status, 1);
+  t.regex(undefine.stderr, /leftovers of an earlier run; clean them up first with: bhyve-tui destroy db1/);
   const start = cli(dir, ['start', 'db1']);
   t.is(start.status, 1);
   t.regex(start.stderr, /bhyve-tui destroy db1/);

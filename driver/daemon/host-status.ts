@@ -1,0 +1,167 @@
+// The host as the host panel and a start see it: the kernel modules bhyve needs,
+// host-validate's checks, bhyve's capabilities, the CPUs, paused logging. What costs a
+// process to find out is worked out in the background; a `host` event tells the clients
+// when an answer changed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {DriverError, type HostCapabilities, type HostCheck, type HostStatus, type ModuleStatus} from '../client/connection.js';
+import type {HostLayout} from '../host/layout.js';
+import type {Definitions} from './definitions.js';
+import {readBoundedText} from '../io/bounded-read.js';
+import {isModuleName, loadModule, MODULE_NAMES, probeModules} from '../host/modules.js';
+import {HostCapsProbe, type ProbedHostCaps} from '../bhyve/capabilities-probe.js';
+import {capNames, capsSummary} from '../bhyve/capabilities.js';
+import {validateHost} from '../host/validate.js';
+import {BackgroundValue} from '../host/background-value.js';
+import {firmwareDir} from '../bhyve/guest-commands.js';
+import {logPauses} from '../io/append-log.js';
+
+export class HostInfo {
+  /** the last kernel-module probe, and the one under way (see modules()) */
+  private moduleProbe = new BackgroundValue(() => probeModules(this.layout), 3000, () => this.changed());
+  /** host-validate's findings for the host panel */
+  private checkRun = new BackgroundValue(
+    async () => {
+      await this.definitions.prepare();
+      return validateHost(this.layout, {caps: () => this.hostCaps.get(), definitions: this.definitions.all(), modules: await this.modules()});
+    },
+    10_000,
+    () => this.changed(),
+  );
+  /** what the host's bhyve supports: probed once per daemon start, cached by the binary's identity */
+  readonly hostCaps: HostCapsProbe;
+  private unwatchLogs: () => void;
+
+  constructor(
+    private readonly layout: HostLayout,
+    private readonly uri: string,
+    private readonly definitions: Definitions,
+    /** a `host` event for the clients */
+    private readonly changed: () => void,
+    /** the daemon log */
+    log: (line: string) => void,
+  ) {
+    this.hostCaps = new HostCapsProbe(layout);
+    // A log that pauses (a full disk) or resumes is news for the daemon log and the host panel.
+    this.unwatchLogs = logPauses.subscribe((file, pause, lost) => {
+      if (pause) log(`logging paused: ${pause.error}; it resumes once writes succeed again`);
+      else if (lost !== undefined) log(`logging to ${file} resumed; ${lost} bytes were not logged meanwhile`);
+      this.changed();
+    });
+  }
+
+  close(): void {
+    this.unwatchLogs();
+    this.hostCaps.close();
+  }
+
+  get simulated(): boolean {
+    return this.layout.root !== '';
+  }
+
+  /**
+   * Kernel modules, probed at most every 3 s. Once one probe has answered, callers get the
+   * last answer at once while a new probe runs (kldstat is a process; the TUI's first frame
+   * should not wait for it), and a `host` event follows when the new answer differs.
+   */
+  private modules(): Promise<ModuleStatus[]> {
+    return this.moduleProbe.get();
+  }
+
+  private simHostJson(): {hostname?: string; ncpu?: number; tapUpOnOpen?: boolean; vmmHardware?: boolean} | null {
+    if (!this.simulated) return null;
+    try {
+      return JSON.parse(readBoundedText(path.join(this.layout.root, 'host.json'), {maxBytes: 1024 * 1024})) as {hostname?: string; ncpu?: number};
+    } catch {
+      return null;
+    }
+  }
+
+  hostCpus(): number | null {
+    const sim = this.simHostJson();
+    if (this.simulated) return sim?.ncpu ?? null;
+    return os.cpus().length || null;
+  }
+
+  async hostStatus(): Promise<HostStatus> {
+    const modules = await this.modules();
+    const sim = this.simHostJson();
+    const status: HostStatus = {
+      uri: this.uri,
+      simulated: this.simulated,
+      hostname: sim?.hostname ?? os.hostname(),
+      modules,
+      ncpu: this.hostCpus(),
+    };
+    if (sim?.tapUpOnOpen !== undefined) status.tapUpOnOpen = sim.tapUpOnOpen;
+    if (sim) status.virtualization = sim.vmmHardware === false ? 'none (VT-x/AMD-V missing or disabled)' : 'VT-x with EPT and unrestricted guest (simulated)';
+    const caps = this.hostCaps.current();
+    if (caps) status.bhyveCapabilities = caps.problem ? `unknown: ${caps.problem}` : `${caps.release ?? 'release unknown'}: ${capsSummary(caps)}`;
+    const checks = this.hostChecks();
+    if (checks) status.checks = checks;
+    const paused = logPauses.list();
+    if (paused.length) status.loggingPaused = paused.map((p) => ({file: p.file, cause: p.cause, since: p.since}));
+    return status;
+  }
+
+  /**
+   * host-validate's checks, run in the background at most every 10 s (they run kldstat,
+   * sysctl and node): the last answer at once, a `host` event when a new one differs.
+   */
+  private hostChecks(): HostCheck[] | undefined {
+    return this.checkRun.peek();
+  }
+
+  /** Starts the probe (daemon start); the host panel learns the answer through a `host` event. */
+  probeCapabilities(): void {
+    this.hostCaps.get().then(
+      () => this.changed(),
+      (e: unknown) => this.hostCaps.log(`bhyve capabilities: ${(e as Error).message}`),
+    );
+  }
+
+  /** The host's caps, and libvirt's firmware directory with what it holds (domcapabilities). */
+  async capabilities(): Promise<HostCapabilities> {
+    const r = await this.hostCaps.get();
+    let entries: string[] = [];
+    try {
+      // libvirt lists every entry but . and .. (virDirRead), in readdir order; sorted here
+      entries = fs.readdirSync(this.layout.resolve(firmwareDir)).sort();
+    } catch {
+      // no firmware directory: libvirt warns and offers no values
+    }
+    const out: HostCapabilities = {
+      caps: capNames(r.caps),
+      grubCaps: [...r.grubCaps],
+      probedAt: r.probedAt,
+      fromCache: r.fromCache,
+      firmwareDir,
+      firmwares: entries.map((f) => path.posix.join(firmwareDir, f)),
+    };
+    if (r.release) out.release = r.release;
+    if (r.bhyve) out.bhyve = r.bhyve;
+    if (r.grub) out.grubBhyve = r.grub;
+    if (r.problem) out.problem = r.problem;
+    return out;
+  }
+
+  /** Caps to build a start's command lines with; no bhyve (or one that cannot be probed) ends the start here. */
+  async capsForStart(name: string): Promise<ProbedHostCaps> {
+    const r = await this.hostCaps.get();
+    if (r.problem) throw new DriverError(`cannot start '${name}': ${r.problem}`);
+    return r;
+  }
+
+  async loadModule(name: string): Promise<void> {
+    if (!isModuleName(name)) {
+      throw new DriverError(`cannot load ${JSON.stringify(name.slice(0, 40))}: not one of the modules bhyve needs (${MODULE_NAMES.join(', ')})`);
+    }
+    const r = await loadModule(this.layout, name);
+    // The next answer waits for a new probe: the operator expects to see the module loaded.
+    this.moduleProbe.invalidate(true);
+    this.checkRun.invalidate(false);
+    this.changed();
+    if (!r.ok) throw new DriverError(`cannot load ${name}: ${r.message}`);
+  }
+}
