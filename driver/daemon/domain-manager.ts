@@ -3,7 +3,6 @@
 // Operations on one domain are checked synchronously before the first await, so two
 // racing starts give one start and one 'already running'.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   DriverError,
@@ -122,7 +121,7 @@ export class DomainManager {
   }
 
   get simulated(): boolean {
-    return this.layout.root !== '';
+    return this.layout.backend.kind === 'simulated';
   }
 
   // ---- events ----
@@ -418,33 +417,22 @@ export class DomainManager {
     return this.moduleProbe.get();
   }
 
-  private simHostJson(): {hostname?: string; ncpu?: number; tapUpOnOpen?: boolean; vmmHardware?: boolean} | null {
-    if (!this.simulated) return null;
-    try {
-      return JSON.parse(readBoundedText(path.join(this.layout.root, 'host.json'), {maxBytes: 1024 * 1024})) as {hostname?: string; ncpu?: number};
-    } catch {
-      return null;
-    }
-  }
-
   private hostCpus(): number | null {
-    const sim = this.simHostJson();
-    if (this.simulated) return sim?.ncpu ?? null;
-    return os.cpus().length || null;
+    return this.layout.backend.hostFacts().ncpu;
   }
 
   async hostStatus(): Promise<HostStatus> {
     const modules = await this.modules();
-    const sim = this.simHostJson();
+    const facts = this.layout.backend.hostFacts();
     const status: HostStatus = {
       uri: this.uri,
       simulated: this.simulated,
-      hostname: sim?.hostname ?? os.hostname(),
+      hostname: facts.hostname,
       modules,
-      ncpu: this.hostCpus(),
+      ncpu: facts.ncpu,
     };
-    if (sim?.tapUpOnOpen !== undefined) status.tapUpOnOpen = sim.tapUpOnOpen;
-    if (sim) status.virtualization = sim.vmmHardware === false ? 'none (VT-x/AMD-V missing or disabled)' : 'VT-x with EPT and unrestricted guest (simulated)';
+    if (facts.tapUpOnOpen !== undefined) status.tapUpOnOpen = facts.tapUpOnOpen;
+    if (facts.virtualization !== undefined) status.virtualization = facts.virtualization;
     const caps = this.hostCaps.current();
     if (caps) status.bhyveCapabilities = caps.problem ? `unknown: ${caps.problem}` : `${caps.release ?? 'release unknown'}: ${capsSummary(caps)}`;
     const checks = this.hostChecks();
