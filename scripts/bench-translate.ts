@@ -15,7 +15,8 @@ import {defaultHostCaps} from '../driver/bhyve/capabilities.js';
 import {parseDomainXml} from '../driver/domain/xml-parse.js';
 import {domainDefToNative} from '../driver/bhyve/native-argv-convert.js';
 import {daemonPidPath} from '../driver/protocol/messages.js';
-import {HostLayout} from '../driver/host/layout.js';
+import type {HostLayout} from '../driver/host/layout.js';
+import {simHostLayout} from '../driver/sim/sim-backend.js';
 import {claimSimRoot} from '../driver/sim/sim-root.js';
 import {benchDomainName, benchDomainXml, testNodeXml} from './bench-domains.js';
 
@@ -113,7 +114,7 @@ function listBench(): void {
     return;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-bench-'));
-  const layout = new HostLayout(dir);
+  const layout = simHostLayout(dir);
   try {
     claimSimRoot(dir); // the simulator's directory, so files may go in before its first start
     fs.mkdirSync(layout.domainsDir, {recursive: true});

@@ -1,8 +1,6 @@
 // Verbs about the host itself: host-validate (virt-host-validate's counterpart) and its
 // --smoke run, which boots a throw-away guest end to end.
 import {layoutForUri} from '../driver/client/daemon-client.js';
-import {ensureSimHost} from '../driver/sim/sim-host.js';
-import {seedDemoDomains} from '../driver/sim/demo-domains.js';
 import {formatChecks, validateHost} from '../driver/host/validate.js';
 import {runSmoke} from '../driver/host/smoke.js';
 import {DriverError} from '../driver/client/connection.js';
@@ -17,14 +15,12 @@ export const hostCommands: CommandSpec[] = [
     args: 0,
     async run(ctx) {
       const layout = layoutForUri(ctx.uri);
-      if (layout.root) {
-        // Like every other verb, a simulated host is made on first use (in a new or empty
-        // directory, or one the simulator made; anything else is refused).
-        await ensureSimHost(layout.root);
-        seedDemoDomains(layout);
-      }
+      // Like every other verb, a simulated host is made on first use (in a new or empty
+      // directory, or one the simulator made; anything else is refused).
+      await layout.backend.ensureHost();
+      layout.backend.seedDomains();
       if (ctx.flags.has('--smoke')) {
-        if (!layout.root && (process.platform !== 'freebsd' || process.getuid?.() !== 0)) {
+        if (layout.backend.kind === 'freebsd' && (process.platform !== 'freebsd' || process.getuid?.() !== 0)) {
           throw new DriverError('host-validate --smoke starts a real guest: run it as root on a FreeBSD host, or against a simulated host (-c sim:///DIR)');
         }
         process.stdout.write(`Smoke test on ${ctx.uri}: a throw-away guest booting this host's kernel\n`);

@@ -17,9 +17,6 @@ import type {HostLayout} from '../driver/host/layout.js';
 import {attachTerminal} from '../driver/console/attach.js';
 import {daemonLogger, runHostDaemon} from '../driver/daemon/daemon.js';
 import {takeDaemonLock} from '../driver/daemon/lock.js';
-import {ensureSimHost} from '../driver/sim/sim-host.js';
-import {claimSimRoot} from '../driver/sim/sim-root.js';
-import {seedDemoDomains} from '../driver/sim/demo-domains.js';
 import {readInputFile} from './commands-xml.js';
 import {UsageError, flagValue, type CommandContext, type CommandSpec} from './command-spec.js';
 
@@ -138,7 +135,7 @@ async function backgroundDaemon(ctx: CommandContext, layout: HostLayout): Promis
     process.stdout.write(`bhyve-tui daemon for ${ctx.uri} is already running\n`);
     return 0;
   }
-  if (layout.root) claimSimRoot(layout.root, ctx.uri); // made and marked before its log goes in
+  layout.backend.claim(); // a simulated host's directory is made and marked before its log goes in
   fs.mkdirSync(layout.logDir, {recursive: true});
   const logFile = path.join(layout.logDir, 'daemon.log');
   const logFd = fs.openSync(logFile, 'a', 0o640);
@@ -176,9 +173,7 @@ async function daemonCommand(ctx: CommandContext): Promise<number> {
   // Like daemon(3): a long-lived daemon must not hold the directory it was started from
   // (an unmountable file system, a removed directory). Every path it uses is absolute.
   process.chdir('/');
-  if (layout.root) {
-    await ensureSimHost(layout.root); // makes the directory, or refuses one that is not the simulator's
-  }
+  await layout.backend.ensureHost(); // the simulator makes its directory, or refuses one that is not its own
   fs.mkdirSync(layout.logDir, {recursive: true});
   const logFd = fs.openSync(path.join(layout.logDir, 'daemon.log'), 'a', 0o640);
   const log = daemonLogger(logFd, path.join(layout.logDir, 'daemon.log'));
@@ -190,7 +185,7 @@ async function daemonCommand(ctx: CommandContext): Promise<number> {
     fs.closeSync(logFd);
     return 0;
   }
-  if (layout.root) seedDemoDomains(layout);
+  layout.backend.seedDomains();
   const daemon = await runHostDaemon(layout, ctx.uri, taken.lock, {boot: ctx.flags.has('--boot'), log});
   // Guests never depend on the daemon: stopping it leaves them running.
   await new Promise<void>((resolve) => {

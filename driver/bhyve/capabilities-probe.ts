@@ -5,7 +5,6 @@
 // mtime): a daemon restart with the same bhyve does not run the probes again, an upgraded
 // bhyve (freebsd-update replaces the file) is probed again.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {DriverError} from '../client/connection.js';
 import type {HostLayout} from '../host/layout.js';
@@ -82,13 +81,7 @@ function sameIdentity(a: BinaryIdentity | null, b: BinaryIdentity | null): boole
 
 /** uname -r of the host; on a simulated host the release its host.json says it runs. */
 export function hostRelease(layout: HostLayout): string | null {
-  if (!layout.root) return os.release() || null;
-  try {
-    const st = JSON.parse(fs.readFileSync(path.join(layout.root, 'host.json'), 'utf8')) as {osrelease?: unknown};
-    return typeof st.osrelease === 'string' ? st.osrelease : '14.2-RELEASE';
-  } catch {
-    return null;
-  }
+  return layout.backend.hostFacts().osrelease;
 }
 
 const firstLine = (r: ToolResult) => (r.stderr.trim() || r.stdout.trim()).split('\n')[0] ?? '';
@@ -183,7 +176,7 @@ const known = new Map<string, ProbedHostCaps>();
  * file if it matches the installed binaries. Throws when neither exists (no daemon probed).
  */
 export function currentHostCaps(layout: HostLayout): ProbedHostCaps {
-  const mine = known.get(layout.root);
+  const mine = known.get(layout.key);
   if (mine) return mine;
   const cached = readCache(layout, binaryIdentity(layout.tool('bhyve')), binaryIdentity(layout.tool('grub-bhyve')));
   if (cached) return cached;
@@ -233,13 +226,13 @@ export class HostCapsProbe {
 
   private settle(r: ProbedHostCaps): void {
     this.last = r;
-    known.set(this.layout.root, r);
+    known.set(this.layout.key, r);
     const what = r.problem ? `none: ${r.problem}` : `${capNames(r.caps).join(' ') || 'none'}; grub-bhyve: ${[...r.grubCaps].join(' ') || 'none'}`;
     this.log(`bhyve capabilities ${r.fromCache ? 'from cache' : 'probed'} (${r.release ?? 'release unknown'}, ${r.bhyve?.path ?? 'no bhyve'}): ${what}`);
   }
 
   /** Forgets this host's answer (daemon shutdown). */
   close(): void {
-    if (known.get(this.layout.root) === this.last) known.delete(this.layout.root);
+    if (known.get(this.layout.key) === this.last) known.delete(this.layout.key);
   }
 }

@@ -64,9 +64,10 @@ export function grubCapsFrom(names: Iterable<string>): GrubCaps {
 
 /**
  * Capability probing as libvirt does it at driver start, from the stderr
- * texts of the probe commands (see FEATURES §1.1). The caller runs the
- * commands; this only interprets their output. A missing text means the
- * probe could not run (cap off).
+ * texts of the probe commands (libvirt's src/bhyve/bhyve_capabilities.c; the
+ * probes and what each release answers: driver/sim/README.md, "Releases and
+ * capabilities"). The caller runs the commands; this only interprets their
+ * output. A missing text means the probe could not run (cap off).
  */
 export interface BhyveProbeOutputs {
   help?: string; // bhyve -h

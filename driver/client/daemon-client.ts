@@ -17,28 +17,17 @@ import {
   type HostStatus,
   type ModuleName,
 } from './connection.js';
-import {parseConnectionUri} from './connection-uri.js';
-import {HostLayout} from '../host/layout.js';
+import type {HostLayout} from '../host/layout.js';
+import {backendForUri} from '../host/backend-for-uri.js';
 import {daemonSocketPath, daemonSocketPathProblem, LineSplitter, type DaemonReply} from '../protocol/messages.js';
 import {cliPath} from '../host/install-paths.js';
-import {claimSimRoot, inspectSimRoot} from '../sim/sim-root.js';
 import {lastLines} from '../io/bounded-read.js';
 import os from 'node:os';
 import {FRAME_DATA, FRAME_END, FrameReader, frame} from '../protocol/console-frames.js';
 
+/** The host's layout for a URI; its backend (`layout.backend`) is the URI's (driver/host/backend-for-uri.ts). */
 export function layoutForUri(uri: string): HostLayout {
-  const parsed = parseConnectionUri(uri);
-  if (parsed.driver === 'bhyve') {
-    if (process.platform !== 'freebsd') {
-      throw new DriverError(`cannot connect to '${uri}': this is not a FreeBSD host; use a simulated host, e.g. -c sim:///tmp/bhyve-sim`);
-    }
-    return new HostLayout('');
-  }
-  // Refused here, before any verb can write: a path that resolves to '/' through a link, and
-  // a directory with content the simulator did not write (driver/sim/sim-root.ts).
-  const root = path.resolve(parsed.path);
-  inspectSimRoot(root, uri);
-  return new HostLayout(root);
+  return backendForUri(uri).layout;
 }
 
 function isPermissionError(e: unknown): boolean {
@@ -48,7 +37,7 @@ function isPermissionError(e: unknown): boolean {
 
 /** One line for a user without access to the daemon's socket (a non-root user on a real host). */
 function permissionDenied(sockPath: string, layout: HostLayout): DriverError {
-  return new DriverError(`cannot reach the bhyve-tui daemon: permission denied on ${sockPath}; ${layout.root ? 'run as the user who owns the simulated host' : 'run as root'}`);
+  return new DriverError(`cannot reach the bhyve-tui daemon: permission denied on ${sockPath}; run as ${layout.backend.operator}`);
 }
 
 function connectSocket(sockPath: string): Promise<net.Socket> {
@@ -75,7 +64,7 @@ export class DaemonConnection implements Connection {
     readonly layout: HostLayout,
     private sock: net.Socket,
   ) {
-    this.simulated = layout.root !== '';
+    this.simulated = layout.backend.kind === 'simulated';
     this.attach(sock);
   }
 
@@ -98,7 +87,7 @@ export class DaemonConnection implements Connection {
     }
     // The daemon's log goes into the host's tree: a simulated host's root is made (and
     // marked as the simulator's) first, or refused if it is not the simulator's to use.
-    if (layout.root) claimSimRoot(layout.root, uri);
+    layout.backend.claim();
     fs.mkdirSync(layout.logDir, {recursive: true});
     const logFd = fs.openSync(path.join(layout.logDir, 'daemon.log'), 'a', 0o640);
     const child = spawn(process.execPath, [cliPath(), '-c', uri, 'daemon'], {detached: true, stdio: ['ignore', logFd, logFd]});

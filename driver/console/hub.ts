@@ -13,7 +13,6 @@ import {DriverError} from '../client/connection.js';
 import type {HostLayout} from '../host/layout.js';
 import {FRAME_DATA, FRAME_END, MAX_FRAME, frame} from '../protocol/console-frames.js';
 import {readBounded} from '../io/bounded-read.js';
-import {openTtyBackend} from '../sim/nmdm.js';
 import {AppendLog} from '../io/append-log.js';
 
 /** Output queued for one client beyond this ends its session. */
@@ -30,10 +29,10 @@ export interface ConsoleClient {
 /**
  * Opens a tty device as bhyve does (O_RDWR|O_NONBLOCK|O_NOCTTY); nmdm names clone the pair.
  * O_NONBLOCK matters: on FreeBSD an open without it waits for carrier when CLOCAL is off.
+ * The host's backend knows how (on the simulator a pair is a relay between two ptys).
  */
 function openDevice(layout: HostLayout, hostPath: string): number {
-  if (layout.root) return openTtyBackend(layout.root, hostPath);
-  return fs.openSync(hostPath, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  return layout.backend.openConsoleDevice(hostPath);
 }
 
 /**

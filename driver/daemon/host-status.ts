@@ -57,7 +57,7 @@ export class HostInfo {
   }
 
   get simulated(): boolean {
-    return this.layout.root !== '';
+    return this.layout.backend.kind === 'simulated';
   }
 
   /**
@@ -69,33 +69,22 @@ export class HostInfo {
     return this.moduleProbe.get();
   }
 
-  private simHostJson(): {hostname?: string; ncpu?: number; tapUpOnOpen?: boolean; vmmHardware?: boolean} | null {
-    if (!this.simulated) return null;
-    try {
-      return JSON.parse(readBoundedText(path.join(this.layout.root, 'host.json'), {maxBytes: 1024 * 1024})) as {hostname?: string; ncpu?: number};
-    } catch {
-      return null;
-    }
-  }
-
   hostCpus(): number | null {
-    const sim = this.simHostJson();
-    if (this.simulated) return sim?.ncpu ?? null;
-    return os.cpus().length || null;
+    return this.layout.backend.hostFacts().ncpu;
   }
 
   async hostStatus(): Promise<HostStatus> {
     const modules = await this.modules();
-    const sim = this.simHostJson();
+    const facts = this.layout.backend.hostFacts();
     const status: HostStatus = {
       uri: this.uri,
       simulated: this.simulated,
-      hostname: sim?.hostname ?? os.hostname(),
+      hostname: facts.hostname,
       modules,
-      ncpu: this.hostCpus(),
+      ncpu: facts.ncpu,
     };
-    if (sim?.tapUpOnOpen !== undefined) status.tapUpOnOpen = sim.tapUpOnOpen;
-    if (sim) status.virtualization = sim.vmmHardware === false ? 'none (VT-x/AMD-V missing or disabled)' : 'VT-x with EPT and unrestricted guest (simulated)';
+    if (facts.tapUpOnOpen !== undefined) status.tapUpOnOpen = facts.tapUpOnOpen;
+    if (facts.virtualization !== undefined) status.virtualization = facts.virtualization;
     const caps = this.hostCaps.current();
     if (caps) status.bhyveCapabilities = caps.problem ? `unknown: ${caps.problem}` : `${caps.release ?? 'release unknown'}: ${capsSummary(caps)}`;
     const checks = this.hostChecks();

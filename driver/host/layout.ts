@@ -1,6 +1,8 @@
 // Where things live on a host. The simulated host is a tree rooted at DIR that mirrors
-// FreeBSD's hier(7) layout, so one layout (with root '' on FreeBSD) serves both.
+// FreeBSD's hier(7) layout, so one layout (with root '' on FreeBSD) serves both. A layout
+// is made by its host's backend (backend.ts), which code asks for anything beyond paths.
 import path from 'node:path';
+import type {HostBackend} from './backend.js';
 
 export type HostTool = 'bhyve' | 'bhyveload' | 'bhyvectl' | 'grub-bhyve' | 'kldstat' | 'kldload' | 'ifconfig' | 'ps' | 'stty' | 'sysctl';
 
@@ -23,13 +25,35 @@ export const HOST_TOOL_PATHS: Readonly<Record<HostTool, string>> = {
 };
 
 export class HostLayout {
-  /** root: '' for the real host, the simulated host's directory otherwise */
-  constructor(readonly root: string) {}
+  /**
+   * root: the directory host paths are taken below ('' for the real host, the simulated
+   * host's directory otherwise). Private: what kind of host this is and how it behaves is
+   * the backend's to say, not something to read off a path.
+   */
+  constructor(
+    private readonly root: string,
+    readonly backend: HostBackend,
+  ) {}
+
+  /** Tells hosts apart in in-process caches; says nothing about the host. */
+  get key(): string {
+    return this.root;
+  }
 
   /** A host path (as written in domain XML or passed to a tool) as this process can open it. */
   resolve(hostPath: string): string {
     if (!this.root) return hostPath;
     return path.join(this.root, path.resolve('/', hostPath));
+  }
+
+  /** A path this process opens, as the host names it (resolve's inverse), for messages. */
+  hostPath(p: string): string {
+    return this.root ? p.slice(this.root.length) : p;
+  }
+
+  /** A message that may name paths this process opens, with the host's names for them. */
+  inHostTerms(text: string): string {
+    return this.root ? text.replaceAll(this.root, '') : text;
   }
 
   tool(name: HostTool): string {

@@ -193,7 +193,7 @@ async function capsCheck(layout: HostLayout, defs: StoredDomain[], opts: Validat
   const id = 'bhyve-caps';
   const title = 'bhyve capabilities';
   if (!fs.existsSync(layout.tool('bhyve'))) {
-    return {id, title, status: 'FAIL', detail: `${layout.tool('bhyve').slice(layout.root.length)} is missing`, fix: 'bhyve is part of FreeBSD base: reinstall the base system (freebsd-update / pkgbase)'};
+    return {id, title, status: 'FAIL', detail: `${layout.hostPath(layout.tool('bhyve'))} is missing`, fix: 'bhyve is part of FreeBSD base: reinstall the base system (freebsd-update / pkgbase)'};
   }
   let found: ProbedHostCaps;
   try {
@@ -237,7 +237,7 @@ function socketCheck(layout: HostLayout): HostCheck {
   const id = 'daemon-socket';
   const title = 'daemon socket';
   const sock = daemonSocketPath(layout);
-  const shown = (p: string) => (layout.root ? p.slice(layout.root.length) : p);
+  const shown = (p: string) => layout.hostPath(p);
   const uid = process.getuid?.() ?? 0;
   let dir: fs.Stats;
   try {
@@ -266,9 +266,9 @@ function settingsCheck(layout: HostLayout): HostCheck {
   const id = 'settings';
   const title = 'settings';
   const file = hostConfigPath(layout);
-  const shown = layout.root ? file.slice(layout.root.length) : file;
+  const shown = layout.hostPath(file);
   const {config, error} = readHostConfig(layout);
-  if (error) return {id, title, status: 'FAIL', detail: layout.root ? error.replaceAll(layout.root, '') : error, fix: `correct ${shown}`};
+  if (error) return {id, title, status: 'FAIL', detail: layout.inHostTerms(error), fix: `correct ${shown}`};
   const c = config.console;
   const what = `console escape ${c.escape}, scrollback ${c.scrollbackKiB} KiB, log rotated at ${c.logMaxKiB} KiB`;
   return {id, title, status: 'PASS', detail: fs.existsSync(file) ? what : `the defaults (no ${shown}): ${what}`};

@@ -21,7 +21,7 @@ import {parseEscape} from '../../../src/commands-lifecycle.js';
 import {nativeToDomainXml} from '../../../driver/bhyve/native-argv-convert.js';
 import {defaultHostCaps} from '../../../driver/bhyve/capabilities.js';
 import {UsageError} from '../../../src/command-spec.js';
-import {HostLayout} from '../../../driver/host/layout.js';
+import {simHostLayout} from '../../../driver/sim/sim-backend.js';
 import {readHostConfig} from '../../../driver/host/config.js';
 
 const limitMs = 100;
@@ -247,7 +247,7 @@ test.serial('a settings file that is a FIFO or huge is refused unread; the start
 	fs.mkdirSync(path.dirname(file), {recursive: true});
 	// A FIFO with no writer: reading it would wait for ever, and the daemon with it.
 	execFileSync('mkfifo', [file]);
-	const layout = new HostLayout(dir);
+	const layout = simHostLayout(dir);
 	t.regex(readHostConfig(layout).error ?? '', /not a regular file/);
 	// The start reads the settings (for the console); pings are logged, not bounded: a start
 	// runs a dozen host tools, and starting a process holds the event loop for a moment.

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {HostLayout} from '../../../driver/host/layout.js';
+import {simHostLayout} from '../../../driver/sim/sim-backend.js';
 import {parseDomainXml} from '../../../driver/domain/xml-parse.js';
 import {domainPreview} from '../../../driver/domain/preview.js';
 import {domainXmlToNative} from '../../../driver/bhyve/native-argv-convert.js';
@@ -20,7 +20,7 @@ const xml = `<domain type='bhyve'>
 
 test('the details preview: libvirt\'s bhyve line, bhyveload on the console, devices', (t) => {
   const def = parseDomainXml(xml);
-  const d = domainPreview(new HostLayout('/nonexistent-root'), def, '/x/web1.xml', {state: 'shut off', autostart: false, taps: []});
+  const d = domainPreview(simHostLayout('/nonexistent-root'), def, '/x/web1.xml', {state: 'shut off', autostart: false, taps: []});
   const native = domainXmlToNative(xml, {...defaultHostCaps()}).trimEnd().split('\n');
   t.is(d.commands?.bhyve, native[1]);
   t.is(d.commands?.loader, '/usr/sbin/bhyveload -c /dev/nmdm0A -m 512 -d /vm/web1/disk0.img web1');
@@ -35,7 +35,7 @@ test('a UEFI guest with VNC on every address and no password gets a warning; no 
   const uefi = xml
     .replace('<os><type>hvm</type></os>', "<os><type>hvm</type><loader readonly='yes' type='pflash'>/usr/local/share/uefi-firmware/BHYVE_UEFI.fd</loader></os>")
     .replace('</devices>', "<graphics type='vnc' port='5904' listen='0.0.0.0'/><video><model type='gop'/></video></devices>");
-  const d = domainPreview(new HostLayout('/nonexistent-root'), parseDomainXml(uefi), '/x/web1.xml', {state: 'shut off', autostart: false, taps: []});
+  const d = domainPreview(simHostLayout('/nonexistent-root'), parseDomainXml(uefi), '/x/web1.xml', {state: 'shut off', autostart: false, taps: []});
   t.is(d.commands?.loader, undefined);
   t.regex(d.commands?.bhyve ?? '', /-l bootrom,\/usr\/local\/share\/uefi-firmware\/BHYVE_UEFI\.fd/);
   t.regex(d.boot, /^UEFI/);

@@ -1,7 +1,7 @@
 // Module probing against the simulated kernel (real kldstat processes), in every state the
 // host panel distinguishes.
 import test from 'ava';
-import {HostLayout} from '../../../driver/host/layout.js';
+import {simHostLayout} from '../../../driver/sim/sim-backend.js';
 import {loadModule, parseKldstatVerbose, probeModules} from '../../../driver/host/modules.js';
 import {ensureSimHost} from '../../../driver/sim/sim-host.js';
 import {updateHostStateSync} from '../../../driver/sim/host-state.js';
@@ -32,7 +32,7 @@ test('probe: loaded, compiled in, missing with its fix, and a vmm.ko that failed
   const dir = makeSimDir('modules');
   t.teardown(() => removeSimDir(dir));
   await ensureSimHost(dir);
-  const layout = new HostLayout(dir);
+  const layout = simHostLayout(dir);
   const byName = async () => Object.fromEntries((await probeModules(layout)).map((m) => [m.name, m]));
   let m = await byName();
   t.is(m.vmm!.detail, 'loaded');
@@ -59,7 +59,7 @@ test('kldload vmm on a CPU without VT-x/AMD-V: the error says to enable CPU virt
     s.modules.vmm = 'unloaded';
     s.vmmHardware = false;
   });
-  const layout = new HostLayout(dir);
+  const layout = simHostLayout(dir);
   const r = await loadModule(layout, 'vmm');
   t.false(r.ok);
   t.regex(r.message, /^CPU virtualization \(VT-x\/AMD-V\) missing or disabled in the firmware: enable it in the BIOS\/UEFI setup/);

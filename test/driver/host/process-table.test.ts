@@ -8,7 +8,7 @@ import {execFileSync, spawn} from 'node:child_process';
 import {cliBundle, eventually, fastSimHost, makeSimDir, removeSimDir} from '../../helpers/sim-dir.js';
 import {ensureSimHost} from '../../../driver/sim/sim-host.js';
 import {processTitle} from '../../../driver/host/process-table.js';
-import {HostLayout} from '../../../driver/host/layout.js';
+import {simHostLayout} from '../../../driver/sim/sim-backend.js';
 import type {DomainSummary} from '../../../driver/client/connection.js';
 
 /** PATH as a FreeBSD host has it, inside the simulated host, then the machine's. */
@@ -99,7 +99,7 @@ test('audit 6: a long domain name does not slow its start down (ps -ww)', async 
   // 5 s deadline. Compared with a short name's start on the same (loaded) machine.
   t.true(took < short + 2500, `start took ${took} ms, ${short} ms for web1`);
   const pid = domains(dir).find((d) => d.name === name)!.pid!;
-  t.is(await processTitle(new HostLayout(dir), pid), `bhyve: ${name} (bhyve)`);
+  t.is(await processTitle(simHostLayout(dir), pid), `bhyve: ${name} (bhyve)`);
   t.is(cli(dir, ['destroy', name]).status, 0);
   t.is(cli(dir, ['destroy', 'web1']).status, 0);
 });

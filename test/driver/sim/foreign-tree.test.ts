@@ -14,7 +14,7 @@ import path from 'node:path';
 import {cliBundle, killSimProcesses} from '../../helpers/sim-dir.js';
 import {layoutForUri} from '../../../driver/client/daemon-client.js';
 import {DriverError} from '../../../driver/client/connection.js';
-import {HostLayout} from '../../../driver/host/layout.js';
+import {simHostLayout} from '../../../driver/sim/sim-backend.js';
 import {ensureSimHost, stopSimHost} from '../../../driver/sim/sim-host.js';
 import {updateHostStateSync} from '../../../driver/sim/host-state.js';
 import {seedDemoDomains} from '../../../driver/sim/demo-domains.js';
@@ -192,7 +192,7 @@ test('a simulated host made before the marker existed is adopted; one with forei
   const dirs = [path.join(tmp, 'old'), path.join(tmp, 'old-plus')];
   for (const dir of dirs) {
     await ensureSimHost(dir);
-    seedDemoDomains(new HostLayout(dir));
+    seedDemoDomains(simHostLayout(dir));
     fs.rmSync(path.join(dir, MARKER), {force: true}); // what an older bhyve-tui left
   }
   fs.mkdirSync(path.join(dirs[1]!, 'lib'));
@@ -262,7 +262,7 @@ test('demo domains never replace a domain file or disk image that is already the
   const tmp = scratch(t, 'demo');
   const dir = path.join(tmp, 'host');
   await ensureSimHost(dir);
-  const layout = new HostLayout(dir);
+  const layout = simHostLayout(dir);
   const web1Xml = path.join(layout.domainsDir, 'web1.xml');
   fs.mkdirSync(layout.domainsDir, {recursive: true});
   fs.writeFileSync(web1Xml, "<domain type='bhyve'><name>web1</name><memory>1</memory></domain>\n");

@@ -5,7 +5,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {cli, fastSimHost} from '../../helpers/sim-dir.js';
-import {HostLayout} from '../../../driver/host/layout.js';
+import {simHostLayout} from '../../../driver/sim/sim-backend.js';
 import {conflictingUse, fileIdentity} from '../../../driver/supervise/start-preflight.js';
 import type {DomainProblem, DomainSummary} from '../../../driver/client/connection.js';
 
@@ -26,7 +26,7 @@ const ownConsole = (n: string) => (xml: string) => xml.replaceAll('/dev/nmdm-web
 
 test('fileIdentity: one file however it is spelled; different files differ', (t) => {
   const dir = fastSimHost(t, 'same-id');
-  const layout = new HostLayout(dir);
+  const layout = simHostLayout(dir);
   fs.linkSync(path.join(dir, 'vm/web1/disk0.img'), path.join(dir, 'vm/hard.img'));
   fs.symlinkSync('web1/disk0.img', path.join(dir, 'vm/sym.img'));
   const id = fileIdentity(layout, '/vm/web1/disk0.img');
