@@ -808,6 +808,11 @@ export class DomainManager {
     }
   }
 
+  /** The parsed definition, for dumpxml; DriverError when it is unknown or invalid. */
+  definition(name: string): DomainDef {
+    return this.findValid(name).def;
+  }
+
   async domainDetails(name: string): Promise<DomainDetails> {
     this.findValid(name);
     const caps = await this.hostCaps.get();
