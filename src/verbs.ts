@@ -7,6 +7,7 @@ import {UsageError, type CommandContext, type CommandSpec} from './command-spec.
 import {lifecycleCommands} from './commands-lifecycle.js';
 import {xmlCommands} from './commands-xml.js';
 import {hostCommands} from './commands-host.js';
+import {editCommands} from './commands-edit.js';
 import pkg from '../package.json' with {type: 'json'};
 
 const versionCommand: CommandSpec = {
@@ -21,7 +22,7 @@ const versionCommand: CommandSpec = {
   },
 };
 
-export const commands: CommandSpec[] = [...lifecycleCommands, ...xmlCommands, ...hostCommands, versionCommand];
+export const commands: CommandSpec[] = [...lifecycleCommands, ...xmlCommands, ...editCommands, ...hostCommands, versionCommand];
 
 export interface ParsedCommandLine {
   /** -c / --connect, when given */
