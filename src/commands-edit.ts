@@ -8,6 +8,7 @@
 // without validation) and f (force) have no counterpart, as the daemon never stores a
 // definition that does not validate.
 import fs from 'node:fs';
+import tty from 'node:tty';
 import {DriverError} from '../driver/client/connection.js';
 import {defaultConnectionUri} from '../driver/client/connection-uri.js';
 import {stripErrorHeader, withErrorHeader} from '../ui/state/edit-buffer.js';
@@ -48,10 +49,9 @@ function askReedit(): boolean {
   for (;;) {
     process.stderr.write(question);
     const answer = readAnswer();
-    if (answer === null) {
-      process.stderr.write('\n');
-      return false;
-    }
+    // A terminal echoed the answer and its newline; input from a pipe did not.
+    if (answer === null || !tty.isatty(0)) process.stderr.write('\n');
+    if (answer === null) return false;
     const key = answer.trim().toLowerCase();
     if (key === 'y') return true;
     if (key === 'n') return false;
