@@ -13,7 +13,6 @@ import {FRAME_DATA, FrameReader} from '../protocol/console-frames.js';
 import type {ConsoleClient} from '../console/hub.js';
 import type {DaemonLock} from './lock.js';
 import {readHostConfig} from '../host/config.js';
-import {formatDomainXml} from '../domain/xml-format.js';
 import {BUILD, PROTOCOL, type ConsoleRequest, type Hello, type MethodName, type Params, type Result} from '../protocol/methods.js';
 
 const str = (v: unknown, what: string): string => {
@@ -72,7 +71,12 @@ const handlers: {[K in ManagerMethod]: Handler<K>} = {
     params: (raw) => [str(raw[0], 'name'), raw[1] === true],
     // The live and the inactive XML are the same for now: a running guest's live data (tap
     // names, the VNC port taken, id=) is not recorded anywhere it could be read back from.
-    run: (m, name, securityInfo) => `${formatDomainXml(m.definition(name), {inactive: true, secure: securityInfo})}`,
+    // In the worker: the daemon's parsed definitions leave out the XML dumpxml writes back.
+    run: async (m, name, securityInfo) => {
+      const r = await m.jobs.format(m.validDefinitionFile(name), securityInfo);
+      if ('error' in r) throw new DriverError(`domain '${name}' is invalid: ${r.error}`, r.detail);
+      return r.xml;
+    },
     prepare: 'name',
   },
   domainDetails: {params: byName, run: (m, name) => m.domainDetails(name), prepare: 'name'},

@@ -808,9 +808,9 @@ export class DomainManager {
     }
   }
 
-  /** The parsed definition, for dumpxml; DriverError when it is unknown or invalid. */
-  definition(name: string): DomainDef {
-    return this.findValid(name).def;
+  /** The file of a valid definition (dumpxml formats it); DriverError when it is unknown or invalid. */
+  validDefinitionFile(name: string): string {
+    return this.findValid(name).file;
   }
 
   async domainDetails(name: string): Promise<DomainDetails> {
