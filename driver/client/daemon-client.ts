@@ -206,6 +206,13 @@ export class DaemonConnection implements Connection {
   private listeners = new Set<(e: DomainEvent) => void>();
   private subscribed = false;
   private closed = false;
+  /**
+   * Settles once the hello is done (and a daemon of another protocol replaced, or refused):
+   * requests wait for it, and fail with its error. open() does not, so that a daemon slow
+   * to answer holds up the TUI's first request, not its start.
+   */
+  private readonly ready: Promise<void>;
+  private greeted = false;
 
   private constructor(
     readonly uri: string,
@@ -214,22 +221,32 @@ export class DaemonConnection implements Connection {
     private readonly notice: (line: string) => void,
   ) {
     this.simulated = layout.root !== '';
-    this.attach(sock);
+    this.ready = DaemonConnection.reach(uri, layout, notice, sock).then((greeted) => {
+      if (this.closed) {
+        greeted.destroy();
+        throw new DriverError('the connection to the bhyve-tui daemon was closed');
+      }
+      this.sock = greeted;
+      this.greeted = true;
+      this.attach(greeted);
+    });
+    this.ready.catch(() => {}); // reported by the requests that wait for it
   }
 
   static async open(uri: string, opts: OpenOptions = {}): Promise<DaemonConnection> {
     const layout = layoutForUri(uri);
     const notice = opts.notice ?? stderrNotice;
-    return new DaemonConnection(uri, layout, await DaemonConnection.reach(uri, layout, notice), notice);
+    return new DaemonConnection(uri, layout, await DaemonConnection.connectOrStart(uri, layout), notice);
   }
 
   /**
-   * A connection to a daemon of this client's protocol, greeted: found, started, or put in
-   * place of one of another protocol (replaceDaemon). Requests and consoles both come here.
+   * A connection to a daemon of this client's protocol, greeted: `first` (a socket just
+   * connected) or one found or started, or put in place of a daemon of another protocol
+   * (replaceDaemon). Requests and consoles both come here.
    */
-  private static async reach(uri: string, layout: HostLayout, notice: (line: string) => void): Promise<net.Socket> {
+  private static async reach(uri: string, layout: HostLayout, notice: (line: string) => void, first?: net.Socket): Promise<net.Socket> {
     for (let replaced = false; ; replaced = true) {
-      const sock = await DaemonConnection.connectOrStart(uri, layout);
+      const sock = !replaced && first ? first : await DaemonConnection.connectOrStart(uri, layout);
       let other: OtherDaemon | null;
       try {
         other = await greet(sock, uri);
@@ -341,6 +358,7 @@ export class DaemonConnection implements Connection {
 
   /** A request, checked by the compiler against protocol/methods.ts. */
   request<K extends MethodName>(method: K, params: Params<K>): Promise<Result<K>> {
+    if (!this.greeted) return this.ready.then(() => this.request(method, params));
     if (this.sock.destroyed) return Promise.reject(new DriverError('the connection to the bhyve-tui daemon was lost'));
     const id = this.nextId++;
     return new Promise<Result<K>>((resolve, reject) => {
