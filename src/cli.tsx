@@ -3,25 +3,8 @@ import {DriverError} from '../driver/client/connection.js';
 import {defaultConnectionUri} from '../driver/client/connection-uri.js';
 import {openConnection, type DaemonConnection} from '../driver/client/daemon-client.js';
 import type {EarlyStart} from './early-start.js';
-import {UsageError, type CommandContext, type CommandSpec} from './command-spec.js';
-import {lifecycleCommands} from './commands-lifecycle.js';
-import {xmlCommands} from './commands-xml.js';
-import {hostCommands} from './commands-host.js';
-import pkg from '../package.json' with {type: 'json'};
-
-const versionCommand: CommandSpec = {
-  name: 'version',
-  synopsis: 'version',
-  summary: 'print the version',
-  flags: [],
-  args: 0,
-  async run() {
-    process.stdout.write(`bhyve-tui ${pkg.version}\n`);
-    return 0;
-  },
-};
-
-const commands: CommandSpec[] = [...lifecycleCommands, ...xmlCommands, ...hostCommands, versionCommand];
+import {UsageError, type CommandContext} from './command-spec.js';
+import {commandHelp, commands, parseCommandLine} from './verbs.js';
 
 function usage(): string {
   const visible = commands.filter((c) => !c.hidden);
@@ -43,77 +26,22 @@ Options:
 `;
 }
 
-interface Parsed {
-  uri: string;
-  help: boolean;
-  command: CommandSpec | undefined;
-  args: string[];
-  flags: Map<string, string | true>;
-}
-
-function parseArgs(argv: string[]): Parsed {
-  let uri: string | undefined;
-  let command: CommandSpec | undefined;
-  let help = false;
-  const args: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-c' || a === '--connect') {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`option ${a} needs a URI, e.g. ${a} sim:///tmp/bhyve-sim`);
-      uri = v;
-    } else if (a.startsWith('--connect=')) {
-      uri = a.slice('--connect='.length);
-    } else if (a === '-h' || a === '--help') {
-      help = true;
-    } else if (a === '--') {
-      args.push(...argv.slice(i + 1));
-      break;
-    } else if (a.startsWith('-') && a !== '-') {
-      if (!command) throw new UsageError(`unknown option '${a}'; run 'bhyve-tui --help'`);
-      const eq = a.indexOf('=');
-      const flag = eq > 0 ? a.slice(0, eq) : a;
-      const takesValue = command.flags.includes(`${flag}=`);
-      if (!takesValue && !command.flags.includes(flag)) {
-        throw new UsageError(`unknown option '${flag}' for '${command.name}'; usage: bhyve-tui ${command.synopsis}`);
-      }
-      if (takesValue) {
-        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`option ${flag} needs a value; usage: bhyve-tui ${command.synopsis}`);
-        flags.set(flag, v);
-      } else {
-        flags.set(flag, true);
-      }
-    } else if (!command) {
-      command = commands.find((c) => c.name === a);
-      if (!command) throw new UsageError(`unknown command '${a}'; run 'bhyve-tui --help' for the list`);
-    } else {
-      args.push(a);
-    }
-  }
-  if (command && !help) {
-    const [min, max] = typeof command.args === 'number' ? [command.args, command.args] : command.args;
-    if (args.length < min || args.length > max) {
-      const what = max === 0 ? 'takes no arguments' : min === max ? `needs exactly ${min === 1 ? 'one argument' : `${min} arguments`}` : `needs ${min} to ${max} arguments`;
-      throw new UsageError(`'${command.name}' ${what}; usage: bhyve-tui ${command.synopsis}`);
-    }
-  }
-  return {uri: uri ?? defaultConnectionUri(), help, command, args, flags};
-}
-
 async function main(argv: string[], early: EarlyStart | undefined): Promise<number> {
-  const p = parseArgs(argv);
+  const p = parseCommandLine(argv);
+  const uri = p.uri ?? defaultConnectionUri();
   if (p.help) {
-    process.stdout.write(p.command ? `Usage: bhyve-tui [-c URI] ${p.command.synopsis}\n\n${p.command.summary}\n` : usage());
+    process.stdout.write(p.command ? commandHelp(p.command) : usage());
     return 0;
   }
   let conn: DaemonConnection | undefined = early?.connection;
+  const connect = async () => (conn ??= await openConnection(uri));
   const ctx: CommandContext = {
-    uri: p.uri,
+    uri,
     args: p.args,
     flags: p.flags,
-    connect: async () => (conn ??= await openConnection(p.uri)),
+    connect,
+    print: (text) => process.stdout.write(text),
+    note: (line) => process.stderr.write(`${line}\n`),
   };
   try {
     if (!p.command) {
@@ -124,7 +52,7 @@ async function main(argv: string[], early: EarlyStart | undefined): Promise<numb
         return 0;
       }
       // Start-up: the daemon lists the domains while Ink loads.
-      const connected = ctx.connect().then((c) => {
+      const connected = connect().then((c) => {
         c.prefetch();
         return c;
       });

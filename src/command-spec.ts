@@ -1,5 +1,6 @@
-// What a CLI verb declares about itself; src/cli.tsx parses arguments against it.
-import type {DaemonConnection} from '../driver/client/daemon-client.js';
+// What a CLI verb declares about itself; src/verbs.ts parses arguments against it, and
+// runs it for the CLI (src/cli.tsx) and for the TUI's `:` line alike.
+import type {Connection} from '../driver/client/connection.js';
 
 export class UsageError extends Error {}
 
@@ -9,8 +10,12 @@ export interface CommandContext {
   args: string[];
   /** flags given: '--all' → true, '--timeout' → '30' */
   flags: Map<string, string | true>;
-  /** opens the connection named by -c (or the default) */
-  connect(): Promise<DaemonConnection>;
+  /** opens the connection named by -c (or the default); the TUI's own connection there */
+  connect(): Promise<Connection>;
+  /** the verb's output (stdout for the CLI; the TUI shows it) */
+  print(text: string): void;
+  /** one line for stderr, with its 'warning: ' or 'error: ' prefix */
+  note(line: string): void;
 }
 
 export interface CommandSpec {
@@ -24,6 +29,12 @@ export interface CommandSpec {
   args: number | [number, number];
   /** hidden from --help (internal verbs) */
   hidden?: boolean;
+  /**
+   * The verb takes the terminal for itself (a console, an editor, a daemon in the
+   * foreground) with these flags: what to do instead inside the TUI. Undefined when not.
+   */
+  needsTerminal?(flags: Map<string, string | true>): string | undefined;
+  /** the exit status; output through ctx.print and ctx.note; failures throw (DriverError, UsageError) */
   run(ctx: CommandContext): Promise<number>;
 }
 

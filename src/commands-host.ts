@@ -23,13 +23,13 @@ export const hostCommands: CommandSpec[] = [
         if (layout.backend.kind === 'freebsd' && (process.platform !== 'freebsd' || process.getuid?.() !== 0)) {
           throw new DriverError('host-validate --smoke starts a real guest: run it as root on a FreeBSD host, or against a simulated host (-c sim:///DIR)');
         }
-        process.stdout.write(`Smoke test on ${ctx.uri}: a throw-away guest booting this host's kernel\n`);
-        const ok = await runSmoke(await ctx.connect(), layout, (s) => process.stdout.write(`${s.status.padEnd(4)}  ${s.title.padEnd(9)} ${s.detail}\n`));
-        process.stdout.write(ok ? 'Smoke test passed\n' : 'Smoke test FAILED\n');
+        ctx.print(`Smoke test on ${ctx.uri}: a throw-away guest booting this host's kernel\n`);
+        const ok = await runSmoke(await ctx.connect(), layout, (s) => ctx.print(`${s.status.padEnd(4)}  ${s.title.padEnd(9)} ${s.detail}\n`));
+        ctx.print(ok ? 'Smoke test passed\n' : 'Smoke test FAILED\n');
         return ok ? 0 : 1;
       }
       const checks = await validateHost(layout);
-      process.stdout.write(formatChecks(checks));
+      ctx.print(formatChecks(checks));
       return checks.some((c) => c.status === 'FAIL') ? 1 : 0;
     },
   },

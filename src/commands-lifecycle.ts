@@ -4,10 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {spawn} from 'node:child_process';
-import {DriverError, type ConsoleOptions, type DomainSummary} from '../driver/client/connection.js';
+import {DriverError, type Connection, type ConsoleOptions, type DomainSummary} from '../driver/client/connection.js';
 import {isActive, isRunning} from '../driver/domain/state.js';
-import {readHostConfig} from '../driver/host/config.js';
-import type {DaemonConnection} from '../driver/client/daemon-client.js';
 import {layoutForUri} from '../driver/client/daemon-client.js';
 import {lastLines} from '../driver/io/bounded-read.js';
 import {LIMITS, parseWholeNumber, type WholeNumberLimit} from '../driver/protocol/request-limits.js';
@@ -39,7 +37,8 @@ export function parseEscape(spec: string | undefined): number {
   throw new UsageError(`invalid escape character ${shown}: use hat notation such as ^] or a single character`);
 }
 
-export async function consoleSession(conn: DaemonConnection, name: string, escape = defaultEscape(conn), opts: ConsoleOptions = {}): Promise<number> {
+export async function consoleSession(conn: Connection, name: string, escape?: number, opts: ConsoleOptions = {}): Promise<number> {
+  escape ??= await defaultEscape(conn);
   const channel = await conn.openConsole(name, opts);
   const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape});
   if (end === 'escape') process.stdout.write('\r\n');
@@ -48,12 +47,12 @@ export async function consoleSession(conn: DaemonConnection, name: string, escap
   return 0;
 }
 
-/** The escape character from the host's config file (console.escape), else Ctrl-]. */
-export function defaultEscape(conn: DaemonConnection): number {
-  const {config} = readHostConfig(conn.layout);
+/** The escape character from the host's settings (console.escape), else Ctrl-]. */
+export async function defaultEscape(conn: Connection): Promise<number> {
   try {
-    return parseEscape(config.console.escape);
+    return parseEscape((await conn.hostConfig()).config.console.escape);
   } catch {
+    // a setting that does not parse, or no answer: the console still opens, with Ctrl-]
     return 0x1d;
   }
 }
@@ -79,15 +78,15 @@ const afterForceS = 10 + 20;
  * rc.d's stop runs this before the daemon exits, so init's SIGTERM/SIGKILL at the end of
  * shutdown finds no guest.
  */
-async function shutdownAll(conn: DaemonConnection, timeoutS: number): Promise<number> {
+async function shutdownAll(ctx: CommandContext, conn: Connection, timeoutS: number): Promise<number> {
   // The guests that run: an orphan has no guest to shut down and is left to destroy.
   const active = (d: DomainSummary) => isRunning(d.state);
   const targets = (await conn.listDomains()).filter(active);
   if (targets.length === 0) {
-    process.stdout.write('No running domains\n\n');
+    ctx.print('No running domains\n\n');
     return 0;
   }
-  process.stdout.write(`Shutting down ${targets.length} domain${targets.length === 1 ? '' : 's'}: ${targets.map((d) => d.name).join(', ')} (forced power-off after ${timeoutS} s)\n`);
+  ctx.print(`Shutting down ${targets.length} domain${targets.length === 1 ? '' : 's'}: ${targets.map((d) => d.name).join(', ')} (forced power-off after ${timeoutS} s)\n`);
   let failed = 0;
   for (const d of targets) {
     try {
@@ -96,7 +95,7 @@ async function shutdownAll(conn: DaemonConnection, timeoutS: number): Promise<nu
       // 'in shutdown': already on its way, with its own deadline
     } catch (e) {
       // It may have stopped meanwhile; the wait below tells.
-      process.stderr.write(`warning: ${d.name}: ${(e as Error).message}\n`);
+      ctx.note(`warning: ${d.name}: ${(e as Error).message}`);
     }
   }
   const names = new Set(targets.map((d) => d.name));
@@ -106,7 +105,7 @@ async function shutdownAll(conn: DaemonConnection, timeoutS: number): Promise<nu
     for (const d of now) {
       if (names.has(d.name) && !active(d)) {
         names.delete(d.name);
-        process.stdout.write(`Domain '${d.name}' is ${d.state}${d.reason ? ` (${d.reason})` : ''}\n`);
+        ctx.print(`Domain '${d.name}' is ${d.state}${d.reason ? ` (${d.reason})` : ''}\n`);
       }
     }
     for (const n of [...names]) {
@@ -114,13 +113,13 @@ async function shutdownAll(conn: DaemonConnection, timeoutS: number): Promise<nu
     }
     if (names.size === 0) break;
     if (Date.now() > deadline) {
-      process.stderr.write(`error: still running after ${timeoutS + afterForceS} s: ${[...names].join(', ')}\n`);
+      ctx.note(`error: still running after ${timeoutS + afterForceS} s: ${[...names].join(', ')}`);
       failed = names.size;
       break;
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  process.stdout.write('\n');
+  ctx.print('\n');
   return failed > 0 ? 1 : 0;
 }
 
@@ -132,7 +131,7 @@ async function shutdownAll(conn: DaemonConnection, timeoutS: number): Promise<nu
 async function backgroundDaemon(ctx: CommandContext, layout: HostLayout): Promise<number> {
   const sockPath = daemonSocketPath(layout);
   if (await canConnect(sockPath)) {
-    process.stdout.write(`bhyve-tui daemon for ${ctx.uri} is already running\n`);
+    ctx.print(`bhyve-tui daemon for ${ctx.uri} is already running\n`);
     return 0;
   }
   layout.backend.claim(); // a simulated host's directory is made and marked before its log goes in
@@ -200,7 +199,7 @@ async function daemonCommand(ctx: CommandContext): Promise<number> {
 }
 
 /** A verb that acts on one domain and says so, as virsh does: `Domain 'NAME' <done>`. */
-function oneDomainVerb(name: string, summary: string, act: (conn: DaemonConnection, domain: string) => Promise<void>, done: string): CommandSpec {
+function oneDomainVerb(name: string, summary: string, act: (conn: Connection, domain: string) => Promise<void>, done: string): CommandSpec {
   return {
     name,
     synopsis: `${name} NAME`,
@@ -209,7 +208,7 @@ function oneDomainVerb(name: string, summary: string, act: (conn: DaemonConnecti
     args: 1,
     async run(ctx) {
       await act(await ctx.connect(), one(ctx));
-      process.stdout.write(`Domain '${one(ctx)}' ${done}\n\n`);
+      ctx.print(`Domain '${one(ctx)}' ${done}\n\n`);
       return 0;
     },
   };
@@ -226,9 +225,9 @@ export const lifecycleCommands: CommandSpec[] = [
       const all = await (await ctx.connect()).listDomains();
       const active = (d: DomainSummary) => isActive(d.state);
       const shown = ctx.flags.has('--all') ? all : ctx.flags.has('--inactive') ? all.filter((d) => !active(d)) : all.filter(active);
-      if (ctx.flags.has('--json')) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
-      else if (ctx.flags.has('--name')) process.stdout.write(shown.map((d) => `${d.name}\n`).join('') + '\n');
-      else process.stdout.write(listTable(shown));
+      if (ctx.flags.has('--json')) ctx.print(`${JSON.stringify(shown, null, 2)}\n`);
+      else if (ctx.flags.has('--name')) ctx.print(shown.map((d) => `${d.name}\n`).join('') + '\n');
+      else ctx.print(listTable(shown));
       return 0;
     },
   },
@@ -238,10 +237,11 @@ export const lifecycleCommands: CommandSpec[] = [
     summary: 'start a domain (and attach to its console)',
     flags: ['--console'],
     args: 1,
+    needsTerminal: (flags) => (flags.has('--console') ? 'start it with :start, then press c on it' : undefined),
     async run(ctx) {
       const conn = await ctx.connect();
       await conn.start(one(ctx));
-      process.stdout.write(`Domain '${one(ctx)}' started\n\n`);
+      ctx.print(`Domain '${one(ctx)}' started\n\n`);
       return ctx.flags.has('--console') ? consoleSession(conn, one(ctx)) : 0;
     },
   },
@@ -255,11 +255,11 @@ export const lifecycleCommands: CommandSpec[] = [
       const timeoutS = intFlag(ctx, '--timeout', LIMITS.shutdownTimeoutS);
       if (ctx.flags.has('--all')) {
         if (ctx.args.length > 0) throw new UsageError(`'shutdown --all' takes no domain name; usage: bhyve-tui shutdown NAME | --all [--timeout S]`);
-        return shutdownAll(await ctx.connect(), timeoutS ?? 60);
+        return shutdownAll(ctx, await ctx.connect(), timeoutS ?? 60);
       }
       if (ctx.args.length !== 1) throw new UsageError(`'shutdown' needs a domain name or --all; usage: bhyve-tui shutdown NAME | --all [--timeout S]`);
       await (await ctx.connect()).shutdown(one(ctx), timeoutS === undefined ? {} : {timeoutS});
-      process.stdout.write(`Domain '${one(ctx)}' is being shutdown\n\n`);
+      ctx.print(`Domain '${one(ctx)}' is being shutdown\n\n`);
       return 0;
     },
   },
@@ -276,7 +276,7 @@ export const lifecycleCommands: CommandSpec[] = [
     async run(ctx) {
       const xml = readInputFile(one(ctx));
       const {name} = await (await ctx.connect()).define(xml);
-      process.stdout.write(`Domain '${name}' defined from ${one(ctx)}\n\n`);
+      ctx.print(`Domain '${name}' defined from ${one(ctx)}\n\n`);
       return 0;
     },
   },
@@ -294,7 +294,7 @@ export const lifecycleCommands: CommandSpec[] = [
       const order = intFlag(ctx, '--order', LIMITS.autostartOrder);
       const delayS = intFlag(ctx, '--delay', LIMITS.autostartDelayS);
       await conn.setAutostart(one(ctx), !disable, {...(order !== undefined ? {order} : {}), ...(delayS !== undefined ? {delayS} : {})});
-      process.stdout.write(disable ? `Domain '${one(ctx)}' unmarked as autostarted\n\n` : `Domain '${one(ctx)}' marked as autostarted\n\n`);
+      ctx.print(disable ? `Domain '${one(ctx)}' unmarked as autostarted\n\n` : `Domain '${one(ctx)}' marked as autostarted\n\n`);
       return 0;
     },
   },
@@ -319,7 +319,7 @@ export const lifecycleCommands: CommandSpec[] = [
       } else {
         rows.push(['State', 'invalid'], ['Error', d.error ?? ''], ['File', d.file]);
       }
-      process.stdout.write(rows.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}`).join('\n') + '\n\n');
+      ctx.print(rows.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}`).join('\n') + '\n\n');
       return 0;
     },
   },
@@ -332,7 +332,7 @@ export const lifecycleCommands: CommandSpec[] = [
     async run(ctx) {
       const d = (await (await ctx.connect()).listDomains()).find((x) => x.name === one(ctx));
       if (!d) throw new DriverError(`failed to get domain '${one(ctx)}': no domain with that name is defined`);
-      process.stdout.write(`${d.state}${ctx.flags.has('--reason') && d.reason ? ` (${d.reason})` : ''}\n\n`);
+      ctx.print(`${d.state}${ctx.flags.has('--reason') && d.reason ? ` (${d.reason})` : ''}\n\n`);
       return 0;
     },
   },
@@ -344,7 +344,7 @@ export const lifecycleCommands: CommandSpec[] = [
     args: 1,
     async run(ctx) {
       const tailBytes = intFlag(ctx, '--tail', LIMITS.logTailBytes);
-      process.stdout.write(await (await ctx.connect()).domainLog(one(ctx), tailBytes === undefined ? {} : {tailBytes}));
+      ctx.print(await (await ctx.connect()).domainLog(one(ctx), tailBytes === undefined ? {} : {tailBytes}));
       return 0;
     },
   },
@@ -354,10 +354,11 @@ export const lifecycleCommands: CommandSpec[] = [
     summary: "attach to a running domain's serial console (Ctrl-] leaves; --force takes it over)",
     flags: ['-e=', '--escape=', '--force', '--readonly'],
     args: 1,
+    needsTerminal: () => 'press c on the domain',
     async run(ctx) {
       const conn = await ctx.connect();
       const given = flagValue(ctx, '-e') ?? flagValue(ctx, '--escape');
-      const escape = given === undefined ? defaultEscape(conn) : parseEscape(given);
+      const escape = given === undefined ? await defaultEscape(conn) : parseEscape(given);
       return consoleSession(conn, one(ctx), escape, {force: ctx.flags.has('--force'), readonly: ctx.flags.has('--readonly')});
     },
   },
@@ -367,6 +368,7 @@ export const lifecycleCommands: CommandSpec[] = [
     summary: 'run the host daemon (--boot: start autostart domains; --background: detach once it answers)',
     flags: ['--boot', '--background'],
     args: 0,
+    needsTerminal: () => 'run it from a shell',
     run: daemonCommand,
   },
 ];

@@ -8,18 +8,15 @@
 import {DriverError} from '../driver/client/connection.js';
 import {DomainXmlError, VirError} from '../driver/domain/errors.js';
 import {parseDomainXml} from '../driver/domain/xml-parse.js';
-import {formatDomainXml} from '../driver/domain/xml-format.js';
 import {bhyveCapsFrom, defaultHostCaps, grubCapsFrom, type HostCaps} from '../driver/bhyve/capabilities.js';
 import {formatDomainCapabilities} from '../driver/bhyve/domain-capabilities.js';
 import {BHYVE_PATH} from '../driver/bhyve/command-build.js';
-import type {DaemonConnection} from '../driver/client/daemon-client.js';
+import type {Connection} from '../driver/client/connection.js';
 import {BHYVE_NATIVE_FORMAT, domainDefToNative, nativeToDomainXml} from '../driver/bhyve/native-argv-convert.js';
-import {requireValidDomain} from '../driver/daemon/domain-store.js';
 import {domainNameProblem} from '../driver/domain/name.js';
 import {DEFAULT_XML_LIMITS} from '../driver/xml/dom.js';
 import {BoundedReadError, errnoMessage, readBoundedText} from '../driver/io/bounded-read.js';
-import type {DomainDef} from '../driver/domain/model.js';
-import {flagValue, type CommandSpec} from './command-spec.js';
+import {flagValue, type CommandContext, type CommandSpec} from './command-spec.js';
 
 /** Input files bigger than this are refused unread (the XML parser's own limit). */
 const maxInputBytes = DEFAULT_XML_LIMITS.maxBytes;
@@ -54,9 +51,8 @@ function describe(e: unknown, file: string, where: boolean): DriverError {
 
 const firstLine = (s: string) => s.split('\n')[0]!;
 
-function warn(message: string): void {
-  process.stderr.write(`warning: ${firstLine(message)}\n`);
-}
+/** A warning libvirt would only log: one line on stderr. */
+const warner = (ctx: CommandContext) => (message: string) => ctx.note(`warning: ${firstLine(message)}`);
 
 function checkFormat(format: string, message: string): void {
   if (format !== BHYVE_NATIVE_FORMAT) throw new DriverError(`invalid argument: ${message} ${format}`);
@@ -72,7 +68,7 @@ const hostCaps = () => defaultHostCaps();
  * What the connected host's bhyve was probed to support, as libvirt probes it at driver
  * start. With no bhyve there are no caps (as in libvirt); the warning says why.
  */
-async function probedCaps(conn: DaemonConnection): Promise<HostCaps> {
+async function probedCaps(conn: Connection, warn: (message: string) => void): Promise<HostCaps> {
   const probed = await conn.capabilities();
   if (probed.problem) warn(`${probed.problem}: no bhyve capabilities`);
   return {caps: bhyveCapsFrom(probed.caps), grubCaps: grubCapsFrom(probed.grubCaps)};
@@ -99,7 +95,8 @@ export const xmlCommands: CommandSpec[] = [
       const xml = readInputFile(file);
       checkFormat(format, 'Unsupported config type');
       // the host's caps, as libvirt probed them when its driver started
-      const caps = await probedCaps(await ctx.connect());
+      const warn = warner(ctx);
+      const caps = await probedCaps(await ctx.connect(), warn);
       let out: string;
       try {
         const def = parseDomainXml(xml, {caps: caps.caps, file});
@@ -109,7 +106,7 @@ export const xmlCommands: CommandSpec[] = [
         throw describe(e, file, false);
       }
       // libvirt returns the lines without the last newline; virsh ends its output with one
-      process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+      ctx.print(out.endsWith('\n') ? out : `${out}\n`);
       return 0;
     },
   },
@@ -128,7 +125,7 @@ export const xmlCommands: CommandSpec[] = [
       if (!ARCHES.includes(arch)) throw new DriverError(`invalid argument: unknown architecture: ${arch}`);
       if (arch !== 'x86_64' && arch !== 'i686') throw new DriverError(`this function is not supported by the connection driver: unsupported architecture: ${arch}`);
       const probed = await (await ctx.connect()).capabilities();
-      if (probed.problem) warn(`${probed.problem}: no bhyve capabilities`);
+      if (probed.problem) warner(ctx)(`${probed.problem}: no bhyve capabilities`);
       const machine = flagValue(ctx, '--machine');
       const xml = formatDomainCapabilities({
         caps: bhyveCapsFrom(probed.caps),
@@ -138,7 +135,7 @@ export const xmlCommands: CommandSpec[] = [
         virttype: 'bhyve',
         ...(machine !== undefined ? {machine} : {}),
       });
-      process.stdout.write(xml.endsWith('\n') ? xml : `${xml}\n`);
+      ctx.print(xml.endsWith('\n') ? xml : `${xml}\n`);
       return 0;
     },
   },
@@ -160,8 +157,8 @@ export const xmlCommands: CommandSpec[] = [
       } catch (e) {
         throw describe(e, file, false);
       }
-      for (const m of logged) warn(m);
-      process.stdout.write(`${xml}\n`);
+      for (const m of logged) warner(ctx)(m);
+      ctx.print(`${xml}\n`);
       return 0;
     },
   },
@@ -186,7 +183,7 @@ export const xmlCommands: CommandSpec[] = [
       } catch (e) {
         throw describe(e, file, true);
       }
-      process.stdout.write(`${file} validates\n`);
+      ctx.print(`${file} validates\n`);
       return 0;
     },
   },
@@ -197,18 +194,16 @@ export const xmlCommands: CommandSpec[] = [
     flags: ['--inactive', '--security-info'],
     args: 1,
     async run(ctx) {
-      const conn = await ctx.connect();
       const name = ctx.args[0]!;
-      let def: DomainDef;
+      let xml: string;
       try {
-        ({def} = requireValidDomain(conn.layout, name));
+        xml = await (await ctx.connect()).dumpXml(name, {securityInfo: ctx.flags.has('--security-info')});
       } catch (e) {
+        // an invalid definition: its file, on the same line
         if (e instanceof DriverError && e.detail) throw new DriverError(`${e.message} (${e.detail})`);
         throw e;
       }
-      // The live and the inactive XML are the same for now: a running guest's live data
-      // (tap names, the VNC port taken, id=) is not recorded anywhere we could read it back.
-      process.stdout.write(`${formatDomainXml(def, {inactive: true, secure: ctx.flags.has('--security-info')})}\n`);
+      ctx.print(`${xml}\n`);
       return 0;
     },
   },

@@ -1,8 +1,8 @@
-// `E` in the TUI: the domain XML in the operator's editor, like `virsh edit`. Ink is
-// suspended by hand (ink 6 has no suspendTerminal): leave the alternate screen, give the
-// terminal back in cooked mode, run $VISUAL/$EDITOR, then take the screen back and make
-// Ink repaint. The text is kept in a file under the user's state directory, so an edit
-// that fails validation is never lost.
+// `E` in the TUI and `bhyve-tui edit` (commands-edit.ts): the domain XML in the operator's
+// editor, like `virsh edit`. For the TUI, Ink is suspended by hand (ink 6 has no
+// suspendTerminal): leave the alternate screen, give the terminal back in cooked mode, run
+// $VISUAL/$EDITOR, then take the screen back and make Ink repaint. The text is kept in a
+// file under the user's state directory, so an edit that fails validation is never lost.
 import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -42,20 +42,43 @@ export function saveEditFile(file: string, text: string): void {
   }
 }
 
-export async function editText(text: string, request: EditRequest): Promise<EditResult | null> {
-  const dir = editsDir();
+/** Where an edit's text is kept: the user's state directory, one file per attempt. */
+export function editFilePath(name: string, attempt: number, env: NodeJS.ProcessEnv = process.env): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = path.join(dir, `${request.name}-${stamp}-${request.attempt}.xml`);
-  saveEditFile(file, text);
+  return path.join(editsDir(env), `${name}-${stamp}-${attempt}.xml`);
+}
+
+/**
+ * Runs $VISUAL/$EDITOR on `file` with this terminal (argv, no shell) and waits for it:
+ * its exit status (null when a signal ended it). Throws DriverError when it cannot run.
+ */
+export function runEditor(file: string): number | null {
   const [program, ...args] = editorCommand();
+  const result = spawnSync(program!, [...args, file], {stdio: 'inherit'});
+  if (result.error) throw new DriverError(`cannot run the editor '${program}': ${result.error.message}; set $VISUAL or $EDITOR`);
+  return result.status;
+}
+
+/** What the editor saved, through the bounded reader: it may have left anything there. */
+export function readEditFile(file: string): string {
+  try {
+    return readBoundedText(file, {maxBytes: DEFAULT_XML_LIMITS.maxBytes});
+  } catch (e) {
+    throw new DriverError(`cannot read back your edit: ${e instanceof Error ? e.message : String(e)}; what the editor saved stays in ${file}`);
+  }
+}
+
+export async function editText(text: string, request: EditRequest): Promise<EditResult | null> {
+  const file = editFilePath(request.name, request.attempt);
+  saveEditFile(file, text);
   const stdin = process.stdin;
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
   stdin.pause();
   if (stdin.isTTY) stdin.setRawMode(false);
   process.stdout.write('\x1b[?25h\x1b[?1049l');
-  let result;
+  let status;
   try {
-    result = spawnSync(program!, [...args, file], {stdio: 'inherit'});
+    status = runEditor(file);
   } finally {
     process.stdout.write('\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l');
     if (stdin.isTTY) stdin.setRawMode(wasRaw);
@@ -63,12 +86,6 @@ export async function editText(text: string, request: EditRequest): Promise<Edit
     // Ink repaints everything on a resize.
     process.stdout.emit('resize');
   }
-  if (result.error) throw new DriverError(`cannot run the editor '${program}': ${result.error.message}; set $VISUAL or $EDITOR`);
-  if (result.status !== 0) return null;
-  // Read back through the bounded reader: the editor may have left anything there.
-  try {
-    return {text: readBoundedText(file, {maxBytes: DEFAULT_XML_LIMITS.maxBytes}), savedAt: file};
-  } catch (e) {
-    throw new DriverError(`cannot read back your edit: ${e instanceof Error ? e.message : String(e)}; what the editor saved stays in ${file}`);
-  }
+  if (status !== 0) return null;
+  return {text: readEditFile(file), savedAt: file};
 }

@@ -2,34 +2,14 @@
 // terminal is handed to a raw byte pipe, then Ink is mounted again with the same selection.
 import React from 'react';
 import {render} from 'ink';
-import {execFile} from 'node:child_process';
-import {DriverError} from '../driver/client/connection.js';
 import type {DaemonConnection} from '../driver/client/daemon-client.js';
 import {attachTerminal, type ConsoleEnd} from '../driver/console/attach.js';
-import {cliPath} from '../driver/host/install-paths.js';
 import {App, type ResumeState} from '../ui/app/App.js';
 import {enterFullScreen, restoreTerminal} from './terminal-restore.js';
 import {editText} from './tui-editor.js';
 import {defaultEscape} from './commands-lifecycle.js';
 
 type Next = {kind: 'quit'} | {kind: 'console'; name: string; resume: ResumeState};
-
-// Verbs the `:` line may not run: they need the terminal or are internal.
-const notFromCommandLine = new Set(['console', 'daemon']);
-
-/** `:verb args` — the CLI verb as a child process (argv, no shell); its output is shown. */
-function runCommandLine(uri: string, argv: string[]): Promise<string> {
-  const verb = argv[0] ?? '';
-  if (notFromCommandLine.has(verb) || verb.startsWith('-')) {
-    return Promise.reject(new DriverError(`':${verb}' cannot run inside the TUI; ${verb === 'console' ? 'press c on the domain' : 'use the command line'}`));
-  }
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cliPath(), '-c', uri, ...argv], {timeout: 120_000, maxBuffer: 4 * 1024 * 1024}, (err, stdout, stderr) => {
-      if (err) reject(new DriverError((stderr.trim().split('\n')[0] ?? '').replace(/^error: /, '') || err.message));
-      else resolve(stdout.trimEnd());
-    });
-  });
-}
 
 type InitialData = NonNullable<React.ComponentProps<typeof App>['initialData']>;
 
@@ -61,7 +41,6 @@ function showApp(conn: DaemonConnection, selection: string | undefined, resume: 
       connection: conn,
       editText,
       loadModule: (name) => conn.loadModule(name),
-      runCommandLine: (argv) => runCommandLine(conn.uri, argv),
       onConsole: (name, resumeState) => {
         next = {kind: 'console', name, resume: resumeState};
         setImmediate(() => instance.unmount());
@@ -115,6 +94,7 @@ export async function runTui(conn: DaemonConnection, initialData?: InitialData):
 }
 
 async function runConsole(conn: DaemonConnection, name: string): Promise<{text: string; error?: boolean}> {
+  const escape = await defaultEscape(conn);
   let channel;
   try {
     channel = await conn.openConsole(name);
@@ -123,7 +103,7 @@ async function runConsole(conn: DaemonConnection, name: string): Promise<{text: 
   }
   process.stdout.write('\x1b[H\x1b[2J\x1b[?25h');
   try {
-    const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape: defaultEscape(conn)});
+    const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape});
     return {text: `${endText[end]} (${name}${detail ? `: ${detail}` : ''})`};
   } finally {
     process.stdout.write('\x1b[0m\x1b[H\x1b[2J');

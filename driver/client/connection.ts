@@ -1,5 +1,8 @@
 // The one interface every client (TUI, CLI) uses to reach a host. The implementation
 // talks to the host's supervising daemon; a bhyve+ssh:// remote slots in behind it later.
+// Clients (src/, ui/) read nothing of the host themselves: definitions, settings and
+// capabilities all come through here.
+import type {HostConfig} from '../host/config.js';
 
 /** What a domain is doing, in virsh's words, plus the states only a manager can see. */
 export type DomainState =
@@ -191,6 +194,12 @@ export interface ConsoleChannel {
   close(): void;
 }
 
+/** When and in which order a domain starts at host boot (`autostart --order N --delay S`). */
+export interface AutostartInfo {
+  order: number;
+  delayS: number;
+}
+
 export interface Connection {
   readonly uri: string;
   readonly simulated: boolean;
@@ -198,6 +207,10 @@ export interface Connection {
   hostStatus(): Promise<HostStatus>;
   /** The host's probed bhyve capabilities (waits for the probe the daemon runs at start). */
   capabilities(): Promise<HostCapabilities>;
+  /** The host's bhyve-tui settings (console escape, scrollback, ...); `error` when its file is bad and defaults stand in. */
+  hostConfig(): Promise<{config: HostConfig; error?: string}>;
+  /** kldloads one of the modules bhyve needs. Throws DriverError. */
+  loadModule(name: ModuleName): Promise<void>;
   /** Runs the loader, then bhyve; resolves once bhyve runs. Throws DriverError. */
   start(name: string): Promise<void>;
   /** Presses the ACPI power button once; escalates to a forced power-off, then destroy, after timeoutS (default 60). Resolves when requested; follow with events. */
@@ -210,9 +223,13 @@ export interface Connection {
   define(xml: string): Promise<{name: string}>;
   /** Removes the definition (the guest must be shut off). */
   undefine(name: string): Promise<void>;
-  setAutostart(name: string, enabled: boolean): Promise<void>;
-  /** The domain's XML file as written. */
+  setAutostart(name: string, enabled: boolean, entry?: {order?: number; delayS?: number}): Promise<void>;
+  /** The domain's autostart entry, or null when it does not start at boot. */
+  autostartInfo(name: string): Promise<AutostartInfo | null>;
+  /** The domain's XML file as written (what an edit starts from; also for an invalid definition). */
   domainXml(name: string): Promise<string>;
+  /** The parsed definition as libvirt formats its inactive XML (dumpxml); the VNC password only with securityInfo. */
+  dumpXml(name: string, opts?: {securityInfo?: boolean}): Promise<string>;
   domainDetails(name: string): Promise<DomainDetails>;
   domainProblems(name: string): Promise<DomainProblem[]>;
   /** The end of the domain's log (commands, tool output, every action taken). */

@@ -1,5 +1,7 @@
 // The Connection every client uses: requests to the host daemon over its unix socket.
 // A client that finds no daemon starts one (detached, like tmux's server) and retries.
+// Every connection begins with a hello (protocol/methods.ts): a daemon of another protocol
+// is replaced when it supervises no guests, and refused with a way out when it does.
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -13,13 +15,19 @@ import {
   type DomainEvent,
   type DomainProblem,
   type DomainSummary,
+  type AutostartInfo,
   type HostCapabilities,
   type HostStatus,
   type ModuleName,
 } from './connection.js';
+import type {DomainState} from './connection.js';
+import {isActive} from '../domain/state.js';
 import type {HostLayout} from '../host/layout.js';
 import {backendForUri} from '../host/backend-for-uri.js';
 import {daemonSocketPath, daemonSocketPathProblem, LineSplitter, type DaemonReply} from '../protocol/messages.js';
+import {BUILD, PROTOCOL, type HelloReply, type MethodName, type Params, type Result} from '../protocol/methods.js';
+import type {HostConfig} from '../host/config.js';
+import {pidAlive} from '../host/process-alive.js';
 import {cliPath} from '../host/install-paths.js';
 import {lastLines} from '../io/bounded-read.js';
 import os from 'node:os';
@@ -51,6 +59,136 @@ function connectSocket(sockPath: string): Promise<net.Socket> {
   });
 }
 
+/**
+ * One request on a socket nobody reads yet (the hello, before the connection is attached):
+ * its reply. Untyped on purpose: the daemon may speak another protocol. The socket is
+ * left paused, so that no byte is lost before its reader is attached.
+ */
+function exchange(sock: net.Socket, id: number, method: string, params: unknown[]): Promise<DaemonReply> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      sock.off('data', onData);
+      sock.off('close', onClose);
+      sock.off('error', onClose);
+      sock.pause();
+    };
+    const splitter = new LineSplitter((line) => {
+      done();
+      try {
+        resolve(JSON.parse(line) as DaemonReply);
+      } catch {
+        sock.destroy();
+        reject(new DriverError(`the bhyve-tui daemon answered '${method}' with something other than JSON`));
+      }
+    });
+    const onData = (c: Buffer) => {
+      try {
+        splitter.push(c);
+      } catch (e) {
+        done();
+        sock.destroy();
+        reject(new DriverError(`the bhyve-tui daemon broke the protocol: ${(e as Error).message}`));
+      }
+    };
+    const onClose = () => {
+      done();
+      reject(new DriverError(`the bhyve-tui daemon closed the connection before it answered '${method}'`));
+    };
+    sock.on('data', onData);
+    sock.once('close', onClose);
+    sock.on('error', onClose);
+    sock.resume();
+    sock.write(`${JSON.stringify({id, method, params})}\n`);
+  });
+}
+
+/** A daemon that speaks another protocol than this client: who it is and what it supervises. */
+interface OtherDaemon {
+  protocol: number;
+  build: string;
+  pid: number | undefined;
+  /** the guests it supervises; null when it did not say */
+  guests: string[] | null;
+}
+
+/**
+ * The hello: null when the daemon speaks this client's protocol, else what the client
+ * needs to know to replace it or to say why not. A daemon from before the hello (protocol
+ * 1) answers "unknown request 'hello'"; its list and ping say what the hello would have.
+ */
+async function greet(sock: net.Socket, uri: string): Promise<OtherDaemon | null> {
+  // An error after the hello, before the connection's reader is attached, is not thrown.
+  sock.on('error', () => {});
+  const hello: Params<'hello'> = [{protocol: PROTOCOL, build: BUILD}];
+  const reply = await exchange(sock, 0, 'hello', hello);
+  const validPid = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 1 && v !== process.pid ? v : undefined);
+  if ('result' in reply) {
+    const r = (reply.result ?? {}) as Partial<Record<keyof HelloReply, unknown>>;
+    if (r.protocol === PROTOCOL) return null;
+    return {
+      protocol: typeof r.protocol === 'number' ? r.protocol : Number.NaN,
+      build: typeof r.build === 'string' ? r.build.slice(0, 100) : 'unknown',
+      pid: validPid(r.pid),
+      guests: Array.isArray(r.guests) ? r.guests.filter((g): g is string => typeof g === 'string') : null,
+    };
+  }
+  if (reply.error.message !== "unknown request 'hello'") {
+    throw new DriverError(`the bhyve-tui daemon for ${uri} refused the hello: ${reply.error.message}`);
+  }
+  const list = await exchange(sock, 1, 'listDomains', []);
+  const ping = await exchange(sock, 2, 'ping', []);
+  const domains = 'result' in list && Array.isArray(list.result) ? (list.result as Partial<DomainSummary>[]) : null;
+  return {
+    protocol: 1,
+    build: 'unknown',
+    pid: 'result' in ping ? validPid((ping.result as {pid?: unknown} | null)?.pid) : undefined,
+    guests: domains && domains.filter((d) => typeof d.name === 'string' && typeof d.state === 'string' && isActive(d.state as DomainState)).map((d) => d.name!),
+  };
+}
+
+/** How long an old daemon has to exit after SIGTERM (it lets go of its socket first). */
+const replaceTimeoutMs = 10_000;
+
+/**
+ * A daemon of another protocol: replaced (SIGTERM, then a new one starts) when it
+ * supervises no guests; otherwise a one-line DriverError telling how to upgrade without
+ * stopping them. Guests do not depend on the daemon: one that is ended leaves them
+ * running, and the next daemon adopts every guest whose run record names a live loader or
+ * bhyve (DomainManager.recover).
+ */
+async function replaceDaemon(uri: string, old: OtherDaemon, notice: (line: string) => void): Promise<void> {
+  const line = `the bhyve-tui daemon for ${uri} speaks protocol ${Number.isNaN(old.protocol) ? '?' : old.protocol} (build ${old.build}), this client protocol ${PROTOCOL} (build ${BUILD})`;
+  const pid = old.pid === undefined ? 'its pid (see daemon.pid in its run directory)' : String(old.pid);
+  if (old.protocol > PROTOCOL) throw new DriverError(`${line}; the daemon is newer: use the bhyve-tui it was started from (${old.build})`);
+  if (old.guests === null || old.guests.length > 0 || old.pid === undefined) {
+    const what = old.guests === null ? 'it did not say which guests it supervises' : old.guests.length > 0 ? `it supervises ${old.guests.join(', ')}` : 'it did not say its pid';
+    throw new DriverError(
+      `${line}; ${what}, so it is not replaced: the guests do not depend on the daemon, so end it with 'kill ${pid}' (not 'service bhyve_tui restart', which shuts the guests down first) and run bhyve-tui again: the new daemon adopts the running guests`,
+    );
+  }
+  notice(`${line}; it supervises no guests: replacing it`);
+  try {
+    process.kill(old.pid, 'SIGTERM');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw new DriverError(`${line}; cannot end it (pid ${old.pid}): ${(e as Error).message}`);
+  }
+  const deadline = Date.now() + replaceTimeoutMs;
+  while (pidAlive(old.pid)) {
+    if (Date.now() > deadline) throw new DriverError(`${line}; it did not exit within ${replaceTimeoutMs / 1000} s of SIGTERM: end it with 'kill -9 ${old.pid}' and run bhyve-tui again`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Where notices go (a daemon replaced): stderr, as a warning line, unless the caller says otherwise. */
+const stderrNotice = (line: string) => {
+  process.stderr.write(`warning: ${line}\n`);
+};
+
+export interface OpenOptions {
+  /** one-line notices (e.g. an old daemon replaced); default: a warning line on stderr */
+  notice?: (line: string) => void;
+}
+
 export class DaemonConnection implements Connection {
   readonly simulated: boolean;
   private nextId = 1;
@@ -58,23 +196,65 @@ export class DaemonConnection implements Connection {
   private listeners = new Set<(e: DomainEvent) => void>();
   private subscribed = false;
   private closed = false;
+  /**
+   * Settles once the hello is done (and a daemon of another protocol replaced, or refused):
+   * requests wait for it, and fail with its error. open() does not, so that a daemon slow
+   * to answer holds up the TUI's first request, not its start.
+   */
+  private readonly ready: Promise<void>;
+  private greeted = false;
 
   private constructor(
     readonly uri: string,
     readonly layout: HostLayout,
     private sock: net.Socket,
+    private readonly notice: (line: string) => void,
   ) {
     this.simulated = layout.backend.kind === 'simulated';
-    this.attach(sock);
+    this.ready = DaemonConnection.reach(uri, layout, notice, sock).then((greeted) => {
+      if (this.closed) {
+        greeted.destroy();
+        throw new DriverError('the connection to the bhyve-tui daemon was closed');
+      }
+      this.sock = greeted;
+      this.greeted = true;
+      this.attach(greeted);
+    });
+    this.ready.catch(() => {}); // reported by the requests that wait for it
   }
 
-  static async open(uri: string): Promise<DaemonConnection> {
+  static async open(uri: string, opts: OpenOptions = {}): Promise<DaemonConnection> {
     const layout = layoutForUri(uri);
-    return new DaemonConnection(uri, layout, await DaemonConnection.reach(uri, layout));
+    const notice = opts.notice ?? stderrNotice;
+    return new DaemonConnection(uri, layout, await DaemonConnection.connectOrStart(uri, layout), notice);
+  }
+
+  /**
+   * A connection to a daemon of this client's protocol, greeted: `first` (a socket just
+   * connected) or one found or started, or put in place of a daemon of another protocol
+   * (replaceDaemon). Requests and consoles both come here.
+   */
+  private static async reach(uri: string, layout: HostLayout, notice: (line: string) => void, first?: net.Socket): Promise<net.Socket> {
+    for (let replaced = false; ; replaced = true) {
+      const sock = !replaced && first ? first : await DaemonConnection.connectOrStart(uri, layout);
+      let other: OtherDaemon | null;
+      try {
+        other = await greet(sock, uri);
+      } catch (e) {
+        sock.destroy();
+        throw e;
+      }
+      if (other === null) return sock;
+      sock.destroy();
+      // The daemon started for this client is from another build on disk (an upgrade
+      // under way): say so rather than replace daemons in a loop.
+      if (replaced) throw new DriverError(`the bhyve-tui daemon started for ${uri} speaks protocol ${other.protocol} (build ${other.build}), this client protocol ${PROTOCOL} (build ${BUILD}): run the installed bhyve-tui`);
+      await replaceDaemon(uri, other, notice);
+    }
   }
 
   /** Connects to the daemon, starting one when none answers. */
-  private static async reach(uri: string, layout: HostLayout): Promise<net.Socket> {
+  private static async connectOrStart(uri: string, layout: HostLayout): Promise<net.Socket> {
     const sockPath = daemonSocketPath(layout);
     const tooLong = daemonSocketPathProblem(layout);
     if (tooLong) throw new DriverError(tooLong);
@@ -134,6 +314,7 @@ export class DaemonConnection implements Connection {
         sock.destroy(); // a broken stream ends the connection, never the program
       }
     });
+    sock.resume(); // paused since the hello
     sock.on('error', () => {});
     sock.on('close', () => {
       for (const p of this.pending.values()) p.reject(new DriverError('the connection to the bhyve-tui daemon was lost'));
@@ -148,7 +329,8 @@ export class DaemonConnection implements Connection {
   private async reconnect(): Promise<void> {
     for (let i = 0; i < 50 && !this.closed; i++) {
       try {
-        const sock = await DaemonConnection.reach(this.uri, this.layout);
+        // (no notice: the TUI draws the screen; a refusal is retried like a daemon not yet up)
+        const sock = await DaemonConnection.reach(this.uri, this.layout, () => {});
         if (this.closed) {
           sock.destroy();
           return;
@@ -164,10 +346,12 @@ export class DaemonConnection implements Connection {
     }
   }
 
-  request<T>(method: string, params: unknown[]): Promise<T> {
+  /** A request, checked by the compiler against protocol/methods.ts. */
+  request<K extends MethodName>(method: K, params: Params<K>): Promise<Result<K>> {
+    if (!this.greeted) return this.ready.then(() => this.request(method, params));
     if (this.sock.destroyed) return Promise.reject(new DriverError('the connection to the bhyve-tui daemon was lost'));
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Result<K>>((resolve, reject) => {
       this.pending.set(id, {resolve: resolve as (v: unknown) => void, reject});
       this.sock.write(`${JSON.stringify({id, method, params})}\n`);
     });
@@ -177,7 +361,7 @@ export class DaemonConnection implements Connection {
 
   /** Asks for the list and host status now; the next calls get these answers (TUI start-up). */
   prefetch(): void {
-    this.prefetched = {list: this.request<DomainSummary[]>('listDomains', []), host: this.request<HostStatus>('hostStatus', [])};
+    this.prefetched = {list: this.request('listDomains', []), host: this.request('hostStatus', [])};
     this.prefetched.list!.catch(() => {});
     this.prefetched.host!.catch(() => {});
   }
@@ -201,6 +385,9 @@ export class DaemonConnection implements Connection {
   capabilities(): Promise<HostCapabilities> {
     return this.request('capabilities', []);
   }
+  hostConfig(): Promise<{config: HostConfig; error?: string}> {
+    return this.request('hostConfig', []);
+  }
   async start(name: string): Promise<void> {
     await this.request('start', [name]);
   }
@@ -222,11 +409,14 @@ export class DaemonConnection implements Connection {
   async setAutostart(name: string, enabled: boolean, entry: {order?: number; delayS?: number} = {}): Promise<void> {
     await this.request('setAutostart', [name, enabled, entry.order, entry.delayS]);
   }
-  autostartInfo(name: string): Promise<{order: number; delayS: number} | null> {
+  autostartInfo(name: string): Promise<AutostartInfo | null> {
     return this.request('autostartInfo', [name]);
   }
   domainXml(name: string): Promise<string> {
     return this.request('domainXml', [name]);
+  }
+  dumpXml(name: string, opts: {securityInfo?: boolean} = {}): Promise<string> {
+    return this.request('dumpXml', [name, opts.securityInfo === true]);
   }
   domainDetails(name: string): Promise<DomainDetails> {
     return this.request('domainDetails', [name]);
@@ -241,7 +431,7 @@ export class DaemonConnection implements Connection {
     await this.request('loadModule', [name]);
   }
   async consoleDevice(name: string): Promise<string> {
-    const device = await this.request<string>('consoleDevice', [name]);
+    const device = await this.request('consoleDevice', [name]);
     // On FreeBSD the lookup itself clones the nmdm pair; the simulated pair appears once
     // the loader or bhyve has opened its side, which may be a moment after the start.
     const deadline = Date.now() + 3000;
@@ -253,7 +443,7 @@ export class DaemonConnection implements Connection {
   async openConsole(name: string, opts: ConsoleOptions = {}): Promise<ConsoleChannel> {
     // Through reach(), like the connection itself: a daemon killed or restarted since this
     // connection was opened is found again (or started) instead of failing with ECONNREFUSED.
-    const sock = await DaemonConnection.reach(this.uri, this.layout);
+    const sock = await DaemonConnection.reach(this.uri, this.layout, this.notice);
     const dataListeners: ((b: Buffer) => void)[] = [];
     const endListeners: ((why: 'stopped' | 'taken' | 'closed', detail?: string) => void)[] = [];
     const pendingData: Buffer[] = [];
@@ -300,7 +490,8 @@ export class DaemonConnection implements Connection {
       });
       sock.on('error', (e) => (replied ? end('closed') : reject(new DriverError(`console of '${name}': ${e.message}`))));
       sock.on('close', () => (replied ? end('closed') : reject(new DriverError('the bhyve-tui daemon closed the console connection'))));
-      const params = [name, {force: opts.force === true, readonly: opts.readonly === true, pid: process.pid, user: os.userInfo().username}];
+      sock.resume(); // paused since the hello
+      const params: Params<'console'> = [name, {force: opts.force === true, readonly: opts.readonly === true, pid: process.pid, user: os.userInfo().username}];
       sock.write(`${JSON.stringify({id: 1, method: 'console', params})}\n`);
     });
     return {
@@ -336,6 +527,6 @@ export class DaemonConnection implements Connection {
   }
 }
 
-export function openConnection(uri: string): Promise<DaemonConnection> {
-  return DaemonConnection.open(uri);
+export function openConnection(uri: string, opts: OpenOptions = {}): Promise<DaemonConnection> {
+  return DaemonConnection.open(uri, opts);
 }

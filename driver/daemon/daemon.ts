@@ -3,7 +3,8 @@
 // a unix socket only its owner can open, and pushes state changes to subscribers. Guests
 // do not depend on it: killing it leaves them running, and the next daemon adopts them.
 import net from 'node:net';
-import {DriverError, type DomainEvent} from '../client/connection.js';
+import {DriverError, type DomainEvent, type ModuleName} from '../client/connection.js';
+import {isActive} from '../domain/state.js';
 import type {HostLayout} from '../host/layout.js';
 import {DomainManager} from './domain-manager.js';
 import {daemonSocketPath, LineSplitter, type DaemonReply, type DaemonRequest} from '../protocol/messages.js';
@@ -12,62 +13,90 @@ import {describeSystemError} from '../io/fs-errors.js';
 import {FRAME_DATA, FrameReader} from '../protocol/console-frames.js';
 import type {ConsoleClient} from '../console/hub.js';
 import type {DaemonLock} from './lock.js';
-
-type Handler = (m: DomainManager, params: unknown[]) => unknown;
+import {readHostConfig} from '../host/config.js';
+import {BUILD, PROTOCOL, type ConsoleRequest, type Hello, type MethodName, type Params, type Result} from '../protocol/methods.js';
 
 const str = (v: unknown, what: string): string => {
   if (typeof v !== 'string') throw new DriverError(`bad request: ${what} must be a string`);
   return v;
 };
 
-// Only these methods exist; a request can never reach anything else.
-const handlers: Record<string, Handler> = {
-  listDomains: (m) => m.listDomains(),
-  hostStatus: (m) => m.hostStatus(),
-  capabilities: (m) => m.capabilities(),
-  start: (m, [name]) => m.start(str(name, 'name')),
-  destroy: (m, [name]) => m.destroy(str(name, 'name')),
-  shutdown: (m, [name, timeoutS]) => m.shutdown(str(name, 'name'), timeoutS === undefined || timeoutS === null ? undefined : (timeoutS as number)),
-  reboot: (m, [name]) => m.reboot(str(name, 'name')),
-  define: (m, [xml]) => m.define(str(xml, 'xml')),
-  undefine: (m, [name]) => m.undefine(str(name, 'name')),
-  setAutostart: (m, [name, enabled, order, delayS]) =>
-    m.setAutostart(str(name, 'name'), enabled === true, {
-      ...(typeof order === 'number' ? {order} : {}),
-      ...(typeof delayS === 'number' ? {delayS} : {}),
-    }),
-  autostartInfo: (m, [name]) => m.readAutostart(str(name, 'name')),
-  domainXml: (m, [name]) => m.domainXml(str(name, 'name')),
-  domainDetails: (m, [name]) => m.domainDetails(str(name, 'name')),
-  domainProblems: (m, [name]) => m.domainProblems(str(name, 'name')),
-  domainLog: (m, [name, tail]) => m.domainLog(str(name, 'name'), typeof tail === 'number' ? tail : undefined),
-  consoleDevice: (m, [name]) => m.consoleDevice(str(name, 'name')).device,
-  loadModule: (m, [name]) => m.loadModule(str(name, 'module')),
-  ping: () => ({pid: process.pid}),
+/** An optional number: absent (null in JSON) or a number, which the manager bounds-checks. */
+const optNumber = (v: unknown, what: string): number | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number') throw new DriverError(`bad request: ${what} must be a number`);
+  return v;
 };
 
-// The requests that read definitions, and which: the worker parses what changed before the
-// handler runs (DomainManager.prepare), so that no request parses a large file on the loop.
-const definitionsOf: Record<string, 'name' | 'list'> = {
-  listDomains: 'list',
-  start: 'name',
-  destroy: 'name',
-  shutdown: 'name',
-  reboot: 'name',
-  undefine: 'name',
-  setAutostart: 'name',
-  domainXml: 'name',
-  domainDetails: 'name',
-  domainProblems: 'name',
-  domainLog: 'name',
-  consoleDevice: 'name',
+// Answered by serve() itself: they change what the connection is (greeted, subscribed, a console).
+type ConnectionMethod = 'hello' | 'subscribe' | 'console';
+type ManagerMethod = Exclude<MethodName, ConnectionMethod>;
+
+interface Handler<K extends ManagerMethod> {
+  /** The request's params, checked and typed: they come from whoever opened the socket. */
+  params(raw: unknown[]): Params<K>;
+  run(m: DomainManager, ...args: Params<K>): Result<K> | Promise<Result<K>>;
+  /**
+   * The definitions the worker parses before the handler runs (DomainManager.prepare), so
+   * that no request parses a large file on the loop: the named domain's, or every one.
+   */
+  prepare?: 'name' | 'list';
+}
+
+const none = (): [] => [];
+const byName = (raw: unknown[]): [string] => [str(raw[0], 'name')];
+
+// Only these methods exist; a request can never reach anything else. The type makes the
+// compiler check the table against protocol/methods.ts: every method, its params, its result.
+const handlers: {[K in ManagerMethod]: Handler<K>} = {
+  ping: {params: none, run: () => ({pid: process.pid})},
+  listDomains: {params: none, run: (m) => m.listDomains(), prepare: 'list'},
+  hostStatus: {params: none, run: (m) => m.hostStatus()},
+  hostConfig: {params: none, run: (m) => readHostConfig(m.layout)},
+  capabilities: {params: none, run: (m) => m.capabilities()},
+  start: {params: byName, run: (m, name) => m.start(name), prepare: 'name'},
+  destroy: {params: byName, run: (m, name) => m.destroy(name), prepare: 'name'},
+  shutdown: {params: (raw) => [str(raw[0], 'name'), optNumber(raw[1], 'timeout')], run: (m, name, timeoutS) => m.shutdown(name, timeoutS), prepare: 'name'},
+  reboot: {params: byName, run: (m, name) => m.reboot(name), prepare: 'name'},
+  define: {params: (raw) => [str(raw[0], 'xml')], run: (m, xml) => m.define(xml)},
+  undefine: {params: byName, run: (m, name) => m.undefine(name), prepare: 'name'},
+  setAutostart: {
+    params: (raw) => [str(raw[0], 'name'), raw[1] === true, optNumber(raw[2], 'order'), optNumber(raw[3], 'delay')],
+    run: (m, name, enabled, order, delayS) =>
+      m.setAutostart(name, enabled, {...(order !== undefined ? {order} : {}), ...(delayS !== undefined ? {delayS} : {})}),
+    prepare: 'name',
+  },
+  autostartInfo: {params: byName, run: (m, name) => m.readAutostart(name)},
+  domainXml: {params: byName, run: (m, name) => m.domainXml(name), prepare: 'name'},
+  dumpXml: {
+    params: (raw) => [str(raw[0], 'name'), raw[1] === true],
+    // The live and the inactive XML are the same for now: a running guest's live data (tap
+    // names, the VNC port taken, id=) is not recorded anywhere it could be read back from.
+    // In the worker: the daemon's parsed definitions leave out the XML dumpxml writes back.
+    run: async (m, name, securityInfo) => {
+      const r = await m.jobs.format(m.validDefinitionFile(name), securityInfo);
+      if ('error' in r) throw new DriverError(`domain '${name}' is invalid: ${r.error}`, r.detail);
+      return r.xml;
+    },
+    prepare: 'name',
+  },
+  domainDetails: {params: byName, run: (m, name) => m.domainDetails(name), prepare: 'name'},
+  domainProblems: {params: byName, run: (m, name) => m.domainProblems(name), prepare: 'name'},
+  domainLog: {params: (raw) => [str(raw[0], 'name'), optNumber(raw[1], 'log tail')], run: (m, name, tail) => m.domainLog(name, tail), prepare: 'name'},
+  consoleDevice: {params: byName, run: (m, name) => m.consoleDevice(name).device, prepare: 'name'},
+  // (any string: the manager refuses what is not a module bhyve needs, naming them)
+  loadModule: {params: (raw) => [str(raw[0], 'module') as ModuleName], run: (m, name) => m.loadModule(name)},
 };
 
-function prepareFor(m: DomainManager, method: string, params: unknown[]): Promise<void> | undefined {
-  const use = Object.hasOwn(definitionsOf, method) ? definitionsOf[method] : undefined;
-  if (use === 'list') return m.prepare(undefined, true);
-  if (use === 'name' && typeof params[0] === 'string') return m.prepare(params[0]);
-  return undefined;
+const isManagerMethod = (method: unknown): method is ManagerMethod => typeof method === 'string' && Object.hasOwn(handlers, method);
+
+/** One request, typed end to end: params checked, definitions prepared, the manager asked. */
+async function dispatch<K extends ManagerMethod>(m: DomainManager, method: K, raw: unknown[]): Promise<Result<K>> {
+  const handler: Handler<K> = handlers[method];
+  const args = handler.params(raw);
+  if (handler.prepare === 'list') await m.prepare(undefined, true);
+  else if (handler.prepare === 'name' && typeof raw[0] === 'string') await m.prepare(raw[0]);
+  return handler.run(m, ...args);
 }
 
 /**
@@ -117,20 +146,51 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
     };
     // After a 'console' request the connection carries console frames instead of lines.
     let frames: FrameReader | undefined;
-    const attachConsole = async (id: number, name: unknown, opt: {force?: boolean; readonly?: boolean; pid?: number; user?: string}) => {
+    const attachConsole = async (id: number, raw: unknown[]) => {
       try {
-        await manager.prepare(str(name, 'name'));
-        const con = await manager.consoleFor(str(name, 'name'));
-        const client: ConsoleClient = {sock, readonly: opt.readonly === true, pid: typeof opt.pid === 'number' ? opt.pid : 0, user: typeof opt.user === 'string' ? opt.user.slice(0, 64) : '?', since: new Date()};
-        con.checkAttach(client, opt.force === true);
-        send({id, result: {name, readonly: client.readonly}});
+        const name = str(raw[0], 'name');
+        const o = (raw[1] !== null && typeof raw[1] === 'object' ? raw[1] : {}) as Partial<Record<keyof ConsoleRequest, unknown>>;
+        const opt: ConsoleRequest = {force: o.force === true, readonly: o.readonly === true, pid: typeof o.pid === 'number' ? o.pid : 0, user: typeof o.user === 'string' ? o.user.slice(0, 64) : '?'};
+        await manager.prepare(name);
+        const con = await manager.consoleFor(name);
+        const client: ConsoleClient = {sock, readonly: opt.readonly, pid: opt.pid, user: opt.user, since: new Date()};
+        con.checkAttach(client, opt.force);
+        send({id, result: {name, readonly: client.readonly} satisfies Result<'console'>});
         frames = new FrameReader((type, payload) => {
           if (type === FRAME_DATA) con.input(client, payload);
         });
-        con.attach(client, opt.force === true);
+        con.attach(client, opt.force);
       } catch (e) {
         send({id, error: {message: e instanceof Error ? e.message : String(e)}});
       }
+    };
+    // The client's hello: until it comes, nothing but a ping is answered (a bhyve-tui from
+    // before the hello gets one line saying so instead of answers it might misread).
+    let peer: Hello | undefined;
+    const greet = async (id: number, raw: unknown[]) => {
+      const h = (raw[0] !== null && typeof raw[0] === 'object' ? raw[0] : {}) as Partial<Record<keyof Hello, unknown>>;
+      if (typeof h.protocol !== 'number' || typeof h.build !== 'string') {
+        send({id, error: {message: 'bad request: hello needs {protocol: number, build: string}'}});
+        return;
+      }
+      peer = {protocol: h.protocol, build: h.build.slice(0, 100)};
+      const reply: Result<'hello'> = {protocol: PROTOCOL, build: BUILD, pid: process.pid};
+      // A client of another protocol decides whether it may replace this daemon: only if no guest would lose its supervisor.
+      if (peer.protocol !== PROTOCOL) {
+        try {
+          await manager.prepare(undefined, true);
+          reply.guests = (await manager.listDomains()).filter((d) => isActive(d.state)).map((d) => d.name);
+        } catch (e) {
+          log(`hello: cannot list the guests for a client of protocol ${peer.protocol}: ${(e as Error).message}`);
+        }
+      }
+      send({id, result: reply} satisfies DaemonReply);
+    };
+    const refusal = (method: unknown): string | undefined => {
+      if (method === 'ping' || method === 'hello') return undefined;
+      if (peer === undefined) return `this bhyve-tui daemon (protocol ${PROTOCOL}, build ${BUILD}) got a request before a hello: the client is an older bhyve-tui; quit it and start the installed one`;
+      if (peer.protocol !== PROTOCOL) return `this bhyve-tui daemon speaks protocol ${PROTOCOL} (build ${BUILD}), the client protocol ${peer.protocol} (build ${peer.build})`;
+      return undefined;
     };
     const splitter = new LineSplitter((line) => {
       let req: DaemonRequest;
@@ -141,41 +201,45 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
         return;
       }
       if (frames) return;
+      const params: unknown[] = Array.isArray(req.params) ? req.params : [];
+      const refused = refusal(req.method);
+      if (refused) {
+        send({id: req.id, error: {message: refused}});
+        return;
+      }
+      if (req.method === 'hello') {
+        void greet(req.id, params);
+        return;
+      }
       if (req.method === 'console') {
-        const [name, o] = Array.isArray(req.params) ? req.params : [];
-        const opt = (o ?? {}) as {force?: boolean; readonly?: boolean; pid?: number; user?: string};
         frames = new FrameReader(() => {}); // nothing but the answer until attached
-        void attachConsole(req.id, name, opt);
+        void attachConsole(req.id, params);
         return;
       }
       if (req.method === 'subscribe') {
         unsubscribe ??= manager.subscribe((event: DomainEvent) => send({event}));
-        send({id: req.id, result: true});
+        send({id: req.id, result: true satisfies Result<'subscribe'>});
         return;
       }
-      const handler = Object.hasOwn(handlers, req.method) ? handlers[req.method] : undefined;
-      if (!handler) {
-        send({id: req.id, error: {message: `unknown request '${String(req.method).slice(0, 64)}'`}});
+      const method = req.method;
+      if (!isManagerMethod(method)) {
+        send({id: req.id, error: {message: `unknown request '${String(method).slice(0, 64)}'`}});
         return;
       }
-      const params = Array.isArray(req.params) ? req.params : [];
-      Promise.resolve()
-        .then(() => prepareFor(manager, req.method, params))
-        .then(() => handler(manager, params))
-        .then(
-          (result) => send({id: req.id, result: result ?? null} satisfies DaemonReply),
-          (e: unknown) => {
-            // A file-system failure nobody named (a full disk, an I/O error) is still one
-            // ordinary line with the file and the cause, not an "internal error".
-            const system = e instanceof DriverError ? undefined : describeSystemError(e);
-            const err = e instanceof DriverError
-              ? {message: e.message, ...(e.detail ? {detail: e.detail} : {}), ...(e.exitCode !== undefined ? {exitCode: e.exitCode} : {})}
-              : {message: system ?? `internal error: ${e instanceof Error ? e.message : String(e)}`};
-            if (system) log(`${req.method}: ${system}`);
-            else if (!(e instanceof DriverError)) log(`internal error in ${req.method}: ${e instanceof Error ? e.stack : String(e)}`);
-            send({id: req.id, error: err} satisfies DaemonReply);
-          },
-        );
+      dispatch(manager, method, params).then(
+        (result) => send({id: req.id, result: result ?? null} satisfies DaemonReply),
+        (e: unknown) => {
+          // A file-system failure nobody named (a full disk, an I/O error) is still one
+          // ordinary line with the file and the cause, not an "internal error".
+          const system = e instanceof DriverError ? undefined : describeSystemError(e);
+          const err = e instanceof DriverError
+            ? {message: e.message, ...(e.detail ? {detail: e.detail} : {}), ...(e.exitCode !== undefined ? {exitCode: e.exitCode} : {})}
+            : {message: system ?? `internal error: ${e instanceof Error ? e.message : String(e)}`};
+          if (system) log(`${method}: ${system}`);
+          else if (!(e instanceof DriverError)) log(`internal error in ${method}: ${e instanceof Error ? e.stack : String(e)}`);
+          send({id: req.id, error: err} satisfies DaemonReply);
+        },
+      );
     }, maxRequestLine);
     // The bytes after the last newline wait here until their line is whole; the splitter gets
     // whole lines only. Handing it every chunk would make a long line cost time in proportion

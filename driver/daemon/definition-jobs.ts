@@ -9,7 +9,7 @@ import {DriverError} from '../client/connection.js';
 import {packageRoot} from '../host/install-paths.js';
 import type {BhyveCaps, BhyveCapName} from '../bhyve/capabilities.js';
 import type {DefinitionScan} from '../domain/definition-scan.js';
-import {runDefinitionJob, type DefinitionJob, type JobResult, type LoadResult, type ParseResult} from './definition-work.js';
+import {runDefinitionJob, type DefinitionJob, type FormatResult, type JobResult, type LoadResult, type ParseResult} from './definition-work.js';
 
 /** Far longer than the largest definition takes (well under a second): only a bug gets here. */
 const JOB_TIMEOUT_MS = 30_000;
@@ -51,6 +51,11 @@ export class DefinitionJobs {
   /** Scans a definition file for the places of its disks, bridges, consoles and <vcpu>. */
   scan(file: string): Promise<DefinitionScan> {
     return this.run({op: 'scan', file}, file) as Promise<DefinitionScan>;
+  }
+
+  /** Formats a definition file for dumpxml (with the VNC password when `secure`). */
+  format(file: string, secure: boolean): Promise<FormatResult> {
+    return this.run({op: 'format', file, secure}, file) as Promise<FormatResult>;
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 // The daemon's work on definition text that takes time in proportion to the text: parsing a
-// definition file, parsing the XML of a define, scanning a file for the errors view. It runs
+// definition file, parsing the XML of a define, scanning a file for the errors view,
+// formatting a definition for dumpxml. It runs
 // in a worker thread (definition-worker.ts, driven by definition-jobs.ts), so that a
 // megabyte of XML never keeps the daemon from answering its other clients; these functions
 // are what the worker runs, and what runs in place when no worker can be started.
@@ -9,11 +10,13 @@ import {loadDomainFile, readDomainFile, type StoredDomain} from './domain-store.
 import {parseDomainXml} from '../domain/xml-parse.js';
 import {scanDefinition, type DefinitionScan} from '../domain/definition-scan.js';
 import type {DomainDef} from '../domain/model.js';
+import {formatDomainXml} from '../domain/xml-format.js';
 
 export type DefinitionJob =
   | {op: 'load'; file: string; caps?: BhyveCapName[]}
   | {op: 'parse'; xml: string}
-  | {op: 'scan'; file: string};
+  | {op: 'scan'; file: string}
+  | {op: 'format'; file: string; secure: boolean};
 
 export interface LoadResult {
   /** the file's identity when it was read; null: it could not be read */
@@ -23,13 +26,16 @@ export interface LoadResult {
 
 export type ParseResult = {name: string} | {error: {message: string; line?: number; column?: number}};
 
-export type JobResult = LoadResult | ParseResult | DefinitionScan;
+/** dumpxml's text, or why the file (changed since it was checked) is not a valid definition. */
+export type FormatResult = {xml: string} | {error: string; detail?: string};
+
+export type JobResult = LoadResult | ParseResult | DefinitionScan | FormatResult;
 
 /**
  * The definition without the XML it keeps for writing it back (<metadata>, elements libvirt
  * keeps as written, each device's own element): the daemon never writes a definition back
- * (dumpxml formats in the client), and that XML is most of what a large definition costs to
- * hand from the worker to the daemon.
+ * (dumpxml formats in the worker, from the file), and that XML is most of what a large
+ * definition costs to hand from the worker to the daemon.
  */
 export function withoutXml(def: DomainDef): DomainDef {
   const isXml = (v: unknown) => typeof v === 'object' && v !== null && (v as {kind?: unknown}).kind === 'element' && 'nsDecls' in v;
@@ -77,6 +83,13 @@ function scan(file: string): DefinitionScan {
   return scanDefinition(text);
 }
 
+/** A definition file as libvirt formats its inactive XML (dumpxml), the XML it keeps included. */
+function format(file: string, secure: boolean): FormatResult {
+  const stored = loadDomainFile(file);
+  if (!stored.ok) return {error: stored.error, detail: `file: ${file}`};
+  return {xml: formatDomainXml(stored.def, {inactive: true, secure})};
+}
+
 export function runDefinitionJob(job: DefinitionJob): JobResult {
   switch (job.op) {
     case 'load':
@@ -85,5 +98,7 @@ export function runDefinitionJob(job: DefinitionJob): JobResult {
       return parse(job.xml);
     case 'scan':
       return scan(job.file);
+    case 'format':
+      return format(job.file, job.secure);
   }
 }

@@ -92,6 +92,9 @@ export class DomainManager {
 
   // ---- what the modules beside this one answer ----
 
+  /** The file of a valid definition (dumpxml formats it); DriverError when it is unknown or invalid. */
+  validDefinitionFile = (name: string): string => this.definitions.findValid(name).file;
+
   /** See Definitions.prepare: parses in the worker what the request will read. */
   prepare(name?: string, forList = false): Promise<void> {
     return this.definitions.prepare(name, forList);

@@ -7,6 +7,7 @@ import net from 'node:net';
 import {execFileSync, spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {claimSimRoot, simViolations} from '../../driver/sim/sim-host.js';
+import {PROTOCOL} from '../../driver/protocol/methods.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliBundle = path.join(repoRoot, 'dist', 'bhyve-tui.js');
@@ -115,19 +116,26 @@ export function daemonPid(dir: string): number {
   return Number(fs.readFileSync(path.join(dir, 'var', 'run', 'bhyve-tui', 'daemon.pid'), 'utf8').trim());
 }
 
-/** One request straight on the daemon's socket, as any client could send it; its reply. */
+/** The hello every connection starts with (driver/protocol/methods.ts), as one protocol line. */
+export const helloLine = `${JSON.stringify({id: 0, method: 'hello', params: [{protocol: PROTOCOL, build: 'test'}]})}\n`;
+
+/** One request straight on the daemon's socket, after the hello, as any client could send it; its reply. */
 export function rawRequest(dir: string, method: string, params: unknown[]): Promise<{result?: unknown; error?: {message: string}}> {
   return new Promise((resolve, reject) => {
     const sock = net.createConnection(path.join(dir, 'var/run/bhyve-tui/daemon.sock'));
     let buf = '';
     sock.on('data', (c) => {
       buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      sock.destroy();
-      resolve(JSON.parse(buf.slice(0, nl)) as {result?: unknown; error?: {message: string}});
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const reply = JSON.parse(buf.slice(0, nl)) as {id: number; result?: unknown; error?: {message: string}};
+        buf = buf.slice(nl + 1);
+        if (reply.id !== 1) continue; // the hello's answer
+        sock.destroy();
+        resolve(reply);
+        return;
+      }
     });
     sock.on('error', reject);
-    sock.write(`${JSON.stringify({id: 1, method, params})}\n`);
+    sock.write(`${helloLine}${JSON.stringify({id: 1, method, params})}\n`);
   });
 }

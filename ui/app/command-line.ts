@@ -1,7 +1,10 @@
 // The `:` command line: the CLI's verbs (virsh names) typed inside the TUI. Verbs that
 // show something in the TUI (details, errors, log, edit, console, help, filter, sort, quit)
-// are handled by the App; the rest go to the bootstrap's runner, which runs the CLI verb
-// in-process. A verb that needs a domain and got none gets the selected one.
+// are handled by the App; the rest run the CLI's own implementation of the verb on the
+// TUI's connection (runOnConnection). A verb that needs a domain and got none gets the
+// selected one.
+import type {Connection} from '../../driver/client/connection.js';
+import {runVerbOn} from '../../src/verbs.js';
 
 export type UiVerb = 'quit' | 'help' | 'details' | 'errors' | 'log' | 'edit' | 'console' | 'filter' | 'sort';
 
@@ -101,60 +104,14 @@ export function complete(line: string, names: readonly string[]): string {
 }
 
 /**
- * The verbs the TUI can run on its own, used when the bootstrap gives no runner: the
- * lifecycle verbs, autostart and dumpxml, with the CLI's messages. Throws for the rest.
+ * A `:` verb that is not the TUI's own: the CLI's implementation of it (src/verbs.ts), run
+ * on the TUI's connection. Resolves with what `bhyve-tui VERB ...` prints; rejects with the
+ * error it would print.
  */
-export async function runOnConnection(connection: import('../../driver/client/connection.js').Connection, argv: readonly string[], options: {shutdownTimeoutS?: number} = {}): Promise<string> {
-	const [verb] = argv;
-	const name = domainArgument(argv);
-	const flags = new Set(argv.filter(argument => argument.startsWith('-')));
-	if (verb === undefined) {
+export async function runOnConnection(connection: Connection, argv: readonly string[], options: {shutdownTimeoutS?: number} = {}): Promise<string> {
+	if (argv[0] === undefined) {
 		return '';
 	}
 
-	if (name === undefined && ['start', 'shutdown', 'destroy', 'reboot', 'undefine', 'autostart', 'dumpxml'].includes(verb)) {
-		throw new Error(`${verb}: which domain? e.g. :${verb} web1`);
-	}
-
-	const domainName = name ?? '';
-	switch (verb) {
-		case 'start': {
-			await connection.start(domainName);
-			return `Domain '${domainName}' started`;
-		}
-
-		case 'shutdown': {
-			await connection.shutdown(domainName, options.shutdownTimeoutS === undefined ? undefined : {timeoutS: options.shutdownTimeoutS});
-			return `Domain '${domainName}' is being shutdown`;
-		}
-
-		case 'destroy': {
-			await connection.destroy(domainName);
-			return `Domain '${domainName}' destroyed`;
-		}
-
-		case 'reboot': {
-			await connection.reboot(domainName);
-			return `Domain '${domainName}' is being rebooted`;
-		}
-
-		case 'undefine': {
-			await connection.undefine(domainName);
-			return `Domain '${domainName}' has been undefined`;
-		}
-
-		case 'autostart': {
-			const enable = !flags.has('--disable');
-			await connection.setAutostart(domainName, enable);
-			return enable ? `Domain '${domainName}' marked as autostarted` : `Domain '${domainName}' unmarked as autostarted`;
-		}
-
-		case 'dumpxml': {
-			return connection.domainXml(domainName);
-		}
-
-		default: {
-			throw new Error(`unknown command '${verb}' — ? lists the commands`);
-		}
-	}
+	return runVerbOn(connection, argv, options);
 }

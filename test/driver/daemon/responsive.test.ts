@@ -15,7 +15,7 @@ import {execFileSync, spawn, type ChildProcessWithoutNullStreams} from 'node:chi
 import net from 'node:net';
 import {openConnection, type DaemonConnection} from '../../../driver/client/daemon-client.js';
 import {DriverError} from '../../../driver/client/connection.js';
-import {cli, fastSimHost, repoRoot} from '../../helpers/sim-dir.js';
+import {cli, fastSimHost, helloLine, repoRoot} from '../../helpers/sim-dir.js';
 import {parseConnectionUri} from '../../../driver/client/connection-uri.js';
 import {parseEscape} from '../../../src/commands-lifecycle.js';
 import {nativeToDomainXml} from '../../../driver/bhyve/native-argv-convert.js';
@@ -218,20 +218,22 @@ test.serial('defines of the worst XML leave the daemon answering', async t => {
 
 test.serial('a huge protocol line leaves the daemon answering; a longer one is refused unread', async t => {
 	const dir = await settledHost(t, 'resp-line');
+	// What the daemon answers `line`, after the hello every connection starts with.
 	const send = (line: string) => new Promise<string>(resolve => {
 		const sock = net.createConnection(socketOf(dir));
 		let got = '';
+		const after = () => got.slice(got.indexOf('\n') + 1);
 		sock.on('data', chunk => {
 			got += chunk.toString();
-			if (got.includes('\n')) {
+			if (after().includes('\n')) {
 				sock.destroy();
-				resolve(got);
+				resolve(after());
 			}
 		});
 		// (a refused line: the daemon closes the connection, the rest of the write fails)
-		sock.on('close', () => resolve(got));
-		sock.on('error', () => resolve(got));
-		sock.write(line);
+		sock.on('close', () => resolve(after()));
+		sock.on('error', () => resolve(after()));
+		sock.write(`${helloLine}${line}`);
 	});
 	// Just under the daemon's bound for a request line (2.5 MiB): a define refused for its size.
 	const near = `${JSON.stringify({id: 1, method: 'define', params: ['x'.repeat(2.5 * 1024 * 1024 - 64)]})}\n`;

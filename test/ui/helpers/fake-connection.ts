@@ -9,11 +9,14 @@ import {
 	type DomainEvent,
 	type DomainProblem,
 	type DomainSummary,
+	type AutostartInfo,
 	type HostCheck,
 	type HostCapabilities,
 	type HostStatus,
+	type ModuleName,
 	type ModuleStatus,
 } from '../../../driver/client/connection.js';
+import {defaultHostConfig, type HostConfig} from '../../../driver/host/config.js';
 
 export function domain(name: string, state: DomainSummary['state'] = 'shut off', extra: Partial<DomainSummary> = {}): DomainSummary {
 	const invalid = state === 'invalid';
@@ -179,6 +182,18 @@ export class FakeConnection implements Connection {
 		return structuredClone(this.caps);
 	}
 
+	/** what hostConfig() answers */
+	config: HostConfig = structuredClone(defaultHostConfig);
+
+	async hostConfig(): Promise<{config: HostConfig}> {
+		this.calls.push('hostConfig');
+		return {config: structuredClone(this.config)};
+	}
+
+	async loadModule(name: ModuleName): Promise<void> {
+		await this.act(`loadModule ${name}`);
+	}
+
 	private async act(call: string, error?: Error): Promise<void> {
 		this.calls.push(call);
 		await this.actionGate?.promise;
@@ -232,9 +247,19 @@ export class FakeConnection implements Connection {
 		this.update(name, {autostart: enabled});
 	}
 
+	async autostartInfo(name: string): Promise<AutostartInfo | null> {
+		return this.domains.find(entry => entry.name === name)?.autostart === true ? {order: 0, delayS: 0} : null;
+	}
+
 	async domainXml(name: string): Promise<string> {
 		this.calls.push(`domainXml ${name}`);
 		return this.xml.get(name) ?? `<domain type='bhyve'>\n  <name>${name}</name>\n  <memory unit='MiB'>2048</memory>\n  <vcpu>2</vcpu>\n</domain>\n`;
+	}
+
+	/** dumpxml: the fake formats nothing; it answers the text domainXml would */
+	async dumpXml(name: string): Promise<string> {
+		this.calls.push(`dumpXml ${name}`);
+		return (this.xml.get(name) ?? `<domain type='bhyve'>\n  <name>${name}</name>\n</domain>`).trimEnd();
 	}
 
 	async domainDetails(name: string): Promise<DomainDetails> {
