@@ -5,6 +5,7 @@ const benches: Record<string, string> = {
   supervise: './bench-supervise.ts',
   console: './bench-console.ts',
   tui: './bench-tui.ts',
+  deps: './bench-deps.ts',
 };
 
 const name = process.argv[2];
