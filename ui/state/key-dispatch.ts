@@ -299,7 +299,7 @@ function commandLine(run: Run, line: string): void {
 	const current = target(run);
 	const selected = current === undefined ? undefined : typeof current === 'string' ? current : current.name;
 	const full = withDefaultDomain(argv, selected);
-	const ui = uiVerbs[verb];
+	const ui = Object.hasOwn(uiVerbs, verb) ? uiVerbs[verb] : undefined; // not Object's own names (`:constructor`)
 	if (ui === undefined) {
 		run.effects.push({type: 'run-cli', argv: full});
 		return;
