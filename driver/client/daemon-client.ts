@@ -14,13 +14,13 @@ import {
   type DomainDetails,
   type DomainEvent,
   type DomainProblem,
+  type DomainState,
   type DomainSummary,
   type AutostartInfo,
   type HostCapabilities,
   type HostStatus,
   type ModuleName,
 } from './connection.js';
-import type {DomainState} from './connection.js';
 import {isActive} from '../domain/state.js';
 import type {HostLayout} from '../host/layout.js';
 import {backendForUri} from '../host/backend-for-uri.js';

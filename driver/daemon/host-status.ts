@@ -3,12 +3,10 @@
 // process to find out is worked out in the background; a `host` event tells the clients
 // when an answer changed.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {DriverError, type HostCapabilities, type HostCheck, type HostStatus, type ModuleStatus} from '../client/connection.js';
 import type {HostLayout} from '../host/layout.js';
 import type {Definitions} from './definitions.js';
-import {readBoundedText} from '../io/bounded-read.js';
 import {isModuleName, loadModule, MODULE_NAMES, probeModules} from '../host/modules.js';
 import {HostCapsProbe, type ProbedHostCaps} from '../bhyve/capabilities-probe.js';
 import {capNames, capsSummary} from '../bhyve/capabilities.js';

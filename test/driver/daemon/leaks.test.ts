@@ -16,8 +16,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {execFileSync} from 'node:child_process';
-import {eventually, fastSimHost, daemonPid, cli, cliBundle, processesNaming} from '../../helpers/sim-dir.js';
+import {eventually, fastSimHost, daemonPid, cli, processesNaming} from '../../helpers/sim-dir.js';
 import {openConnection} from '../../../driver/client/daemon-client.js';
 import {pidAlive} from '../../../driver/host/process-alive.js';
 import {updateHostStateSync} from '../../../driver/sim/host-state.js';
@@ -109,14 +108,7 @@ test.serial(`${cycles} start/destroy cycles of one guest leave no descriptors, p
   const snapDir = fs.mkdtempSync('/tmp/bhyve-tui-leaks-heap-');
   t.teardown(() => fs.rmSync(snapDir, {recursive: true, force: true}));
   const env = {...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapDir}`};
-  const dir = fastSimHost(t, 'leaks', (d, args) => {
-    try {
-      return {status: 0, stdout: execFileSync(process.execPath, [cliBundle, '-c', `sim://${d}`, ...args], {encoding: 'utf8', env}), stderr: ''};
-    } catch (e) {
-      const err = e as {status: number | null; stdout: string; stderr: string};
-      return {status: err.status ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? ''};
-    }
-  });
+  const dir = fastSimHost(t, 'leaks', (d, args) => cli(d, args, {env}));
   const domains = path.join(dir, 'usr/local/etc/bhyve-tui/domains');
   const xml = fs
     .readFileSync(path.join(domains, 'web1.xml'), 'utf8')
