@@ -92,7 +92,7 @@ function exchange(sock: net.Socket, id: number, method: string, params: unknown[
     };
     const onClose = () => {
       done();
-      reject(new DriverError(`the bhyve-tui daemon closed the connection before it answered '${method}'`));
+      reject(new ClosedBeforeAnswer(method));
     };
     sock.on('data', onData);
     sock.once('close', onClose);
@@ -101,6 +101,22 @@ function exchange(sock: net.Socket, id: number, method: string, params: unknown[
     sock.write(`${JSON.stringify({id, method, params})}\n`);
   });
 }
+
+/**
+ * The daemon closed the connection before its first answer: it was exiting (a kill, a
+ * replacement, a racing start that lost), and the connect landed in its listening
+ * socket's backlog while its last thread let go of it. Nothing ran, so the client may
+ * try again.
+ */
+class ClosedBeforeAnswer extends DriverError {
+  constructor(method: string) {
+    super(`the bhyve-tui daemon closed the connection before it answered '${method}'`);
+  }
+}
+
+/** How often, and how long apart, a connection closed before the hello is tried again. */
+const closedRetries = 40;
+const closedRetryMs = 50;
 
 /** A daemon that speaks another protocol than this client: who it is and what it supervises. */
 interface OtherDaemon {
@@ -235,13 +251,21 @@ export class DaemonConnection implements Connection {
    * (replaceDaemon). Requests and consoles both come here.
    */
   private static async reach(uri: string, layout: HostLayout, notice: (line: string) => void, first?: net.Socket): Promise<net.Socket> {
-    for (let replaced = false; ; replaced = true) {
-      const sock = !replaced && first ? first : await DaemonConnection.connectOrStart(uri, layout);
+    let replaced = false;
+    let useFirst = first !== undefined;
+    for (let closed = 0; ; ) {
+      const sock = useFirst && first ? first : await DaemonConnection.connectOrStart(uri, layout);
+      useFirst = false;
       let other: OtherDaemon | null;
       try {
         other = await greet(sock, uri);
       } catch (e) {
         sock.destroy();
+        // A dying daemon's backlog: the next connect finds the next daemon, or starts it.
+        if (e instanceof ClosedBeforeAnswer && ++closed < closedRetries) {
+          await new Promise((r) => setTimeout(r, closedRetryMs));
+          continue;
+        }
         throw e;
       }
       if (other === null) return sock;
@@ -250,6 +274,7 @@ export class DaemonConnection implements Connection {
       // under way): say so rather than replace daemons in a loop.
       if (replaced) throw new DriverError(`the bhyve-tui daemon started for ${uri} speaks protocol ${other.protocol} (build ${other.build}), this client protocol ${PROTOCOL} (build ${BUILD}): run the installed bhyve-tui`);
       await replaceDaemon(uri, other, notice);
+      replaced = true;
     }
   }
 

@@ -5,6 +5,9 @@
 //   MODE 'hello:N'       answers hello with protocol N (build 'fake-N', its pid, GUESTS)
 //   MODE 'before-hello'  a daemon from before the hello (protocol 1): "unknown request
 //                        'hello'"; listDomains shows GUESTS running, ping gives its pid
+//   MODE 'dying:N'       a daemon on its way out: closes each connection unanswered, and
+//                        after the Nth removes its socket and exits (what a client meets in
+//                        a killed daemon's backlog)
 //   GUESTS               names, comma-separated ('' for none)
 //   LOG                  a file that gets each request's method, one a line
 // Prints 'ready' once it listens; on SIGTERM it removes its socket and exits.
@@ -28,7 +31,18 @@ function answer(req) {
 }
 
 fs.rmSync(socketPath, {force: true});
+const dyingAfter = mode.startsWith('dying:') ? Number(mode.slice('dying:'.length)) : undefined;
+let accepted = 0;
 const server = net.createServer((sock) => {
+  if (dyingAfter !== undefined) {
+    if (logFile) fs.appendFileSync(logFile, 'closed\n');
+    sock.destroy();
+    if (++accepted >= dyingAfter) {
+      fs.rmSync(socketPath, {force: true});
+      process.exit(0);
+    }
+    return;
+  }
   let buffered = '';
   sock.on('error', () => {});
   sock.on('data', (chunk) => {

@@ -138,3 +138,17 @@ test.serial('a daemon of a newer protocol is left alone: one line names its buil
   t.regex(r.stderr, new RegExp(String.raw`^error: the bhyve-tui daemon for sim://${esc(dir)} speaks protocol ${PROTOCOL + 1} \(build fake-${PROTOCOL + 1}\), this client protocol ${PROTOCOL} \(build ${clientBuild}\); the daemon is newer: use the bhyve-tui it was started from \(fake-${PROTOCOL + 1}\)\n$`));
   t.true(pidAlive(newer.pid));
 });
+
+test.serial('a daemon that closes connections unanswered on its way out is waited for: the client reaches the next daemon', async (t) => {
+  const dir = fastSimHost(t, 'hello-dying');
+  await stopDaemon(dir);
+  const dying = await fakeDaemon(t, dir, 'dying:3');
+  const r = cli(dir, ['list', '--all']);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stderr, '', 'nothing to report: nothing ran on the dying daemon');
+  t.regex(r.stdout, /\bweb1\s+shut off\b/);
+  t.is(fs.readFileSync(dying.log, 'utf8'), 'closed\nclosed\nclosed\n', 'each connection it closed was tried again');
+  const now = daemonPid(dir);
+  t.not(now, dying.pid);
+  t.true(pidAlive(now), 'a new daemon was started in its place');
+});
