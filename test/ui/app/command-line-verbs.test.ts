@@ -79,11 +79,17 @@ test('every verb the : line runs prints what the CLI prints', async t => {
   await same(t, dir, conn, ['start', 'web1']); // both refuse: already running
   const running = async () => eventually('web1 running', () => bhyveTui(dir, ['domstate', 'web1']).stdout === 'running\n\n');
   await running();
+  // A reboot ends the bhyve and starts the next one: it is over once another pid runs.
+  const web1 = () => (JSON.parse(bhyveTui(dir, ['list', '--json']).stdout) as {name: string; state: string; pid?: number}[]).find(d => d.name === 'web1');
+  const pidOf = () => web1()?.pid;
+  const rebooted = async (before: number | undefined) => eventually('web1 running again', () => web1()?.state === 'running' && pidOf() !== before);
+  let before = pidOf();
   const rebootCli = bhyveTui(dir, ['reboot', 'web1']);
   t.is(rebootCli.stdout, "Domain 'web1' is being rebooted\n\n", rebootCli.stderr);
-  await running();
+  await rebooted(before);
+  before = pidOf();
   t.is((await colon(conn, ['reboot', 'web1'])).output, rebootCli.stdout);
-  await running();
+  await rebooted(before);
   const destroyTui = await colon(conn, ['destroy', 'web1']);
   t.is(destroyTui.output, "Domain 'web1' destroyed\n\n");
   t.is((await colon(conn, ['start', 'web1'])).output, startCli.stdout);
