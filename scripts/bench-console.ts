@@ -193,15 +193,23 @@ async function main(): Promise<void> {
     spawnSync(sbin('bhyvectl'), ['--destroy', '--vm=rawref']);
     const load = spawnSync(sbin('bhyveload'), ['-c', '/dev/nmdmrawrefA', '-m', '512', '-d', '/vm/web1/disk0.img', 'rawref'], {encoding: 'utf8'});
     if (load.status !== 0) throw new Error(`bhyveload: ${load.stderr}`);
-    refBhyve = spawn(sbin('bhyve'), ['-c', '1', '-m', '512', '-A', '-H', '-P', '-s', '0:0,hostbridge', '-s', '1:0,lpc', '-l', 'com1,/dev/nmdmrawrefA', 'rawref'], {stdio: 'ignore'});
+    refBhyve = spawn(
+      sbin('bhyve'),
+      ['-c', '1', '-m', '512', '-A', '-H', '-P', '-s', '0:0,hostbridge', '-s', '1:0,lpc', '-l', 'com1,/dev/nmdmrawrefA', 'rawref'],
+      {stdio: 'ignore'},
+    );
     const vmFile = path.join(dir, 'dev/vmm/rawref');
-    await eventually('rawref at its login prompt', () => {
-      try {
-        return (JSON.parse(fs.readFileSync(vmFile, 'utf8')) as {guestStage?: string}).guestStage === 'login';
-      } catch {
-        return false;
-      }
-    }, 30_000);
+    await eventually(
+      'rawref at its login prompt',
+      () => {
+        try {
+          return (JSON.parse(fs.readFileSync(vmFile, 'utf8')) as {guestStage?: string}).guestStage === 'login';
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+    );
     const reference = new Terminal([process.execPath, '-e', rawJoiner, path.join(dir, 'dev/nmdmrawrefB')]);
     terms.push(reference);
     await reference.until('JOINED');
@@ -229,11 +237,21 @@ async function main(): Promise<void> {
 
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     console.log(`console: web1 attached through the daemon vs. a raw reader (own program joining nmdm B to the same kind of pty), same run`);
-    console.log(`throughput, guest dd (${(ddBlocks * 64) / 1024} MiB):   attached ${dd.att.toFixed(2)} MB/s, raw reader ${dd.ref.toFixed(2)} MB/s → ratio ${ratio(dd.att, dd.ref)}   (target ≥ 0.5; bounded by the simulated UART)`);
-    console.log(`throughput, line rate (${lineMiB} MiB):   attached ${line.att.toFixed(2)} MB/s, raw reader ${line.ref.toFixed(2)} MB/s → ratio ${ratio(line.att, line.ref)}   (target ≥ 0.5)`);
-    console.log(`keystroke → echo (${keys} keys):   attached p50 ${pct(lat.att, 0.5).toFixed(2)} ms, p99 ${pct(lat.att, 0.99).toFixed(2)} ms, max ${Math.max(...lat.att).toFixed(2)} ms   (target p99 < 5 ms)`);
-    console.log(`                  raw reader p50 ${pct(lat.ref, 0.5).toFixed(2)} ms, p99 ${pct(lat.ref, 0.99).toFixed(2)} ms → p50 ratio ${ratio(pct(lat.att, 0.5), pct(lat.ref, 0.5))}`);
-    console.log(`idle attached console, ${idleSeconds} s after ${settleSeconds} s:   client ${idle[0]} ticks, daemon ${idle[1]} ticks (${(((idle[0]! + idle[1]!) / clkTck / idleSeconds) * 100).toFixed(2)} % of one core; raw reader ${idle[2]} ticks; 1 tick = 10 ms)   (target: none measurable)`);
+    console.log(
+      `throughput, guest dd (${(ddBlocks * 64) / 1024} MiB):   attached ${dd.att.toFixed(2)} MB/s, raw reader ${dd.ref.toFixed(2)} MB/s → ratio ${ratio(dd.att, dd.ref)}   (target ≥ 0.5; bounded by the simulated UART)`,
+    );
+    console.log(
+      `throughput, line rate (${lineMiB} MiB):   attached ${line.att.toFixed(2)} MB/s, raw reader ${line.ref.toFixed(2)} MB/s → ratio ${ratio(line.att, line.ref)}   (target ≥ 0.5)`,
+    );
+    console.log(
+      `keystroke → echo (${keys} keys):   attached p50 ${pct(lat.att, 0.5).toFixed(2)} ms, p99 ${pct(lat.att, 0.99).toFixed(2)} ms, max ${Math.max(...lat.att).toFixed(2)} ms   (target p99 < 5 ms)`,
+    );
+    console.log(
+      `                  raw reader p50 ${pct(lat.ref, 0.5).toFixed(2)} ms, p99 ${pct(lat.ref, 0.99).toFixed(2)} ms → p50 ratio ${ratio(pct(lat.att, 0.5), pct(lat.ref, 0.5))}`,
+    );
+    console.log(
+      `idle attached console, ${idleSeconds} s after ${settleSeconds} s:   client ${idle[0]} ticks, daemon ${idle[1]} ticks (${(((idle[0]! + idle[1]!) / clkTck / idleSeconds) * 100).toFixed(2)} % of one core; raw reader ${idle[2]} ticks; 1 tick = 10 ms)   (target: none measurable)`,
+    );
   } finally {
     for (const t of terms) t.kill();
     refBhyve?.kill('SIGKILL');

@@ -28,11 +28,11 @@ import {mutatedDocument, xmlDocument} from '../test/helpers/xml-arbitraries.js';
 
 // Production React, as the bundle runs it; Ink draws nothing when it believes it runs in CI.
 // (Both before React and Ink are loaded, below.)
-process.env['NODE_ENV'] = 'production';
+process.env.NODE_ENV = 'production';
 for (const key of Object.keys(process.env)) {
   if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
 }
-process.env['FORCE_COLOR'] ??= '1';
+process.env.FORCE_COLOR ??= '1';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corpusDir = path.resolve(repoRoot, '..', 'shared', 'libvirt-bhyve');

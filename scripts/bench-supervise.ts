@@ -113,8 +113,12 @@ async function main(): Promise<void> {
     console.log(`daemon idle CPU, no guests:        ${cpu0.toFixed(2)} % of one core`);
     console.log(`daemon idle CPU, ${guests} guests:       ${cpu1.toFixed(2)} % of one core over ${idleSeconds} s   (target < 1 %)`);
     console.log(`daemon RSS, no guests:             ${(rss0 / 1024).toFixed(1)} MiB`);
-    console.log(`daemon RSS, ${guests} guests:            ${(rss1 / 1024).toFixed(1)} MiB   → ${(perGuestKiB / 1024).toFixed(3)} MiB per guest   (target < 2 MiB)`);
-    console.log(`guest exit → client sees the state: median ${median(latencies).toFixed(1)} ms, p95 ${p95(latencies).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms   (target < 200 ms)`);
+    console.log(
+      `daemon RSS, ${guests} guests:            ${(rss1 / 1024).toFixed(1)} MiB   → ${(perGuestKiB / 1024).toFixed(3)} MiB per guest   (target < 2 MiB)`,
+    );
+    console.log(
+      `guest exit → client sees the state: median ${median(latencies).toFixed(1)} ms, p95 ${p95(latencies).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms   (target < 200 ms)`,
+    );
     console.log(`reference, Node sees its own child exit: median ${median(floor).toFixed(2)} ms → ratio ${(median(latencies) / median(floor)).toFixed(1)}x`);
     console.log(`per guest outside the daemon: one sh exit recorder, ${recorderRss(dir)} KiB RSS`);
   } finally {

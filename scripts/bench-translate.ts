@@ -51,7 +51,10 @@ function translateBench(): void {
     return;
   }
   const cases = (JSON.parse(fs.readFileSync(casesFile, 'utf8')) as {xml2argv: {input: string}[]}).xml2argv;
-  const inputs = [...new Set(cases.map((c) => c.input))].map((rel) => ({name: path.basename(rel, '.xml').replace(/^bhyvexml2argv-/, ''), xml: fs.readFileSync(path.join(corpus, rel), 'utf8')}));
+  const inputs = [...new Set(cases.map((c) => c.input))].map((rel) => ({
+    name: path.basename(rel, '.xml').replace(/^bhyvexml2argv-/, ''),
+    xml: fs.readFileSync(path.join(corpus, rel), 'utf8'),
+  }));
   const caps = defaultHostCaps();
   const once = (xml: string): boolean => {
     try {
@@ -76,8 +79,12 @@ function translateBench(): void {
     rows.push({name: x.name, us: median(samples), ok});
   }
   const all = rows.map((r) => r.us);
-  console.log(`translate: parse + validate + build (domxml-to-native, dry run), ${rows.length} xml2argv inputs, ${rows.filter((r) => !r.ok).length} of them rejected`);
-  console.log(`  median per domain: ${median(all).toFixed(1)} µs   (fastest input ${Math.min(...all).toFixed(1)} µs, slowest ${Math.max(...all).toFixed(1)} µs)`);
+  console.log(
+    `translate: parse + validate + build (domxml-to-native, dry run), ${rows.length} xml2argv inputs, ${rows.filter((r) => !r.ok).length} of them rejected`,
+  );
+  console.log(
+    `  median per domain: ${median(all).toFixed(1)} µs   (fastest input ${Math.min(...all).toFixed(1)} µs, slowest ${Math.max(...all).toFixed(1)} µs)`,
+  );
   const shown = verbose ? rows : [...rows].sort((a, b) => b.us - a.us).slice(0, 5);
   console.log(verbose ? '  every input:' : '  slowest inputs:');
   for (const r of shown) console.log(`    ${r.us.toFixed(1).padStart(8)} µs  ${r.name}${r.ok ? '' : ' (rejected)'}`);
@@ -134,11 +141,13 @@ function listBench(): void {
     console.log(`list: ${domainCount} domain files, \`bhyve-tui -c sim:///DIR list --all\` end to end, median of ${runs} runs`);
     console.log(`  bhyve-tui, daemon running:        ${fmtMs(median(warm))}`);
     console.log(`  bhyve-tui, daemon started by it:  ${fmtMs(median(cold))}  (median of ${cold.length})`);
-    const nodeFloor = median(Array.from({length: runs}, () => {
-      const t0 = performance.now();
-      spawnSync(process.execPath, ['-e', '0']);
-      return performance.now() - t0;
-    }));
+    const nodeFloor = median(
+      Array.from({length: runs}, () => {
+        const t0 = performance.now();
+        spawnSync(process.execPath, ['-e', '0']);
+        return performance.now() - t0;
+      }),
+    );
     console.log(`  (node -e 0 alone:                 ${fmtMs(nodeFloor)})`);
 
     const haveVirsh = spawnSync('sh', ['-c', 'command -v virsh'], {stdio: 'ignore'}).status === 0;

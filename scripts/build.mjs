@@ -20,7 +20,10 @@ function buildId() {
       if (entry.isDirectory()) {
         if (entry.name !== '__pycache__') walk(file);
       } else if (/\.(ts|tsx|py)$/.test(entry.name)) {
-        hash.update(`${path.relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+        hash
+          .update(`${path.relative(root, file)}\0`)
+          .update(readFileSync(file))
+          .update('\0');
       }
     }
   };
@@ -34,7 +37,9 @@ const dist = path.join(root, 'dist');
 mkdirSync(path.join(dist, 'sim'), {recursive: true});
 
 const simBin = path.join(root, 'driver', 'sim', 'bin');
-const simEntries = readdirSync(simBin).filter((f) => f.endsWith('.ts')).map((f) => path.join(simBin, f));
+const simEntries = readdirSync(simBin)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => path.join(simBin, f));
 
 // The entry is a small launcher that paints the TUI's first frame; the rest of the program
 // (Ink and React included) is a chunk it imports afterwards.
@@ -50,7 +55,6 @@ await Promise.all([
     splitting: true,
     chunkNames: 'lib/[name]-[hash]',
   }),
-  simEntries.length > 0 &&
-    build({...bundleOptions(), entryPoints: simEntries, outdir: path.join(dist, 'sim'), sourcemap: false}),
+  simEntries.length > 0 && build({...bundleOptions(), entryPoints: simEntries, outdir: path.join(dist, 'sim'), sourcemap: false}),
 ]);
 chmodSync(path.join(dist, 'bhyve-tui.js'), 0o755);

@@ -13,54 +13,62 @@ const replacement = path.join(root, 'ui', 'render', 'ink-output.ts');
 
 /** The package.json's `name` and `version`; throws unless it is the supported Ink version. */
 export function checkInkVersion(packageJsonPath) {
-	const {name, version} = JSON.parse(readFileSync(packageJsonPath, 'utf8'));
-	if (name !== 'ink' || version !== supportedInkVersion) {
-		throw new Error(`${replacement} replaces the Output of ink ${supportedInkVersion}, but ${packageJsonPath} is ${name}@${version}; check the replacement against that version's build/output.js and update supportedInkVersion`);
-	}
+  const {name, version} = JSON.parse(readFileSync(packageJsonPath, 'utf8'));
+  if (name !== 'ink' || version !== supportedInkVersion) {
+    throw new Error(
+      `${replacement} replaces the Output of ink ${supportedInkVersion}, but ${packageJsonPath} is ${name}@${version}; check the replacement against that version's build/output.js and update supportedInkVersion`,
+    );
+  }
 
-	return {name, version};
+  return {name, version};
 }
 
 /** Whether `dir` is an Ink package's build directory (where renderer.js imports ./output.js). */
 function isInkBuildDir(dir) {
-	if (path.basename(dir) !== 'build') {
-		return false;
-	}
+  if (path.basename(dir) !== 'build') {
+    return false;
+  }
 
-	try {
-		return JSON.parse(readFileSync(path.join(dir, '..', 'package.json'), 'utf8')).name === 'ink';
-	} catch {
-		return false;
-	}
+  try {
+    return JSON.parse(readFileSync(path.join(dir, '..', 'package.json'), 'utf8')).name === 'ink';
+  } catch {
+    return false;
+  }
 }
 
 export const inkOutputPlugin = {
-	name: 'ink-output',
-	setup(build) {
-		let redirected = false;
-		build.onStart(() => {
-			redirected = false;
-		});
-		build.onResolve({filter: /^\.\/output\.js$/}, args => {
-			if (!isInkBuildDir(args.resolveDir)) {
-				return undefined;
-			}
+  name: 'ink-output',
+  setup(build) {
+    let redirected = false;
+    build.onStart(() => {
+      redirected = false;
+    });
+    build.onResolve({filter: /^\.\/output\.js$/}, (args) => {
+      if (!isInkBuildDir(args.resolveDir)) {
+        return undefined;
+      }
 
-			try {
-				checkInkVersion(path.join(args.resolveDir, '..', 'package.json'));
-			} catch (error) {
-				return {errors: [{text: error.message}]};
-			}
+      try {
+        checkInkVersion(path.join(args.resolveDir, '..', 'package.json'));
+      } catch (error) {
+        return {errors: [{text: error.message}]};
+      }
 
-			redirected = true;
-			return {path: replacement};
-		});
-		build.onEnd(result => {
-			if (!redirected && result.errors.length === 0) {
-				return {errors: [{text: `ink-output plugin: no import of ./output.js from Ink's build directory was seen, so ${replacement} was not used; bundle Ink (is it external?) or drop the plugin from this build`}]};
-			}
+      redirected = true;
+      return {path: replacement};
+    });
+    build.onEnd((result) => {
+      if (!redirected && result.errors.length === 0) {
+        return {
+          errors: [
+            {
+              text: `ink-output plugin: no import of ./output.js from Ink's build directory was seen, so ${replacement} was not used; bundle Ink (is it external?) or drop the plugin from this build`,
+            },
+          ],
+        };
+      }
 
-			return undefined;
-		});
-	},
+      return undefined;
+    });
+  },
 };

@@ -23,18 +23,33 @@ function need(tool: string, pkg: string): void {
 function toPng(screen: string, name: string): void {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-shot-'));
   try {
-    const html = execFileSync('ansi2html', [], {input: screen, encoding: 'utf8'})
-      .replace('</style>', `pre { font-family: 'DejaVu Sans Mono', monospace; font-size: 15px; line-height: 1.2; margin: 12px; white-space: pre; }\nbody { margin: 0; }\n</style>`);
+    const html = execFileSync('ansi2html', [], {input: screen, encoding: 'utf8'}).replace(
+      '</style>',
+      `pre { font-family: 'DejaVu Sans Mono', monospace; font-size: 15px; line-height: 1.2; margin: 12px; white-space: pre; }\nbody { margin: 0; }\n</style>`,
+    );
     const file = path.join(tmp, `${name}.html`);
     fs.writeFileSync(file, html);
     const width = Math.ceil(cols * 9.05) + 24;
     const height = Math.ceil(rows * 18) + 24;
-    execFileSync('chromium', [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${path.join(tmp, 'profile')}`, '--hide-scrollbars', `--window-size=${width},${height}`,
-      `--screenshot=${path.join(outDir, `${name}.png`)}`, `file://${file}`,
-    ], {stdio: 'ignore'});
+    execFileSync(
+      'chromium',
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${path.join(tmp, 'profile')}`,
+        '--hide-scrollbars',
+        `--window-size=${width},${height}`,
+        `--screenshot=${path.join(outDir, `${name}.png`)}`,
+        `file://${file}`,
+      ],
+      {stdio: 'ignore'},
+    );
     console.log(`screenshots/${name}.png`);
   } finally {
     fs.rmSync(tmp, {recursive: true, force: true});
@@ -57,12 +72,13 @@ async function main(): Promise<void> {
     // A domain whose start failed (bhyve exit 4), whose disk image is gone since, and whose
     // file was then broken by hand: the list shows '!' and the errors view all three problems.
     const brokenFile = path.join(dir, 'usr/local/etc/bhyve-tui/domains/broken.xml');
-    const brokenXml = "<domain type='bhyve'>\n  <name>broken</name>\n  <memory unit='MiB'>512</memory>\n  <vcpu>1</vcpu>\n  <os><type>hvm</type></os>\n  <devices>\n    <disk type='file' device='disk'>\n      <source file='/vm/broken/disk0.img'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n  </devices>\n</domain>\n";
+    const brokenXml =
+      "<domain type='bhyve'>\n  <name>broken</name>\n  <memory unit='MiB'>512</memory>\n  <vcpu>1</vcpu>\n  <os><type>hvm</type></os>\n  <devices>\n    <disk type='file' device='disk'>\n      <source file='/vm/broken/disk0.img'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n  </devices>\n</domain>\n";
     fs.writeFileSync(brokenFile, brokenXml);
     fs.mkdirSync(path.join(dir, 'vm/broken'), {recursive: true});
     fs.writeFileSync(path.join(dir, 'vm/broken/disk0.img'), '');
     updateHostStateSync(dir, (s) => {
-      s.faults['broken'] = {bhyveExit: 4};
+      s.faults.broken = {bhyveExit: 4};
     });
     cli(dir, ['start', 'broken']);
     fs.rmSync(path.join(dir, 'vm/broken/disk0.img'));
@@ -73,7 +89,7 @@ async function main(): Promise<void> {
     }
     // A module missing after the guests started: the host panel shows the fix and K.
     updateHostStateSync(dir, (s) => {
-      s.modules['if_bridge'] = 'unloaded';
+      s.modules.if_bridge = 'unloaded';
     });
     tmux.start([process.execPath, cliBundle, '-c', `sim://${dir}`], {cols, rows});
     await tmux.waitFor((s) => /freebsd14\s+running/.test(s) && /nmdm/.test(s));

@@ -136,7 +136,10 @@ function processes(): Proc[] {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+      const argv = fs
+        .readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a) => a !== '');
       let env = '';
       try {
         env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8');
@@ -262,7 +265,8 @@ async function connection(): Promise<DaemonConnection> {
   const kills = daemonKills;
   const c = await openConnection(uri);
   openedAtKill.set(c, kills);
-  if (conn) c.close(); // another worker opened one meanwhile
+  if (conn)
+    c.close(); // another worker opened one meanwhile
   else conn = c;
   return conn;
 }
@@ -279,7 +283,10 @@ function dropConnection(e: unknown, used: DaemonConnection | undefined = conn): 
 
 function withTimeout<T>(what: string, p: Promise<T>, ms = 120_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 async function viaConnection(op: string, act: (c: DaemonConnection) => Promise<unknown>): Promise<void> {
@@ -310,70 +317,94 @@ let daemonKills = 0;
 let racingClients = 0;
 
 const operations: {weight: number; run: () => Promise<void>}[] = [
-  {weight: 24, run: async () => {
-    const g = pick(guests);
-    if (random() < 0.3) await viaCli('start (cli)', ['start', g]);
-    else await viaConnection('start', (c) => c.start(g));
-  }},
-  {weight: 8, run: async () => {
-    const g = pick(guests);
-    await viaConnection('shutdown', (c) => c.shutdown(g, {timeoutS: 5 + Math.floor(random() * 10)}));
-  }},
-  {weight: 10, run: async () => {
-    const g = pick(guests);
-    if (random() < 0.3) await viaCli('destroy (cli)', ['destroy', g]);
-    else await viaConnection('destroy', (c) => c.destroy(g));
-  }},
-  {weight: 7, run: async () => {
-    const g = pick(guests);
-    const now = Date.now();
-    const recent = (reboots.get(g) ?? []).filter((t) => now - t < 65_000);
-    if (recent.length >= 2) return;
-    reboots.set(g, [...recent, now]);
-    await viaConnection('reboot', (c) => c.reboot(g));
-  }},
-  {weight: 14, run: async () => {
-    const g = pick(guests);
-    const readonly = random() < 0.3;
-    const force = !readonly && random() < 0.5;
-    const holdMs = 100 + Math.floor(random() * 1500);
-    await viaConnection('console attach/detach', async (c) => {
-      const ch = await c.openConsole(g, {readonly, force});
-      let bytes = 0;
-      ch.onData((b) => (bytes += b.length));
-      if (!readonly) ch.write(Buffer.from('\r'));
-      await sleep(holdMs);
-      ch.close();
-      return bytes;
-    });
-  }},
-  {weight: 8, run: async () => {
-    const i = Math.floor(random() * guests.length);
-    const rev = (revisions.get(guests[i]!) ?? 0) + 1;
-    revisions.set(guests[i]!, rev);
-    if (random() < 0.3) {
-      const file = path.join(dir, `define-${i}-${rev}.xml`);
-      fs.writeFileSync(file, guestXml(i, rev));
-      await viaCli('define (cli)', ['define', file]);
-      fs.rmSync(file, {force: true});
-    } else {
-      await viaConnection('define', (c) => c.define(guestXml(i, rev)));
-    }
-  }},
-  {weight: 6, run: async () => {
-    await viaCli('list (cli)', ['list', '--all']);
-  }},
-  {weight: 3, run: async () => {
-    // kill -9 of the daemon, then clients racing: each may start a daemon, one may run.
-    const daemons = processes().filter(isDaemon);
-    for (const d of daemons) process.kill(d.pid, 'SIGKILL');
-    daemonKills++;
-    conn?.close();
-    conn = undefined;
-    const racers = 2 + Math.floor(random() * 4);
-    racingClients += racers;
-    await Promise.all(Array.from({length: racers}, () => viaCli('list after kill -9 (cli, racing)', ['list', '--all'])));
-  }},
+  {
+    weight: 24,
+    run: async () => {
+      const g = pick(guests);
+      if (random() < 0.3) await viaCli('start (cli)', ['start', g]);
+      else await viaConnection('start', (c) => c.start(g));
+    },
+  },
+  {
+    weight: 8,
+    run: async () => {
+      const g = pick(guests);
+      await viaConnection('shutdown', (c) => c.shutdown(g, {timeoutS: 5 + Math.floor(random() * 10)}));
+    },
+  },
+  {
+    weight: 10,
+    run: async () => {
+      const g = pick(guests);
+      if (random() < 0.3) await viaCli('destroy (cli)', ['destroy', g]);
+      else await viaConnection('destroy', (c) => c.destroy(g));
+    },
+  },
+  {
+    weight: 7,
+    run: async () => {
+      const g = pick(guests);
+      const now = Date.now();
+      const recent = (reboots.get(g) ?? []).filter((t) => now - t < 65_000);
+      if (recent.length >= 2) return;
+      reboots.set(g, [...recent, now]);
+      await viaConnection('reboot', (c) => c.reboot(g));
+    },
+  },
+  {
+    weight: 14,
+    run: async () => {
+      const g = pick(guests);
+      const readonly = random() < 0.3;
+      const force = !readonly && random() < 0.5;
+      const holdMs = 100 + Math.floor(random() * 1500);
+      await viaConnection('console attach/detach', async (c) => {
+        const ch = await c.openConsole(g, {readonly, force});
+        let bytes = 0;
+        ch.onData((b) => (bytes += b.length));
+        if (!readonly) ch.write(Buffer.from('\r'));
+        await sleep(holdMs);
+        ch.close();
+        return bytes;
+      });
+    },
+  },
+  {
+    weight: 8,
+    run: async () => {
+      const i = Math.floor(random() * guests.length);
+      const rev = (revisions.get(guests[i]!) ?? 0) + 1;
+      revisions.set(guests[i]!, rev);
+      if (random() < 0.3) {
+        const file = path.join(dir, `define-${i}-${rev}.xml`);
+        fs.writeFileSync(file, guestXml(i, rev));
+        await viaCli('define (cli)', ['define', file]);
+        fs.rmSync(file, {force: true});
+      } else {
+        await viaConnection('define', (c) => c.define(guestXml(i, rev)));
+      }
+    },
+  },
+  {
+    weight: 6,
+    run: async () => {
+      await viaCli('list (cli)', ['list', '--all']);
+    },
+  },
+  {
+    weight: 3,
+    run: async () => {
+      // kill -9 of the daemon, then clients racing: each may start a daemon, one may run.
+      const daemons = processes().filter(isDaemon);
+      for (const d of daemons) process.kill(d.pid, 'SIGKILL');
+      daemonKills++;
+      conn?.close();
+      conn = undefined;
+      const racers = 2 + Math.floor(random() * 4);
+      racingClients += racers;
+      await Promise.all(Array.from({length: racers}, () => viaCli('list after kill -9 (cli, racing)', ['list', '--all'])));
+    },
+  },
 ];
 const totalWeight = operations.reduce((s, o) => s + o.weight, 0);
 function chooseOperation(): () => Promise<void> {
@@ -396,7 +427,6 @@ const results: {round: string; checks: Check[]}[] = [];
 let idleFds = -1;
 let idleRss = -1;
 
-
 /** Waits until no guest is starting or stopping (or the time is up). */
 async function settle(limitMs: number): Promise<string[]> {
   const deadline = Date.now() + limitMs;
@@ -418,7 +448,11 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, text: string) => checks.push({name, ok, text});
   const unsettled = await settle(90_000);
-  add('guests settle', unsettled.length === 0, unsettled.length ? `still changing after 90 s: ${unsettled.join(', ')}` : 'no guest is in its loader or shutting down');
+  add(
+    'guests settle',
+    unsettled.length === 0,
+    unsettled.length ? `still changing after 90 s: ${unsettled.join(', ')}` : 'no guest is in its loader or shutting down',
+  );
   // A relay exits 2 s after both sides of its pair closed.
   await sleep(3000);
 
@@ -438,8 +472,11 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
     // none
   }
   const daemon = daemons.length === 1 ? daemons[0]!.pid : -1;
-  add('one daemon', daemons.length === 1 && answering === daemon && pidFile === String(daemon),
-    `${daemons.length} daemon process(es) [${daemons.map((d) => d.pid).join(', ')}]; daemon.sock answered by ${answering ?? 'nobody'}; daemon.pid says ${pidFile || 'nothing'}`);
+  add(
+    'one daemon',
+    daemons.length === 1 && answering === daemon && pidFile === String(daemon),
+    `${daemons.length} daemon process(es) [${daemons.map((d) => d.pid).join(', ')}]; daemon.sock answered by ${answering ?? 'nobody'}; daemon.pid says ${pidFile || 'nothing'}`,
+  );
 
   // Every running guest: one bhyve, a run record owned by the live daemon naming it, and
   // no second supervisor in its log (one exit and one action per bhyve start).
@@ -461,12 +498,15 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
     } catch {
       // never started
     }
-    for (const [i, part] of log.split(/ run: \/usr\/sbin\/bhyve /).slice(1).entries()) {
+    for (const [i, part] of log
+      .split(/ run: \/usr\/sbin\/bhyve /)
+      .slice(1)
+      .entries()) {
       const exits = (part.match(/bhyve exited with status/g) ?? []).length;
       const actions = (part.match(/ action: /g) ?? []).length;
       if (exits > 1 || actions > 1) supervision.push(`${name}: bhyve start #${i + 1} saw ${exits} exits and ${actions} actions (two supervisors?)`);
     }
-    const crashes = (log.match(/ stopped: crashed \(.*\)/g) ?? []);
+    const crashes = log.match(/ stopped: crashed \(.*\)/g) ?? [];
     if (crashes.length) supervision.push(`${name}: ${crashes.join(', ')} in its log; no fault was injected`);
     const stop = stopRecord(name);
     if (stop?.state === 'crashed') supervision.push(`${name}: ended crashed (${stop.reason}${stop.error ? `: ${stop.error}` : ''}); no fault was injected`);
@@ -476,7 +516,11 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
   // Orphaned (a daemon killed in the middle of a start left a run record and no process):
   // an honest state that destroy clears, counted rather than failed.
   const orphaned = list.filter((d) => d.state === 'orphaned').map((d) => `${d.name} (${d.reason ?? ''})`);
-  add('every running guest supervised once', supervision.length === 0, `${supervision.length ? supervision.join('; ') : `${running.length} running, each with one bhyve and a run record of daemon ${daemon}`}${orphaned.length ? `; orphaned: ${orphaned.join(', ')}` : ''}`);
+  add(
+    'every running guest supervised once',
+    supervision.length === 0,
+    `${supervision.length ? supervision.join('; ') : `${running.length} running, each with one bhyve and a run record of daemon ${daemon}`}${orphaned.length ? `; orphaned: ${orphaned.join(', ')}` : ''}`,
+  );
 
   // No process of the host that no guest accounts for.
   const active = new Set(guests.filter((g) => runRecord(g)));
@@ -520,7 +564,8 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
     const m = /^nmdm-(soak-g\d+)\.1[AB]$/.exec(f);
     if (m && !active.has(m[1]!)) stray.push(`dev/${f} (guest stopped)`);
   }
-  for (const f of fs.existsSync(path.join(devDir, 'vmm')) ? fs.readdirSync(path.join(devDir, 'vmm')) : []) if (!active.has(f)) stray.push(`dev/vmm/${f} (guest stopped)`);
+  for (const f of fs.existsSync(path.join(devDir, 'vmm')) ? fs.readdirSync(path.join(devDir, 'vmm')) : [])
+    if (!active.has(f)) stray.push(`dev/vmm/${f} (guest stopped)`);
   const taps = new Set(guests.flatMap((g) => (runRecord(g) as {taps?: string[]} | null)?.taps ?? []));
   for (const i of readHostStateSync(dir).interfaces) if (i.driver === 'tap' && !taps.has(i.name)) stray.push(`interface ${i.name} (no running guest's)`);
   const simTmp = path.join(dir, 'var/run/bhyve-sim/tmp');
@@ -539,25 +584,36 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
     }
   }
   for (const d of list) if (d.state === 'invalid') bad.push(`${d.name}: listed invalid (${d.error ?? ''})`);
-  add('every definition parses', bad.length === 0 && list.length > 0, bad.length ? bad.join('; ') : `${fs.readdirSync(domainsDir).length} definitions, ${list.length} listed`);
+  add(
+    'every definition parses',
+    bad.length === 0 && list.length > 0,
+    bad.length ? bad.join('; ') : `${fs.readdirSync(domainsDir).length} definitions, ${list.length} listed`,
+  );
 
   // Descriptors and memory: what an idle daemon holds, plus a few per running guest (domain
   // log, console log, the console's two descriptors, a watcher), and a fixed RSS bound.
   if (daemon > 0) {
     const fds = fdCount(daemon);
     const rss = rssKiB(daemon);
-    const fdLimit = (opts.quiesced ? idleFds + 2 : idleFds + 6 * active.size + 10);
+    const fdLimit = opts.quiesced ? idleFds + 2 : idleFds + 6 * active.size + 10;
     const rssLimit = 256 * 1024;
     const ok = fds <= fdLimit && rss <= rssLimit;
     let held = '';
     if (!ok) {
       try {
-        held = `; descriptors: ${fs.readdirSync(`/proc/${daemon}/fd`).map((fd) => `${fd} ${fs.readlinkSync(`/proc/${daemon}/fd/${fd}`)}`).join(', ')}`;
+        held = `; descriptors: ${fs
+          .readdirSync(`/proc/${daemon}/fd`)
+          .map((fd) => `${fd} ${fs.readlinkSync(`/proc/${daemon}/fd/${fd}`)}`)
+          .join(', ')}`;
       } catch {
         // gone
       }
     }
-    add('daemon fds and RSS bounded', ok, `daemon ${daemon}: ${fds} fds (limit ${fdLimit}: idle ${idleFds}${opts.quiesced ? ' + 2' : ` + 6 × ${active.size} guests + 10`}), RSS ${(rss / 1024).toFixed(1)} MiB (limit ${rssLimit / 1024} MiB; idle ${(idleRss / 1024).toFixed(1)})${held}`);
+    add(
+      'daemon fds and RSS bounded',
+      ok,
+      `daemon ${daemon}: ${fds} fds (limit ${fdLimit}: idle ${idleFds}${opts.quiesced ? ' + 2' : ` + 6 × ${active.size} guests + 10`}), RSS ${(rss / 1024).toFixed(1)} MiB (limit ${rssLimit / 1024} MiB; idle ${(idleRss / 1024).toFixed(1)})${held}`,
+    );
   } else {
     add('daemon fds and RSS bounded', false, 'no single daemon to measure');
   }
@@ -635,7 +691,8 @@ async function main(): Promise<number> {
   printChecks(quiet, await checkInvariants(quiet, {quiesced: true}));
 
   console.log(`\noperations (${ops} in ${((Date.now() - started) / 1000).toFixed(0)} s; ok / refused as expected / unexpected error):`);
-  for (const [op, c] of [...counts].sort()) console.log(`  ${op.padEnd(36)} ${String(c.ok).padStart(5)} ${String(c.refused).padStart(5)} ${String(c.error).padStart(5)}`);
+  for (const [op, c] of [...counts].sort())
+    console.log(`  ${op.padEnd(36)} ${String(c.ok).padStart(5)} ${String(c.refused).padStart(5)} ${String(c.error).padStart(5)}`);
   console.log(`daemon kill -9: ${daemonKills}, clients racing after them: ${racingClients}`);
   if (findings.length) {
     console.log(`\nunexpected errors (${findings.length}):`);
@@ -644,7 +701,9 @@ async function main(): Promise<number> {
   const failed = results.flatMap((x) => x.checks).filter((c) => !c.ok).length;
   const total = results.flatMap((x) => x.checks).length;
   const unexpected = findings.length;
-  console.log(`\nsoak: seed ${seed}: ${total - failed} of ${total} invariant checks passed in ${results.length} rounds; ${unexpected} unexpected operation errors`);
+  console.log(
+    `\nsoak: seed ${seed}: ${total - failed} of ${total} invariant checks passed in ${results.length} rounds; ${unexpected} unexpected operation errors`,
+  );
   return failed > 0 || unexpected > 0 ? 1 : 0;
 }
 

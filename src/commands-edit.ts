@@ -103,7 +103,9 @@ export const editCommands: CommandSpec[] = [
         const text = stripErrorHeader(readEditFile(file));
         if (status !== 0) {
           const kept = keep(text);
-          throw new DriverError(`the editor ${status === null ? 'was killed' : `exited with status ${status}`}; the definition of '${name}' is not changed${kept ? `; your edit is kept in ${kept}` : ''}`);
+          throw new DriverError(
+            `the editor ${status === null ? 'was killed' : `exited with status ${status}`}; the definition of '${name}' is not changed${kept ? `; your edit is kept in ${kept}` : ''}`,
+          );
         }
         if (text === original) {
           removeQuietly(file);
@@ -120,7 +122,9 @@ export const editCommands: CommandSpec[] = [
           if (!askReedit()) {
             const kept = keep(text);
             const connect = ctx.uri === defaultConnectionUri() ? '' : `-c ${ctx.uri} `;
-            throw new DriverError(`Domain '${name}' XML configuration not changed; your edit is kept in ${kept}: fix it and run 'bhyve-tui ${connect}define ${kept}'`);
+            throw new DriverError(
+              `Domain '${name}' XML configuration not changed; your edit is kept in ${kept}: fix it and run 'bhyve-tui ${connect}define ${kept}'`,
+            );
           }
           buffer = withErrorHeader(text, e.message, e.detail);
           removeQuietly(file); // its text goes on in the next attempt's file

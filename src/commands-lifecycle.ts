@@ -37,10 +37,10 @@ export function parseEscape(spec: string | undefined): number {
   throw new UsageError(`invalid escape character ${shown}: use hat notation such as ^] or a single character`);
 }
 
-export async function consoleSession(conn: Connection, name: string, escape?: number, opts: ConsoleOptions = {}): Promise<number> {
-  escape ??= await defaultEscape(conn);
+async function consoleSession(conn: Connection, name: string, escapeByte?: number, opts: ConsoleOptions = {}): Promise<number> {
+  escapeByte ??= await defaultEscape(conn);
   const channel = await conn.openConsole(name, opts);
-  const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape});
+  const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape: escapeByte});
   if (end === 'escape') process.stdout.write('\r\n');
   else if (end === 'stopped') process.stdout.write(`\r\nDomain '${name}' stopped${detail ? ` (${detail})` : ''}\r\n`);
   else process.stdout.write(`\r\nThe console of '${name}' was ${end === 'taken' ? 'taken over by another client' : 'closed'}\r\n`);
@@ -86,7 +86,9 @@ async function shutdownAll(ctx: CommandContext, conn: Connection, timeoutS: numb
     ctx.print('No running domains\n\n');
     return 0;
   }
-  ctx.print(`Shutting down ${targets.length} domain${targets.length === 1 ? '' : 's'}: ${targets.map((d) => d.name).join(', ')} (forced power-off after ${timeoutS} s)\n`);
+  ctx.print(
+    `Shutting down ${targets.length} domain${targets.length === 1 ? '' : 's'}: ${targets.map((d) => d.name).join(', ')} (forced power-off after ${timeoutS} s)\n`,
+  );
   let failed = 0;
   for (const d of targets) {
     try {
@@ -139,7 +141,10 @@ async function backgroundDaemon(ctx: CommandContext, layout: HostLayout): Promis
   const logFile = path.join(layout.logDir, 'daemon.log');
   const logFd = fs.openSync(logFile, 'a', 0o640);
   const size = fs.fstatSync(logFd).size;
-  const child = spawn(process.execPath, [cliPath(), '-c', ctx.uri, 'daemon', ...(ctx.flags.has('--boot') ? ['--boot'] : [])], {detached: true, stdio: ['ignore', logFd, logFd]});
+  const child = spawn(process.execPath, [cliPath(), '-c', ctx.uri, 'daemon', ...(ctx.flags.has('--boot') ? ['--boot'] : [])], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
   child.unref();
   fs.closeSync(logFd);
   let exited: number | null = null;
@@ -315,7 +320,18 @@ export const lifecycleCommands: CommandSpec[] = [
       if (d.state !== 'invalid') {
         const det = await conn.domainDetails(d.name);
         const auto = await conn.autostartInfo(d.name);
-        rows.push(['UUID', det.uuid], ['OS Type', 'hvm'], ['State', d.state], ['CPU(s)', String(det.vcpus)], ['Max memory', `${det.memoryKiB} KiB`], ['Used memory', `${det.memoryKiB} KiB`], ['Persistent', 'yes'], ['Autostart', auto ? `enable (order ${auto.order}, delay ${auto.delayS} s)` : 'disable'], ['Boot', det.boot], ['File', d.file]);
+        rows.push(
+          ['UUID', det.uuid],
+          ['OS Type', 'hvm'],
+          ['State', d.state],
+          ['CPU(s)', String(det.vcpus)],
+          ['Max memory', `${det.memoryKiB} KiB`],
+          ['Used memory', `${det.memoryKiB} KiB`],
+          ['Persistent', 'yes'],
+          ['Autostart', auto ? `enable (order ${auto.order}, delay ${auto.delayS} s)` : 'disable'],
+          ['Boot', det.boot],
+          ['File', d.file],
+        );
       } else {
         rows.push(['State', 'invalid'], ['Error', d.error ?? ''], ['File', d.file]);
       }
@@ -358,8 +374,8 @@ export const lifecycleCommands: CommandSpec[] = [
     async run(ctx) {
       const conn = await ctx.connect();
       const given = flagValue(ctx, '-e') ?? flagValue(ctx, '--escape');
-      const escape = given === undefined ? await defaultEscape(conn) : parseEscape(given);
-      return consoleSession(conn, one(ctx), escape, {force: ctx.flags.has('--force'), readonly: ctx.flags.has('--readonly')});
+      const escapeByte = given === undefined ? await defaultEscape(conn) : parseEscape(given);
+      return consoleSession(conn, one(ctx), escapeByte, {force: ctx.flags.has('--force'), readonly: ctx.flags.has('--readonly')});
     },
   },
   {

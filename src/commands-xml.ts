@@ -76,10 +76,43 @@ async function probedCaps(conn: Connection, warn: (message: string) => void): Pr
 
 /** libvirt's virArch names; bhyve answers only for the x86 ones. */
 const ARCHES = [
-  'alpha', 'armv6l', 'armv7l', 'armv7b', 'aarch64', 'cris', 'i686', 'ia64', 'lm32', 'loongarch64', 'm68k', 'microblaze',
-  'microblazeel', 'mips', 'mipsel', 'mips64', 'mips64el', 'openrisc', 'parisc', 'parisc64', 'ppc', 'ppcle', 'ppc64',
-  'ppc64le', 'ppcemb', 'riscv32', 'riscv64', 's390', 's390x', 'sh4', 'sh4eb', 'sparc', 'sparc64', 'unicore32', 'x86_64',
-  'xtensa', 'xtensaeb',
+  'alpha',
+  'armv6l',
+  'armv7l',
+  'armv7b',
+  'aarch64',
+  'cris',
+  'i686',
+  'ia64',
+  'lm32',
+  'loongarch64',
+  'm68k',
+  'microblaze',
+  'microblazeel',
+  'mips',
+  'mipsel',
+  'mips64',
+  'mips64el',
+  'openrisc',
+  'parisc',
+  'parisc64',
+  'ppc',
+  'ppcle',
+  'ppc64',
+  'ppc64le',
+  'ppcemb',
+  'riscv32',
+  'riscv64',
+  's390',
+  's390x',
+  'sh4',
+  'sh4eb',
+  'sparc',
+  'sparc64',
+  'unicore32',
+  'x86_64',
+  'xtensa',
+  'xtensaeb',
 ];
 
 export const xmlCommands: CommandSpec[] = [
@@ -123,7 +156,8 @@ export const xmlCommands: CommandSpec[] = [
       if (virttype !== undefined && virttype !== 'bhyve') throw new DriverError(`invalid argument: unknown virttype: ${virttype}`);
       const arch = flagValue(ctx, '--arch') ?? 'x86_64';
       if (!ARCHES.includes(arch)) throw new DriverError(`invalid argument: unknown architecture: ${arch}`);
-      if (arch !== 'x86_64' && arch !== 'i686') throw new DriverError(`this function is not supported by the connection driver: unsupported architecture: ${arch}`);
+      if (arch !== 'x86_64' && arch !== 'i686')
+        throw new DriverError(`this function is not supported by the connection driver: unsupported architecture: ${arch}`);
       const probed = await (await ctx.connect()).capabilities();
       if (probed.problem) warner(ctx)(`${probed.problem}: no bhyve capabilities`);
       const machine = flagValue(ctx, '--machine');

@@ -6,17 +6,17 @@
 // Nothing here knows individual cases: every run is driven by the fields of
 // cases.json and compared with the files it names.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { resolve, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { bhyveCapsFrom, grubCapsFrom } from '../driver/bhyve/capabilities.js';
-import { parseDomainXml } from '../driver/domain/xml-parse.js';
-import { formatDomainXml } from '../driver/domain/xml-format.js';
-import { prepareDomain } from '../driver/bhyve/firmware.js';
-import { buildBhyveCommand, buildLoaderCommand, DEVICE_MAP_PLACEHOLDER, type BuildContext } from '../driver/bhyve/command-build.js';
-import { renderCommandLine } from '../driver/bhyve/argv-render.js';
-import { parseNativeArgv } from '../driver/bhyve/native-argv-parse.js';
-import { formatDomainCapabilities } from '../driver/bhyve/domain-capabilities.js';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {resolve, join} from 'node:path';
+import {pathToFileURL} from 'node:url';
+import {bhyveCapsFrom, grubCapsFrom} from '../driver/bhyve/capabilities.js';
+import {parseDomainXml} from '../driver/domain/xml-parse.js';
+import {formatDomainXml} from '../driver/domain/xml-format.js';
+import {prepareDomain} from '../driver/bhyve/firmware.js';
+import {buildBhyveCommand, buildLoaderCommand, DEVICE_MAP_PLACEHOLDER, type BuildContext} from '../driver/bhyve/command-build.js';
+import {renderCommandLine} from '../driver/bhyve/argv-render.js';
+import {parseNativeArgv} from '../driver/bhyve/native-argv-parse.js';
+import {formatDomainCapabilities} from '../driver/bhyve/domain-capabilities.js';
 
 export type Suite = 'xml2argv' | 'xml2xml' | 'argv2xml' | 'domaincaps';
 type Stage = 'parse' | 'prepare' | 'build-bhyve' | 'build-loader';
@@ -113,20 +113,20 @@ function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function strictCheck(c: CaseBase, stage: string | undefined, message: string | undefined): { strict?: boolean; strictReason?: string } {
+function strictCheck(c: CaseBase, stage: string | undefined, message: string | undefined): {strict?: boolean; strictReason?: string} {
   if (c.libvirt_result !== 'failure') return {};
-  if (stage === undefined) return { strict: false, strictReason: 'did not fail' };
+  if (stage === undefined) return {strict: false, strictReason: 'did not fail'};
   if (c.libvirt_stage && stage !== c.libvirt_stage) {
-    return { strict: false, strictReason: `failed at ${stage}, libvirt at ${c.libvirt_stage}` };
+    return {strict: false, strictReason: `failed at ${stage}, libvirt at ${c.libvirt_stage}`};
   }
   if (c.libvirt_error != null && message !== c.libvirt_error) {
-    return { strict: false, strictReason: `message ${JSON.stringify(message)} != libvirt ${JSON.stringify(c.libvirt_error)}` };
+    return {strict: false, strictReason: `message ${JSON.stringify(message)} != libvirt ${JSON.stringify(c.libvirt_error)}`};
   }
-  return { strict: true };
+  return {strict: true};
 }
 
 function runXml2Argv(dir: string, c: Xml2ArgvCase): RunResult {
-  const base = { suite: 'xml2argv' as const, seq: c.seq, name: c.name };
+  const base = {suite: 'xml2argv' as const, seq: c.seq, name: c.name};
   const fwName = c.firmwareDir ?? 'fakefirmwaredir';
   const fwPath = resolve(dir, FIRMWARE_DIRS[fwName] ?? fwName);
   const caps = bhyveCapsFrom(c.bhyvecaps ?? []);
@@ -145,7 +145,7 @@ function runXml2Argv(dir: string, c: Xml2ArgvCase): RunResult {
   let ldargs: string;
   let devmap: string | undefined;
   try {
-    const def = parseDomainXml(readFileSync(join(dir, c.input), 'utf8'), { caps, generateMac: () => HARNESS_MAC, file: c.input });
+    const def = parseDomainXml(readFileSync(join(dir, c.input), 'utf8'), {caps, generateMac: () => HARNESS_MAC, file: c.input});
     stage = 'prepare';
     prepareDomain(def, ctx);
     stage = 'build-bhyve';
@@ -163,42 +163,42 @@ function runXml2Argv(dir: string, c: Xml2ArgvCase): RunResult {
     const strict = strictCheck(c, stage, msg);
     switch (c.macro) {
       case 'DO_TEST_FAILURE':
-        if (stage === 'prepare') return { ...base, pass: false, reason: `failed at prepare (${msg}); the harness needs parse or build`, ...strict };
-        return { ...base, pass: true, ...strict };
+        if (stage === 'prepare') return {...base, pass: false, reason: `failed at prepare (${msg}); the harness needs parse or build`, ...strict};
+        return {...base, pass: true, ...strict};
       case 'DO_TEST_PARSE_ERROR':
-        return { ...base, pass: stage === 'parse', ...(stage === 'parse' ? {} : { reason: `failed at ${stage}: ${msg}` }), ...strict };
+        return {...base, pass: stage === 'parse', ...(stage === 'parse' ? {} : {reason: `failed at ${stage}: ${msg}`}), ...strict};
       case 'DO_TEST_PREPARE_ERROR':
-        return { ...base, pass: stage === 'prepare', ...(stage === 'prepare' ? {} : { reason: `failed at ${stage}: ${msg}` }), ...strict };
+        return {...base, pass: stage === 'prepare', ...(stage === 'prepare' ? {} : {reason: `failed at ${stage}: ${msg}`}), ...strict};
       default:
-        return { ...base, pass: false, reason: `failed at ${stage}: ${msg}`, ...strict };
+        return {...base, pass: false, reason: `failed at ${stage}: ${msg}`, ...strict};
     }
   }
   const strict = strictCheck(c, undefined, undefined);
   if (c.macro === 'DO_TEST_PARSE_ERROR' || c.macro === 'DO_TEST_PREPARE_ERROR') {
-    return { ...base, pass: false, reason: 'succeeded, expected a failure', ...strict };
+    return {...base, pass: false, reason: 'succeeded, expected a failure', ...strict};
   }
   // libvirt's harness compares with the .args/.ldargs files next to the input when they exist
   const sibling = (ext: string) => (c.files_present?.includes(ext) ? c.input.replace(/\.xml$/, `.${ext}`) : null);
   const expArgs = readOrNull(dir, c.expected_args ?? sibling('args'));
   const expLd = readOrNull(dir, c.expected_ldargs ?? sibling('ldargs'));
   if (expArgs === null || expLd === null) {
-    return { ...base, pass: false, reason: 'succeeded, but there is no .args/.ldargs to match (libvirt fails here)', ...strict };
+    return {...base, pass: false, reason: 'succeeded, but there is no .args/.ldargs to match (libvirt fails here)', ...strict};
   }
-  if (args !== expArgs) return { ...base, pass: false, reason: `args differ: ${diffHint(expArgs, args)}`, ...strict };
-  if (ldargs !== expLd) return { ...base, pass: false, reason: `ldargs differ: ${diffHint(expLd, ldargs)}`, ...strict };
+  if (args !== expArgs) return {...base, pass: false, reason: `args differ: ${diffHint(expArgs, args)}`, ...strict};
+  if (ldargs !== expLd) return {...base, pass: false, reason: `ldargs differ: ${diffHint(expLd, ldargs)}`, ...strict};
   const devmapPath = c.expected_devmap ? join(dir, c.expected_devmap) : undefined;
   const expDevmap = devmapPath && existsSync(devmapPath) ? readUnwrapped(devmapPath) : null;
   const gotDevmap = devmap !== undefined ? devmap.replace(/\s+$/, '') + '\n' : null;
   if (expDevmap !== null || gotDevmap !== null) {
     if (expDevmap !== gotDevmap) {
-      return { ...base, pass: false, reason: `device map differs: expected ${JSON.stringify(expDevmap)}, got ${JSON.stringify(gotDevmap)}`, ...strict };
+      return {...base, pass: false, reason: `device map differs: expected ${JSON.stringify(expDevmap)}, got ${JSON.stringify(gotDevmap)}`, ...strict};
     }
   }
-  return { ...base, pass: true, ...strict };
+  return {...base, pass: true, ...strict};
 }
 
 function runXml2Xml(dir: string, c: Xml2XmlCase): RunResult {
-  const base = { suite: 'xml2xml' as const, seq: c.seq, name: c.name };
+  const base = {suite: 'xml2xml' as const, seq: c.seq, name: c.name};
   let out: string;
   try {
     const def = parseDomainXml(readFileSync(join(dir, c.input), 'utf8'), {
@@ -206,23 +206,23 @@ function runXml2Xml(dir: string, c: Xml2XmlCase): RunResult {
       generateMac: () => HARNESS_MAC,
       file: c.input,
     });
-    out = formatDomainXml(def, { inactive: true, secure: true });
+    out = formatDomainXml(def, {inactive: true, secure: true});
   } catch (e) {
     const msg = errText(e);
     const strict = strictCheck(c, 'parse', msg);
-    if (c.macro === 'DO_TEST_FAILURE') return { ...base, pass: true, ...strict };
-    return { ...base, pass: false, reason: `parse failed: ${msg}`, ...strict };
+    if (c.macro === 'DO_TEST_FAILURE') return {...base, pass: true, ...strict};
+    return {...base, pass: false, reason: `parse failed: ${msg}`, ...strict};
   }
   const strict = strictCheck(c, undefined, undefined);
-  if (c.macro === 'DO_TEST_FAILURE') return { ...base, pass: true, ...strict };
-  if (!c.expected_xml) return { ...base, pass: false, reason: 'no expected XML', ...strict };
+  if (c.macro === 'DO_TEST_FAILURE') return {...base, pass: true, ...strict};
+  if (!c.expected_xml) return {...base, pass: false, reason: 'no expected XML', ...strict};
   const exp = withNewline(readUnwrapped(join(dir, c.expected_xml)));
-  if (withNewline(out) !== exp) return { ...base, pass: false, reason: diffHint(exp, withNewline(out)), ...strict };
-  return { ...base, pass: true, ...strict };
+  if (withNewline(out) !== exp) return {...base, pass: false, reason: diffHint(exp, withNewline(out)), ...strict};
+  return {...base, pass: true, ...strict};
 }
 
 function runArgv2Xml(dir: string, c: Argv2XmlCase): RunResult {
-  const base = { suite: 'argv2xml' as const, seq: c.seq, name: c.name };
+  const base = {suite: 'argv2xml' as const, seq: c.seq, name: c.name};
   const logged: string[] = [];
   let out: string | undefined;
   let error: string | undefined;
@@ -233,31 +233,31 @@ function runArgv2Xml(dir: string, c: Argv2XmlCase): RunResult {
       generateUuid: () => HARNESS_UUID,
       log: (m) => logged.push(m),
     });
-    out = formatDomainXml(def, { inactive: false, secure: true });
+    out = formatDomainXml(def, {inactive: false, secure: true});
   } catch (e) {
     error = errText(e);
     if (!logged.includes(error)) logged.push(error);
   }
-  let strict: { strict?: boolean; strictReason?: string } = {};
+  let strict: {strict?: boolean; strictReason?: string} = {};
   if (c.libvirt_result === 'failure') {
     const ok = error !== undefined && (c.libvirt_messages ?? []).includes(error);
-    strict = ok ? { strict: true } : { strict: false, strictReason: error === undefined ? 'did not fail' : `message ${JSON.stringify(error)} not among libvirt's` };
+    strict = ok ? {strict: true} : {strict: false, strictReason: error === undefined ? 'did not fail' : `message ${JSON.stringify(error)} not among libvirt's`};
   }
   if (c.macro === 'DO_TEST_FAIL') {
-    if (error === undefined) return { ...base, pass: false, reason: 'succeeded, expected a failure', ...strict };
-    return { ...base, pass: true, ...strict };
+    if (error === undefined) return {...base, pass: false, reason: 'succeeded, expected a failure', ...strict};
+    return {...base, pass: true, ...strict};
   }
-  if (error !== undefined) return { ...base, pass: false, reason: `failed: ${error}`, ...strict };
-  if (c.macro === 'DO_TEST' && logged.length) return { ...base, pass: false, reason: `unexpected log message: ${logged[0]}`, ...strict };
-  if (c.macro === 'DO_TEST_WARN' && !logged.length) return { ...base, pass: false, reason: 'expected a logged warning', ...strict };
-  if (!c.expected_xml) return { ...base, pass: false, reason: 'no expected XML', ...strict };
+  if (error !== undefined) return {...base, pass: false, reason: `failed: ${error}`, ...strict};
+  if (c.macro === 'DO_TEST' && logged.length) return {...base, pass: false, reason: `unexpected log message: ${logged[0]}`, ...strict};
+  if (c.macro === 'DO_TEST_WARN' && !logged.length) return {...base, pass: false, reason: 'expected a logged warning', ...strict};
+  if (!c.expected_xml) return {...base, pass: false, reason: 'no expected XML', ...strict};
   const exp = withNewline(readUnwrapped(join(dir, c.expected_xml)));
-  if (withNewline(out!) !== exp) return { ...base, pass: false, reason: diffHint(exp, withNewline(out!)), ...strict };
-  return { ...base, pass: true, ...strict };
+  if (withNewline(out!) !== exp) return {...base, pass: false, reason: diffHint(exp, withNewline(out!)), ...strict};
+  return {...base, pass: true, ...strict};
 }
 
 function runDomainCaps(dir: string, c: DomainCapsCase): RunResult {
-  const base = { suite: 'domaincaps' as const, seq: c.seq, name: c.name };
+  const base = {suite: 'domaincaps' as const, seq: c.seq, name: c.name};
   try {
     const input: Parameters<typeof formatDomainCapabilities>[0] = {
       caps: bhyveCapsFrom(c.bhyvecaps ?? []),
@@ -269,10 +269,10 @@ function runDomainCaps(dir: string, c: DomainCapsCase): RunResult {
     if (c.virttype) input.virttype = c.virttype;
     const out = formatDomainCapabilities(input);
     const exp = withNewline(readUnwrapped(join(dir, c.expected_xml)));
-    if (withNewline(out) !== exp) return { ...base, pass: false, reason: diffHint(exp, withNewline(out)) };
-    return { ...base, pass: true };
+    if (withNewline(out) !== exp) return {...base, pass: false, reason: diffHint(exp, withNewline(out))};
+    return {...base, pass: true};
   } catch (e) {
-    return { ...base, pass: false, reason: errText(e) };
+    return {...base, pass: false, reason: errText(e)};
   }
 }
 
@@ -289,7 +289,7 @@ export function runConformance(dir: string): ConformanceReport {
     try {
       runs.push(f());
     } catch (e) {
-      runs.push({ suite, seq: c.seq, name: c.name, pass: false, reason: `runner error: ${errText(e)}` });
+      runs.push({suite, seq: c.seq, name: c.name, pass: false, reason: `runner error: ${errText(e)}`});
     }
   };
   for (const c of cases.xml2argv ?? []) guard('xml2argv', c, () => runXml2Argv(dir, c));

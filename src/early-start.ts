@@ -11,9 +11,9 @@ import {chalkStylist, firstFrameLines} from '../ui/render/first-frame.js';
 import {enterFullScreen} from './terminal-restore.js';
 
 export interface EarlyStart {
-	connection: DaemonConnection;
-	/** what the first frame showed; absent when the daemon was too slow to answer for it */
-	shown?: {domains: DomainSummary[]; host: HostStatus | undefined};
+  connection: DaemonConnection;
+  /** what the first frame showed; absent when the daemon was too slow to answer for it */
+  shown?: {domains: DomainSummary[]; host: HostStatus | undefined};
 }
 
 /** How long the first frame waits for the host status once the list is in (else: "Checking…"). */
@@ -21,64 +21,67 @@ const HOST_GRACE_MS = 50;
 /** A daemon slower than this to list gets Ink's "Loading domains…" screen, not a blank one. */
 const LIST_WAIT_MS = 1000;
 
-const after = async <T>(ms: number, value: T) => new Promise<T>(resolve => setTimeout(() => resolve(value), ms));
+const after = async <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 /** The URI when argv opens the TUI (nothing but -c/--connect), else undefined. */
-export function tuiUri(argv: readonly string[]): string | undefined {
-	let uri: string | undefined;
-	for (let index = 0; index < argv.length; index++) {
-		const arg = argv[index]!;
-		if ((arg === '-c' || arg === '--connect') && index + 1 < argv.length) {
-			uri = argv[++index];
-		} else if (arg.startsWith('--connect=')) {
-			uri = arg.slice('--connect='.length);
-		} else {
-			return undefined;
-		}
-	}
+function tuiUri(argv: readonly string[]): string | undefined {
+  let uri: string | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if ((arg === '-c' || arg === '--connect') && index + 1 < argv.length) {
+      uri = argv[++index];
+    } else if (arg.startsWith('--connect=')) {
+      uri = arg.slice('--connect='.length);
+    } else {
+      return undefined;
+    }
+  }
 
-	return uri ?? defaultConnectionUri();
+  return uri ?? defaultConnectionUri();
 }
 
 export async function earlyStart(argv: readonly string[]): Promise<EarlyStart | undefined> {
-	const uri = tuiUri(argv);
-	// Ink draws nothing in CI; neither does this.
-	if (uri === undefined || !process.stdin.isTTY || !process.stdout.isTTY || isInCi) {
-		return undefined;
-	}
+  const uri = tuiUri(argv);
+  // Ink draws nothing in CI; neither does this.
+  if (uri === undefined || !process.stdin.isTTY || !process.stdout.isTTY || isInCi) {
+    return undefined;
+  }
 
-	let connection: DaemonConnection | undefined;
-	try {
-		// Connecting may mean starting the daemon, which can take seconds: Ctrl-C still works.
-		connection = await openConnection(uri);
-		// From here on, keys wait in the terminal for Ink instead of being echoed.
-		process.stdin.setRawMode(true);
-		const hostAnswer = connection.hostStatus();
-		hostAnswer.catch(() => {});
-		const listAnswer = connection.listDomains();
-		listAnswer.catch(() => {});
-		const domains = await Promise.race([listAnswer, after(LIST_WAIT_MS, undefined)]);
-		if (domains === undefined) {
-			return {connection};
-		}
+  let connection: DaemonConnection | undefined;
+  try {
+    // Connecting may mean starting the daemon, which can take seconds: Ctrl-C still works.
+    connection = await openConnection(uri);
+    // From here on, keys wait in the terminal for Ink instead of being echoed.
+    process.stdin.setRawMode(true);
+    const hostAnswer = connection.hostStatus();
+    hostAnswer.catch(() => {});
+    const listAnswer = connection.listDomains();
+    listAnswer.catch(() => {});
+    const domains = await Promise.race([listAnswer, after(LIST_WAIT_MS, undefined)]);
+    if (domains === undefined) {
+      return {connection};
+    }
 
-		const host = await Promise.race([hostAnswer, after(HOST_GRACE_MS, undefined)]).catch(() => undefined);
-		const lines = firstFrameLines({
-			uri: connection.uri,
-			simulated: connection.simulated,
-			domains,
-			host,
-			columns: process.stdout.columns > 0 ? process.stdout.columns : 80,
-			rows: process.stdout.rows > 0 ? process.stdout.rows : 24,
-			now: Date.now(),
-		}, chalkStylist);
-		enterFullScreen();
-		// Hidden cursor as under Ink; the cursor goes back home, where Ink starts drawing.
-		process.stdout.write(`\u001B[?25l${lines.join('\n')}\u001B[H`);
-		return {connection, shown: {domains, host}};
-	} catch {
-		connection?.close();
-		process.stdin.setRawMode(false);
-		return undefined;
-	}
+    const host = await Promise.race([hostAnswer, after(HOST_GRACE_MS, undefined)]).catch(() => undefined);
+    const lines = firstFrameLines(
+      {
+        uri: connection.uri,
+        simulated: connection.simulated,
+        domains,
+        host,
+        columns: process.stdout.columns > 0 ? process.stdout.columns : 80,
+        rows: process.stdout.rows > 0 ? process.stdout.rows : 24,
+        now: Date.now(),
+      },
+      chalkStylist,
+    );
+    enterFullScreen();
+    // Hidden cursor as under Ink; the cursor goes back home, where Ink starts drawing.
+    process.stdout.write(`\u001B[?25l${lines.join('\n')}\u001B[H`);
+    return {connection, shown: {domains, host}};
+  } catch {
+    connection?.close();
+    process.stdin.setRawMode(false);
+    return undefined;
+  }
 }

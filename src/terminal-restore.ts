@@ -35,7 +35,7 @@ export function restoreTerminal(out: NodeJS.WriteStream = process.stdout): void 
 function installHandlers(out: NodeJS.WriteStream): void {
   if (installed) return;
   installed = true;
-  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
+  const onSignal = (_signal: NodeJS.Signals, code: number) => () => {
     restoreTerminal(out);
     process.exit(128 + code);
   };

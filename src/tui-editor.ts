@@ -13,13 +13,13 @@ import {readBoundedText} from '../driver/io/bounded-read.js';
 import {DEFAULT_XML_LIMITS} from '../driver/xml/dom.js';
 import type {EditRequest, EditResult} from '../ui/app/App.js';
 
-export function editsDir(env: NodeJS.ProcessEnv = process.env): string {
+function editsDir(env: NodeJS.ProcessEnv = process.env): string {
   const state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(os.homedir(), '.local', 'state');
   return path.join(state, 'bhyve-tui', 'edits');
 }
 
 /** $VISUAL, else $EDITOR, else vi; split on blanks (no shell), so 'code -w' works. */
-export function editorCommand(env: NodeJS.ProcessEnv = process.env): string[] {
+function editorCommand(env: NodeJS.ProcessEnv = process.env): string[] {
   const spec = (env.VISUAL?.trim() || env.EDITOR?.trim() || 'vi').split(/\s+/);
   return spec;
 }

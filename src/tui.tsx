@@ -1,6 +1,6 @@
 // The TUI's main loop: Ink draws the list; for the console Ink is unmounted and the
 // terminal is handed to a raw byte pipe, then Ink is mounted again with the same selection.
-import React from 'react';
+import type React from 'react';
 import {render} from 'ink';
 import type {DaemonConnection} from '../driver/client/daemon-client.js';
 import {attachTerminal, type ConsoleEnd} from '../driver/console/attach.js';
@@ -34,7 +34,13 @@ function eraseBehindFirstFrame(out: NodeJS.WriteStream): () => void {
   return restore;
 }
 
-function showApp(conn: DaemonConnection, selection: string | undefined, resume: ResumeState | undefined, status: {text: string; error?: boolean} | undefined, initialData?: InitialData): Promise<Next> {
+function showApp(
+  conn: DaemonConnection,
+  selection: string | undefined,
+  resume: ResumeState | undefined,
+  status: {text: string; error?: boolean} | undefined,
+  initialData?: InitialData,
+): Promise<Next> {
   return new Promise((resolve) => {
     let next: Next = {kind: 'quit'};
     const props: React.ComponentProps<typeof App> = {
@@ -94,7 +100,7 @@ export async function runTui(conn: DaemonConnection, initialData?: InitialData):
 }
 
 async function runConsole(conn: DaemonConnection, name: string): Promise<{text: string; error?: boolean}> {
-  const escape = await defaultEscape(conn);
+  const escapeByte = await defaultEscape(conn);
   let channel;
   try {
     channel = await conn.openConsole(name);
@@ -103,7 +109,7 @@ async function runConsole(conn: DaemonConnection, name: string): Promise<{text: 
   }
   process.stdout.write('\x1b[H\x1b[2J\x1b[?25h');
   try {
-    const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape});
+    const {end, detail} = await attachTerminal(channel, {name, input: process.stdin, output: process.stdout, escape: escapeByte});
     return {text: `${endText[end]} (${name}${detail ? `: ${detail}` : ''})`};
   } finally {
     process.stdout.write('\x1b[0m\x1b[H\x1b[2J');

@@ -78,7 +78,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (command && !help) {
     const [min, max] = typeof command.args === 'number' ? [command.args, command.args] : command.args;
     if (args.length < min || args.length > max) {
-      const what = max === 0 ? 'takes no arguments' : min === max ? `needs exactly ${min === 1 ? 'one argument' : `${min} arguments`}` : `needs ${min} to ${max} arguments`;
+      const what =
+        max === 0
+          ? 'takes no arguments'
+          : min === max
+            ? `needs exactly ${min === 1 ? 'one argument' : `${min} arguments`}`
+            : `needs ${min} to ${max} arguments`;
       throw new UsageError(`'${command.name}' ${what}; usage: bhyve-tui ${command.synopsis}`);
     }
   }
@@ -105,7 +110,8 @@ export async function runVerbOn(connection: Connection, argv: readonly string[],
   const instead = command.needsTerminal?.(p.flags);
   if (instead !== undefined) throw new UsageError(`':${argv.join(' ')}' needs the terminal to itself; in the TUI, ${instead}`);
   // `t` and `:shutdown` wait the same time before the forced power-off.
-  if (command.name === 'shutdown' && options.shutdownTimeoutS !== undefined && !p.flags.has('--timeout')) p.flags.set('--timeout', String(options.shutdownTimeoutS));
+  if (command.name === 'shutdown' && options.shutdownTimeoutS !== undefined && !p.flags.has('--timeout'))
+    p.flags.set('--timeout', String(options.shutdownTimeoutS));
   let out = '';
   const notes: string[] = [];
   const ctx: CommandContext = {

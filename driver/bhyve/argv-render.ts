@@ -37,7 +37,7 @@ export function renderCommandLine(argv: readonly string[], opts: RenderOptions =
   if (argv.length === 0) return out + '\n';
   const prog = opts.basenameProgram === false ? argv[0]! : basename(argv[0]!);
   out += shellQuote(prog);
-  const isOpt = (a: string | undefined) => a !== undefined && a.startsWith('-');
+  const isOpt = (a: string | undefined) => a?.startsWith('-') === true;
   // laterOpt[i]: some argument at index >= i starts with '-'
   const laterOpt: boolean[] = new Array(argv.length + 1).fill(false);
   for (let i = argv.length - 1; i >= 1; i--) laterOpt[i] = laterOpt[i + 1]! || isOpt(argv[i]);
@@ -55,5 +55,5 @@ export function renderCommandLine(argv: readonly string[], opts: RenderOptions =
 
 /** One-line rendering with full program path (domxml-to-native style). */
 export function renderCommandLineFlat(argv: readonly string[]): string {
-  return renderCommandLine(argv, { linebreaks: false, basenameProgram: false });
+  return renderCommandLine(argv, {linebreaks: false, basenameProgram: false});
 }

@@ -10,18 +10,10 @@ import {DriverError} from '../client/connection.js';
 import type {HostLayout} from '../host/layout.js';
 import {runTool, type ToolResult} from '../host/tools.js';
 import {writeFileAtomic} from '../io/atomic-file.js';
-import {
-  bhyveCapsFrom,
-  capNames,
-  capsFromProbeOutputs,
-  grubCapsFrom,
-  GRUB_CAP_NAMES,
-  type BhyveProbeOutputs,
-  type HostCaps,
-} from './capabilities.js';
+import {bhyveCapsFrom, capNames, capsFromProbeOutputs, grubCapsFrom, GRUB_CAP_NAMES, type BhyveProbeOutputs, type HostCaps} from './capabilities.js';
 
 /** What identifies one installed binary: a replaced or rewritten file differs in one of these. */
-export interface BinaryIdentity {
+interface BinaryIdentity {
   /** resolved path (symlinks followed), as this process sees it */
   path: string;
   dev: number;
@@ -59,11 +51,11 @@ const PROBES: readonly (readonly [keyof BhyveProbeOutputs, string[]])[] = [
   ['virtioRnd', ['-s', '0,virtio-rnd']],
 ];
 
-export function capsCachePath(layout: HostLayout): string {
+function capsCachePath(layout: HostLayout): string {
   return path.join(layout.runDir, 'bhyve-caps.json');
 }
 
-export function binaryIdentity(file: string): BinaryIdentity | null {
+function binaryIdentity(file: string): BinaryIdentity | null {
   try {
     const real = fs.realpathSync(file);
     const st = fs.statSync(real);
@@ -80,7 +72,7 @@ function sameIdentity(a: BinaryIdentity | null, b: BinaryIdentity | null): boole
 }
 
 /** uname -r of the host; on a simulated host the release its host.json says it runs. */
-export function hostRelease(layout: HostLayout): string | null {
+function hostRelease(layout: HostLayout): string | null {
   return layout.backend.hostFacts().osrelease;
 }
 
@@ -101,7 +93,7 @@ async function pool<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> 
 }
 
 /** Runs the probes now (no cache). */
-export async function probeHostCaps(layout: HostLayout): Promise<ProbedHostCaps> {
+async function probeHostCaps(layout: HostLayout): Promise<ProbedHostCaps> {
   const bhyve = binaryIdentity(layout.tool('bhyve'));
   const grub = binaryIdentity(layout.tool('grub-bhyve'));
   const base = {bhyve, grub, release: hostRelease(layout), probedAt: new Date().toISOString(), fromCache: false};
@@ -110,12 +102,21 @@ export async function probeHostCaps(layout: HostLayout): Promise<ProbedHostCaps>
   const outputs: BhyveProbeOutputs = {};
   let results: ToolResult[];
   try {
-    results = await pool(PROBES.map(([, args]) => () => runTool(layout, 'bhyve', args, 10_000)), 3);
+    results = await pool(
+      PROBES.map(
+        ([, args]) =>
+          () =>
+            runTool(layout, 'bhyve', args, 10_000),
+      ),
+      3,
+    );
   } catch (e) {
     return none(`bhyve could not be probed: ${(e as Error).message}`);
   }
   // bhyve writes its usage and its complaints to stderr; that is what libvirt reads
-  PROBES.forEach(([key], i) => (outputs[key] = results[i]!.stderr));
+  PROBES.forEach(([key], i) => {
+    outputs[key] = results[i]!.stderr;
+  });
   const help = results[0]!;
   if (!/^Usage: /m.test(help.stderr)) {
     // Not a bhyve we can read (or one that refuses to run): no caps rather than made-up ones.
@@ -164,7 +165,15 @@ function writeCache(layout: HostLayout, r: ProbedHostCaps): void {
   if (!r.bhyve || r.problem) return;
   // The run directory holds the daemon's socket: owner only, whoever makes it first.
   fs.mkdirSync(layout.runDir, {recursive: true, mode: 0o700});
-  const c: CacheFile = {format: CACHE_FORMAT, bhyve: r.bhyve, grub: r.grub, release: r.release, probedAt: r.probedAt, caps: capNames(r.caps), grubCaps: [...r.grubCaps]};
+  const c: CacheFile = {
+    format: CACHE_FORMAT,
+    bhyve: r.bhyve,
+    grub: r.grub,
+    release: r.release,
+    probedAt: r.probedAt,
+    caps: capNames(r.caps),
+    grubCaps: [...r.grubCaps],
+  };
   writeFileAtomic(capsCachePath(layout), `${JSON.stringify(c, null, 2)}\n`, 0o600);
 }
 

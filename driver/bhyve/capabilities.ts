@@ -1,6 +1,6 @@
 // bhyve and grub-bhyve capability flags (libvirt's BHYVE_CAP_* / BHYVE_GRUB_CAP_*).
 
-export const BHYVE_CAP_NAMES = [
+const BHYVE_CAP_NAMES = [
   'RTC_UTC',
   'AHCI32SLOT',
   'NET_E1000',
@@ -17,7 +17,7 @@ export const BHYVE_CAP_NAMES = [
 export type BhyveCapName = (typeof BHYVE_CAP_NAMES)[number];
 
 export const GRUB_CAP_NAMES = ['CONSDEV'] as const;
-export type GrubCapName = (typeof GRUB_CAP_NAMES)[number];
+type GrubCapName = (typeof GRUB_CAP_NAMES)[number];
 
 export type BhyveCaps = ReadonlySet<BhyveCapName>;
 export type GrubCaps = ReadonlySet<GrubCapName>;
@@ -35,11 +35,11 @@ export function defaultHostCaps(): HostCaps {
   };
 }
 
-export function isBhyveCapName(s: string): s is BhyveCapName {
+function isBhyveCapName(s: string): s is BhyveCapName {
   return (BHYVE_CAP_NAMES as readonly string[]).includes(s);
 }
 
-export function isGrubCapName(s: string): s is GrubCapName {
+function isGrubCapName(s: string): s is GrubCapName {
   return (GRUB_CAP_NAMES as readonly string[]).includes(s);
 }
 
@@ -90,7 +90,7 @@ export interface BhyveProbeOutputs {
  * (bus:slot:function, the config-tree parser of 13.0 and later). Matching only the old
  * form, as libvirt does, would take every device as present on a current bhyve.
  */
-export function reportsUnknownDevice(stderr: string, emulation: string): boolean {
+function reportsUnknownDevice(stderr: string, emulation: string): boolean {
   return stderr.includes(`pci slot 0:0: unknown device "${emulation}"`) || stderr.includes(`pci slot 0:0:0: unknown device "${emulation}"`);
 }
 

@@ -2,16 +2,15 @@
 // loader), following libvirt 11.3.0's bhyve_command.c: same argument order,
 // same checks in the same order, same error texts.
 
-import { CommandBuildError, type VirErrorCode } from '../domain/errors.js';
-import type { BhyveCaps, GrubCaps, HostCaps } from './capabilities.js';
-import { defaultHostCaps as defaultCaps } from './capabilities.js';
-import type { ChrDef, ControllerDef, DiskDef, DomainDef, GraphicsDef, NetDef, PciAddress, VideoDef } from '../domain/model.js';
-import { kibToBhyveMiB } from '../domain/memsize.js';
-import { prepareDomain } from './firmware.js';
+import {CommandBuildError, type VirErrorCode} from '../domain/errors.js';
+import type {BhyveCaps, GrubCaps, HostCaps} from './capabilities.js';
+import {defaultHostCaps as defaultCaps} from './capabilities.js';
+import type {ChrDef, ControllerDef, DiskDef, DomainDef, GraphicsDef, NetDef, PciAddress, VideoDef} from '../domain/model.js';
+import {kibToBhyveMiB} from '../domain/memsize.js';
+import {prepareDomain} from './firmware.js';
 
 export const BHYVE_PATH = '/usr/sbin/bhyve';
-export const BHYVELOAD_PATH = '/usr/sbin/bhyveload';
-export const BHYVECTL_PATH = '/usr/sbin/bhyvectl';
+const BHYVELOAD_PATH = '/usr/sbin/bhyveload';
 /** Placeholder libvirt uses for the device map path in dry-run / XML->native output. */
 export const DEVICE_MAP_PLACEHOLDER = '<device.map>';
 
@@ -53,18 +52,18 @@ const err = (code: VirErrorCode, detail: string, command: 'bhyve' | 'loader' = '
 };
 const unsupported = (detail: string): never => err('config-unsupported', detail);
 
-function pciOf(info: { address?: unknown }): PciAddress {
+function pciOf(info: {address?: unknown}): PciAddress {
   const a = info.address as PciAddress | undefined;
   if (a && a.type === 'pci') return a;
   // libvirt reads the PCI member of the address union regardless of type
-  return { type: 'pci', domain: 0, bus: 0, slot: 0, function: 0 };
+  return {type: 'pci', domain: 0, bus: 0, slot: 0, function: 0};
 }
 
 /** Drive controller index as libvirt reads it (the union aliases pci.domain). */
 function driveController(d: DiskDef): number {
   const a = d.info.address;
   if (!a) return 0;
-  if (a.type === 'drive') return (a as { controller: number }).controller;
+  if (a.type === 'drive') return (a as {controller: number}).controller;
   if (a.type === 'pci') return (a as PciAddress).domain;
   return 0;
 }
@@ -236,7 +235,7 @@ export function buildBhyveCommand(def: DomainDef, ctx: BuildContext): string[] {
 
   argv.push('-c');
   const topo = def.cpu?.topology;
-  if (topo && topo.sockets) {
+  if (topo?.sockets) {
     if (topo.dies !== 1) unsupported('Only 1 die per socket is supported');
     if (topo.clusters !== 1) unsupported('Only 1 cluster per die is supported');
     if (nvcpus !== topo.sockets * topo.cores * topo.threads) {
@@ -296,7 +295,9 @@ export function buildBhyveCommand(def: DomainDef, ctx: BuildContext): string[] {
     }
   }
 
-  def.nets.forEach((n, i) => argv.push(...buildNet(n, i, ctx)));
+  def.nets.forEach((n, i) => {
+    argv.push(...buildNet(n, i, ctx));
+  });
 
   for (const d of def.disks) {
     switch (d.target.bus) {
@@ -318,8 +319,12 @@ export function buildBhyveCommand(def: DomainDef, ctx: BuildContext): string[] {
     }
   }
 
-  def.sounds.forEach((_, i) => argv.push(...buildSound(def, i, ctx)));
-  def.filesystems.forEach((_, i) => argv.push(...buildFs(def, i)));
+  def.sounds.forEach((_, i) => {
+    argv.push(...buildSound(def, i, ctx));
+  });
+  def.filesystems.forEach((_, i) => {
+    argv.push(...buildFs(def, i));
+  });
   argv.push(...buildConsole(def));
   for (const r of def.rngs) {
     if (r.backendModel !== 'random') unsupported('RNG backend is not supported');
@@ -328,9 +333,7 @@ export function buildBhyveCommand(def: DomainDef, ctx: BuildContext): string[] {
   }
 
   if (def.bhyveCommandline) {
-    ctx.warn?.(
-      'Booting the guest using command line pass-through feature, which could potentially cause inconsistent state and upgrade issues',
-    );
+    ctx.warn?.('Booting the guest using command line pass-through feature, which could potentially cause inconsistent state and upgrade issues');
     argv.push(...def.bhyveCommandline);
   }
   argv.push(def.name);
@@ -341,11 +344,11 @@ export function buildBhyveCommand(def: DomainDef, ctx: BuildContext): string[] {
 // Loaders
 
 /** g_strsplit(s, " ", 0): split on single spaces, keep empty pieces; "" gives no pieces. */
-export function splitBootloaderArgs(s: string): string[] {
+function splitBootloaderArgs(s: string): string[] {
   return s === '' ? [] : s.split(' ');
 }
 
-function usableDisk(d: DiskDef, ctx: BuildContext, lastError: { e?: CommandBuildError }): boolean {
+function usableDisk(d: DiskDef, ctx: BuildContext, lastError: {e?: CommandBuildError}): boolean {
   if (d.type === 'volume' && (d.pool === undefined || ctx.resolveVolume?.(d.pool, d.volume ?? '') === undefined)) {
     lastError.e = new CommandBuildError('loader', 'internal', `cannot resolve storage volume '${d.volume ?? ''}' in pool '${d.pool ?? ''}'`);
     return false;
@@ -362,7 +365,7 @@ function usableDisk(d: DiskDef, ctx: BuildContext, lastError: { e?: CommandBuild
 }
 
 function bootDisk(def: DomainDef, ctx: BuildContext): DiskDef {
-  const lastError: { e?: CommandBuildError } = {};
+  const lastError: {e?: CommandBuildError} = {};
   const lerr = (detail: string): never => err('config-unsupported', detail, 'loader');
   if (def.disks.length < 1) lerr('Domain should have at least one disk defined');
   if (def.os.bootDevs.length > 1) lerr('Only one boot device is supported');
@@ -400,13 +403,13 @@ function customLoader(def: DomainDef): string[] {
   return [def.bootloader!, ...splitBootloaderArgs(def.bootloaderArgs!)];
 }
 
-function grubLoader(def: DomainDef, ctx: BuildContext, deviceMapPath: string): { argv: string[]; deviceMap?: string } {
-  if (def.bootloaderArgs !== undefined) return { argv: customLoader(def) };
+function grubLoader(def: DomainDef, ctx: BuildContext, deviceMapPath: string): {argv: string[]; deviceMap?: string} {
+  if (def.bootloaderArgs !== undefined) return {argv: customLoader(def)};
   let cd: DiskDef | undefined;
   let hdd: DiskDef | undefined;
   let userdef: DiskDef | undefined;
   let best = Infinity;
-  const lastError: { e?: CommandBuildError } = {};
+  const lastError: {e?: CommandBuildError} = {};
   for (const d of def.disks) {
     if (!usableDisk(d, ctx, lastError)) continue;
     const bo = d.info.bootOrder ?? 0;
@@ -435,13 +438,13 @@ function grubLoader(def: DomainDef, ctx: BuildContext, deviceMapPath: string): {
     argv.push('--cons-dev', fmtNull(chr.master));
   }
   argv.push(def.name);
-  const out: { argv: string[]; deviceMap?: string } = { argv };
+  const out: {argv: string[]; deviceMap?: string} = {argv};
   if (map !== '') out.deviceMap = map;
   return out;
 }
 
 /** Where libvirt writes grub's device map while starting a domain. */
-export function deviceMapStatePath(name: string): string {
+function deviceMapStatePath(name: string): string {
   return `/var/run/libvirt/bhyve/grub_bhyve-${name}-device.map`;
 }
 
@@ -451,7 +454,7 @@ export function deviceMapStatePath(name: string): string {
  * argv[0] is /usr/sbin/bhyveload, or the <bootloader> path as written.
  * `deviceMap` is the grub device.map text (grub-bhyve without explicit args only).
  */
-export function buildLoaderCommand(def: DomainDef, ctx: BuildContext): { argv: string[]; deviceMap?: string } | null {
+export function buildLoaderCommand(def: DomainDef, ctx: BuildContext): {argv: string[]; deviceMap?: string} | null {
   ensurePrepared(def, ctx);
   if (def.os.loader) return null;
   if (def.disks.length < 1) err('config-unsupported', 'Domain should have at least one disk defined', 'loader');
@@ -462,11 +465,11 @@ export function buildLoaderCommand(def: DomainDef, ctx: BuildContext): { argv: s
         argv: [BHYVELOAD_PATH, '-m', String(kibToBhyveMiB(def.memoryKiB)), '-d', fmtNull(diskSource(disk, ctx, 'loader')), def.name],
       };
     }
-    return { argv: [BHYVELOAD_PATH, ...splitBootloaderArgs(def.bootloaderArgs)] };
+    return {argv: [BHYVELOAD_PATH, ...splitBootloaderArgs(def.bootloaderArgs)]};
   }
   if (def.bootloader.includes('grub-bhyve')) {
     const path = ctx.deviceMapPath ?? (ctx.dryRun ? DEVICE_MAP_PLACEHOLDER : deviceMapStatePath(def.name));
     return grubLoader(def, ctx, path);
   }
-  return { argv: customLoader(def) };
+  return {argv: customLoader(def)};
 }

@@ -1,9 +1,9 @@
 // The <domainCapabilities> document for bhyve (virsh domcapabilities),
 // formatted like libvirt 11.3.0.
 
-import type { BhyveCaps } from './capabilities.js';
-import { XmlBuffer } from '../xml/writer.js';
-import { BHYVE_PATH } from './command-build.js';
+import type {BhyveCaps} from './capabilities.js';
+import {XmlBuffer} from '../xml/writer.js';
+import {BHYVE_PATH} from './command-build.js';
 
 export interface DomainCapsInput {
   caps: BhyveCaps;
@@ -41,7 +41,11 @@ export function formatDomainCapabilities(input: DomainCapsInput): string {
       }
     });
     buf.element('cpu', [], () => {
-      for (const m of ['host-passthrough', 'maximum', 'host-model', 'custom']) buf.empty('mode', [['name', m], ['supported', 'no']]);
+      for (const m of ['host-passthrough', 'maximum', 'host-model', 'custom'])
+        buf.empty('mode', [
+          ['name', m],
+          ['supported', 'no'],
+        ]);
     });
     buf.element('devices', [], () => {
       buf.element('disk', [['supported', 'yes']], () => {

@@ -1,9 +1,9 @@
 // Start-time preparation: UEFI firmware auto-selection for <os firmware='efi'>
 // (libvirt's bhyveProcessPrepareDomain).
 
-import { readdirSync } from 'node:fs';
-import { DomainPrepareError } from '../domain/errors.js';
-import type { DomainDef } from '../domain/model.js';
+import {readdirSync} from 'node:fs';
+import {DomainPrepareError} from '../domain/errors.js';
+import type {DomainDef} from '../domain/model.js';
 
 export const DEFAULT_FIRMWARE_DIR = '/usr/local/share/uefi-firmware';
 export const PREFERRED_FIRMWARE = 'BHYVE_UEFI.fd';
@@ -16,7 +16,7 @@ export interface PrepareContext {
 }
 
 /** Pick the firmware file: BHYVE_UEFI.fd if present, else the first entry; undefined if none. */
-export function selectFirmware(entries: readonly string[]): string | undefined {
+function selectFirmware(entries: readonly string[]): string | undefined {
   const files = entries.filter((e) => !e.startsWith('.'));
   if (files.includes(PREFERRED_FIRMWARE)) return PREFERRED_FIRMWARE;
   return files[0];
@@ -45,6 +45,6 @@ export function prepareDomain(def: DomainDef, ctx: PrepareContext = {}): DomainD
   if (loader.format !== undefined && loader.format !== 'raw') {
     throw new DomainPrepareError('config-unsupported', `Unsupported loader format '${loader.format}'`);
   }
-  def.os.loader = { ...loader, path: `${dir.replace(/\/+$/, '') || '/'}/${fw}`.replace(/^\/\//, '/'), type: 'pflash', readonly: 'yes', format: 'raw' };
+  def.os.loader = {...loader, path: `${dir.replace(/\/+$/, '') || '/'}/${fw}`.replace(/^\/\//, '/'), type: 'pflash', readonly: 'yes', format: 'raw'};
   return def;
 }

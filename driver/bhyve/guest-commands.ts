@@ -18,7 +18,13 @@ export interface GuestCommands {
 }
 
 /** caps: the host's probed capabilities (default: what the daemon last probed for this host). */
-export function buildGuestCommands(layout: HostLayout, definition: DomainDef, tapNames: string[], warn?: (m: string) => void, caps: HostCaps = currentHostCaps(layout)): GuestCommands {
+export function buildGuestCommands(
+  layout: HostLayout,
+  definition: DomainDef,
+  tapNames: string[],
+  warn?: (m: string) => void,
+  caps: HostCaps = currentHostCaps(layout),
+): GuestCommands {
   // Building allocates PCI slots on the definition; keep the caller's copy untouched.
   const def = cloneDomainDef(definition);
   const deviceMapHostPath = path.posix.join('/var/run/bhyve-tui', `grub_bhyve-${def.name}-device.map`);
@@ -37,9 +43,10 @@ export function buildGuestCommands(layout: HostLayout, definition: DomainDef, ta
   if (!loader) return {loader: null, bhyve};
   withLoaderConsole(def, loader.argv);
   return {
-    loader: loader.deviceMap === undefined
-      ? {argv: loader.argv}
-      : {argv: loader.argv, deviceMap: {path: layout.resolve(deviceMapHostPath), contents: loader.deviceMap}},
+    loader:
+      loader.deviceMap === undefined
+        ? {argv: loader.argv}
+        : {argv: loader.argv, deviceMap: {path: layout.resolve(deviceMapHostPath), contents: loader.deviceMap}},
     bhyve,
   };
 }

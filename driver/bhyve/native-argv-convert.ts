@@ -1,13 +1,13 @@
 // The two conversions behind `virsh domxml-to-native bhyve-argv` and
 // `virsh domxml-from-native bhyve-argv`, with libvirt's semantics.
 
-import { CommandBuildError, VirError } from '../domain/errors.js';
-import { parseDomainXml, type DomainParseOptions } from '../domain/xml-parse.js';
-import { formatDomainXml } from '../domain/xml-format.js';
-import { buildBhyveCommand, buildLoaderCommand, DEVICE_MAP_PLACEHOLDER, type BuildContext } from './command-build.js';
-import { renderCommandLineFlat } from './argv-render.js';
-import { parseNativeArgv, type NativeParseOptions } from './native-argv-parse.js';
-import type { DomainDef } from '../domain/model.js';
+import {CommandBuildError, VirError} from '../domain/errors.js';
+import {parseDomainXml, type DomainParseOptions} from '../domain/xml-parse.js';
+import {formatDomainXml} from '../domain/xml-format.js';
+import {buildBhyveCommand, buildLoaderCommand, DEVICE_MAP_PLACEHOLDER, type BuildContext} from './command-build.js';
+import {renderCommandLineFlat} from './argv-render.js';
+import {parseNativeArgv, type NativeParseOptions} from './native-argv-parse.js';
+import type {DomainDef} from '../domain/model.js';
 
 /** The only native format the bhyve driver knows. */
 export const BHYVE_NATIVE_FORMAT = 'bhyve-argv';
@@ -27,13 +27,13 @@ export function domainXmlToNative(xml: string, opts: ToNativeOptions): string {
   if ((opts.format ?? BHYVE_NATIVE_FORMAT) !== BHYVE_NATIVE_FORMAT) {
     throw new VirError('invalid-arg', `Unsupported config type ${opts.format}`);
   }
-  const def = parseDomainXml(xml, { caps: opts.caps, ...opts.parse });
+  const def = parseDomainXml(xml, {caps: opts.caps, ...opts.parse});
   return domainDefToNative(def, opts);
 }
 
 /** Same as domainXmlToNative for an already parsed definition. */
 export function domainDefToNative(def: DomainDef, opts: ToNativeOptions): string {
-  const ctx: BuildContext = { ...opts, dryRun: true, deviceMapPath: DEVICE_MAP_PLACEHOLDER, autoPrepare: false };
+  const ctx: BuildContext = {...opts, dryRun: true, deviceMapPath: DEVICE_MAP_PLACEHOLDER, autoPrepare: false};
   let out = '';
   if (def.bootloader === undefined && def.os.loader) {
     if (def.os.loader.readonly !== 'yes' || def.os.loader.type !== 'pflash') {
@@ -62,5 +62,5 @@ export function nativeToDomainXml(text: string, opts: FromNativeOptions): string
     throw new VirError('invalid-arg', `unsupported config type ${opts.format}`);
   }
   const def = parseNativeArgv(text, opts);
-  return formatDomainXml(def, { inactive: false, secure: opts.secure ?? false });
+  return formatDomainXml(def, {inactive: false, secure: opts.secure ?? false});
 }

@@ -2,16 +2,16 @@
 // `virsh domxml-from-native bhyve-argv`). The result is a bare definition:
 // no post-parse defaults, no implicit devices, no address assignment.
 
-import { NativeArgvError, VirError, type VirErrorCode } from '../domain/errors.js';
-import type { BhyveCaps } from './capabilities.js';
-import { emptyDomainDef, type DiskDef, type DomainDef, type GraphicsDef, type NetDef, type VideoDef } from '../domain/model.js';
-import { formatMac, generateMac, generateUuid, parseMacPartial, parseUuid } from '../domain/identifiers.js';
-import { parseBhyveMemArg } from '../domain/memsize.js';
-import { insertDisk } from '../domain/device-order.js';
-import { parseSigned } from '../xml/number.js';
+import {NativeArgvError, VirError, type VirErrorCode} from '../domain/errors.js';
+import type {BhyveCaps} from './capabilities.js';
+import {emptyDomainDef, type DiskDef, type DomainDef, type GraphicsDef, type NetDef, type VideoDef} from '../domain/model.js';
+import {formatMac, generateMac, generateUuid, parseMacPartial, parseUuid} from '../domain/identifiers.js';
+import {parseBhyveMemArg} from '../domain/memsize.js';
+import {insertDisk} from '../domain/device-order.js';
+import {parseSigned} from '../xml/number.js';
 
-export const BHYVE_ARGV0 = '/usr/sbin/bhyve';
-export const BHYVELOAD_ARGV0 = '/usr/sbin/bhyveload';
+const BHYVE_ARGV0 = '/usr/sbin/bhyve';
+const BHYVELOAD_ARGV0 = '/usr/sbin/bhyveload';
 
 export interface NativeParseOptions {
   caps: BhyveCaps;
@@ -66,7 +66,7 @@ interface Opt {
  * getopt-style scan: flags may be combined (-AI), values attached (-c2) or
  * separate. Options end at the first word not starting with '-' (or '--').
  */
-function getopt(argv: string[], withValue: string, log: (m: string) => void): { opts: Opt[]; optind: number } {
+function getopt(argv: string[], withValue: string, log: (m: string) => void): {opts: Opt[]; optind: number} {
   const opts: Opt[] = [];
   let i = 1;
   while (i < argv.length) {
@@ -88,15 +88,15 @@ function getopt(argv: string[], withValue: string, log: (m: string) => void): { 
           log(`invalid argument: ${m}`);
           throw new NativeArgvError('invalid-arg', m);
         }
-        opts.push({ opt: c, arg: val });
+        opts.push({opt: c, arg: val});
         break;
       }
-      opts.push({ opt: c });
+      opts.push({opt: c});
       j++;
     }
     i++;
   }
-  return { opts, optind: i };
+  return {opts, optind: i};
 }
 
 function emptyDef(): DomainDef {
@@ -105,8 +105,8 @@ function emptyDef(): DomainDef {
     name: '',
     uuid: '',
     vcpus: 0,
-    os: { type: 'hvm', bootDevs: [] },
-    clock: { offset: 'localtime', attrs: [] },
+    os: {type: 'hvm', bootDevs: []},
+    clock: {offset: 'localtime', attrs: []},
     onReboot: 'destroy',
   });
 }
@@ -163,10 +163,10 @@ function parseLpc(ctx: Ctx, arg: string): void {
   else return ctx.fail('operation-failed', `Failed to set slave for ${param}: last letter not 'A' or 'B'`);
   const n = type.charCodeAt(3) - 48;
   if (n !== 1 && n !== 2) ctx.fail('operation-failed', `Failed to parse ${type}: only com1 and com2 supported.`);
-  ctx.def.serials.push({ type: 'nmdm', master: param, slave, sourceAttrs: [], targetPort: n - 1, targetAttrs: [], info: {} });
+  ctx.def.serials.push({type: 'nmdm', master: param, slave, sourceAttrs: [], targetPort: n - 1, targetAttrs: [], info: {}});
 }
 
-function parsePciSlot(slotdef: string): { bus: number; slot: number; fn: number } | undefined {
+function parsePciSlot(slotdef: string): {bus: number; slot: number; fn: number} | undefined {
   const parts = slotdef.split(':');
   const vals: number[] = [];
   for (let i = 0; i < Math.min(parts.length, 3); i++) {
@@ -174,13 +174,13 @@ function parsePciSlot(slotdef: string): { bus: number; slot: number; fn: number 
     if (v === undefined) return undefined;
     vals.push(v);
   }
-  if (parts.length === 1) return { bus: 0, slot: vals[0]!, fn: 0 };
-  if (parts.length === 2) return { bus: 0, slot: vals[0]!, fn: vals[1]! };
-  if (parts.length === 3) return { bus: vals[0]!, slot: vals[1]!, fn: vals[2]! };
-  return { bus: 0, slot: 0, fn: 0 };
+  if (parts.length === 1) return {bus: 0, slot: vals[0]!, fn: 0};
+  if (parts.length === 2) return {bus: 0, slot: vals[0]!, fn: vals[1]!};
+  if (parts.length === 3) return {bus: vals[0]!, slot: vals[1]!, fn: vals[2]!};
+  return {bus: 0, slot: 0, fn: 0};
 }
 
-function parseDisk(ctx: Ctx, addr: { bus: number; slot: number; fn: number }, bus: 'sata' | 'virtio', device: 'disk' | 'cdrom', conf: string | undefined): void {
+function parseDisk(ctx: Ctx, addr: {bus: number; slot: number; fn: number}, bus: 'sata' | 'virtio', device: 'disk' | 'cdrom', conf: string | undefined): void {
   if (conf === undefined) return;
   const comma = conf.indexOf(',');
   const path = comma < 0 ? conf : conf.slice(0, comma);
@@ -202,22 +202,22 @@ function parseDisk(ctx: Ctx, addr: { bus: number; slot: number; fn: number }, bu
     device,
     source: path,
     sourceAttrs: [],
-    target: { dev: dst + String.fromCharCode(97 + idx), bus, extra: [] },
+    target: {dev: dst + String.fromCharCode(97 + idx), bus, extra: []},
     readonly: false,
     shareable: false,
     transient: false,
-    info: { address: { type: 'pci', domain: 0, bus: addr.bus, slot: addr.slot, function: addr.fn } },
+    info: {address: {type: 'pci', domain: 0, bus: addr.bus, slot: addr.slot, function: addr.fn}},
   };
   insertDisk(ctx.def.disks, disk);
 }
 
-function parseNet(ctx: Ctx, addr: { bus: number; slot: number; fn: number }, model: string, conf: string | undefined): void {
+function parseNet(ctx: Ctx, addr: {bus: number; slot: number; fn: number}, model: string, conf: string | undefined): void {
   const net: NetDef = {
     type: 'bridge',
     source: 'virbr0',
     sourceAttrs: [],
     model,
-    info: { address: { type: 'pci', domain: 0, bus: addr.bus, slot: addr.slot, function: addr.fn } },
+    info: {address: {type: 'pci', domain: 0, bus: addr.bus, slot: addr.slot, function: addr.fn}},
   };
   if (conf === undefined) return;
   if (!conf.startsWith('tap')) {
@@ -242,9 +242,9 @@ function parseNet(ctx: Ctx, addr: { bus: number; slot: number; fn: number }, mod
   ctx.def.nets.push(net);
 }
 
-function parseFbuf(ctx: Ctx, addr: { bus: number; slot: number; fn: number }, conf: string | undefined): void {
-  const video: VideoDef = { type: 'gop', heads: 1, primary: false, hasDriver: false, info: {} };
-  const g: GraphicsDef = { type: 'vnc', port: 0, autoport: false, listens: [] };
+function parseFbuf(ctx: Ctx, addr: {bus: number; slot: number; fn: number}, conf: string | undefined): void {
+  const video: VideoDef = {type: 'gop', heads: 1, primary: false, hasDriver: false, info: {}};
+  const g: GraphicsDef = {type: 'vnc', port: 0, autoport: false, listens: []};
   void addr; // libvirt records the slot but leaves the address type unset, so it is never shown
   if (conf === undefined) return;
   for (const param of conf.split(',')) {
@@ -259,14 +259,14 @@ function parseFbuf(ctx: Ctx, addr: { bus: number; slot: number; fn: number }, co
       if (colon < 0) return;
       let host = p.slice(0, colon);
       if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-      g.listens.push({ type: 'address', address: host === '' ? '127.0.0.1' : host });
+      g.listens.push({type: 'address', address: host === '' ? '127.0.0.1' : host});
       const port = parseSigned(p.slice(colon + 1));
       if (port === undefined) return;
       g.port = port;
     } else if (param.startsWith('w=') || param.startsWith('h=')) {
       const n = parseSigned(param.slice(2));
       if (n === undefined || n < 0) return;
-      video.resolution ??= { x: 0, y: 0 };
+      video.resolution ??= {x: 0, y: 0};
       if (param[0] === 'w') video.resolution.x = n;
       else video.resolution.y = n;
     } else if (param.startsWith('password=')) {
@@ -311,7 +311,7 @@ function parsePciArg(ctx: Ctx, arg: string): void {
         model: 'virtio',
         backendModel: 'random',
         file: '/dev/random',
-        info: { address: { type: 'pci', domain: 0, bus: addr!.bus, slot: addr!.slot, function: addr!.fn } },
+        info: {address: {type: 'pci', domain: 0, bus: addr!.bus, slot: addr!.slot, function: addr!.fn}},
       });
       break;
     default:
@@ -321,8 +321,8 @@ function parsePciArg(ctx: Ctx, arg: string): void {
 }
 
 function parseBhyveArgv(ctx: Ctx, argv: string[]): void {
-  const { opts, optind } = getopt(argv, 'pgcsmlU', (m) => ctx.opts.log?.(m));
-  for (const { opt, arg } of opts) {
+  const {opts, optind} = getopt(argv, 'pgcsmlU', (m) => ctx.opts.log?.(m));
+  for (const {opt, arg} of opts) {
     switch (opt) {
       case 'A':
         ctx.def.features.acpi = true;
@@ -368,9 +368,9 @@ function parseBhyveArgv(ctx: Ctx, argv: string[]): void {
 }
 
 function parseBhyveloadArgv(ctx: Ctx, argv: string[]): void {
-  const { opts, optind } = getopt(argv, 'cdehlm', (m) => ctx.opts.log?.(m));
+  const {opts, optind} = getopt(argv, 'cdehlm', (m) => ctx.opts.log?.(m));
   let seen = 0;
-  for (const { opt, arg } of opts) {
+  for (const {opt, arg} of opts) {
     if (opt === 'd') {
       seen |= 1;
       const i = ctx.def.disks.findIndex((d) => d.source === arg);

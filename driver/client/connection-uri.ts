@@ -83,10 +83,8 @@ function percentDecoded(uri: string, part: string): string {
 }
 
 /** Where the simulated host lives when nothing else is said: under the user's state directory. */
-export function defaultSimRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)
-    ? env.XDG_STATE_HOME
-    : path.join(os.homedir(), '.local', 'state');
+function defaultSimRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const state = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(os.homedir(), '.local', 'state');
   return path.join(state, 'bhyve-tui', 'sim');
 }
 

@@ -90,7 +90,7 @@ export interface HostStatus {
 }
 
 /** Identity of an installed binary, as the capability cache keys it. */
-export interface BinaryInfo {
+interface BinaryInfo {
   path: string;
   dev: number;
   ino: number;

@@ -158,7 +158,7 @@ async function greet(sock: net.Socket, uri: string): Promise<OtherDaemon | null>
     protocol: 1,
     build: 'unknown',
     pid: 'result' in ping ? validPid((ping.result as {pid?: unknown} | null)?.pid) : undefined,
-    guests: domains && domains.filter((d) => typeof d.name === 'string' && typeof d.state === 'string' && isActive(d.state as DomainState)).map((d) => d.name!),
+    guests: domains?.filter((d) => typeof d.name === 'string' && typeof d.state === 'string' && isActive(d.state as DomainState)).map((d) => d.name!) ?? null,
   };
 }
 
@@ -177,7 +177,12 @@ async function replaceDaemon(uri: string, old: OtherDaemon, notice: (line: strin
   const pid = old.pid === undefined ? 'its pid (see daemon.pid in its run directory)' : String(old.pid);
   if (old.protocol > PROTOCOL) throw new DriverError(`${line}; the daemon is newer: use the bhyve-tui it was started from (${old.build})`);
   if (old.guests === null || old.guests.length > 0 || old.pid === undefined) {
-    const what = old.guests === null ? 'it did not say which guests it supervises' : old.guests.length > 0 ? `it supervises ${old.guests.join(', ')}` : 'it did not say its pid';
+    const what =
+      old.guests === null
+        ? 'it did not say which guests it supervises'
+        : old.guests.length > 0
+          ? `it supervises ${old.guests.join(', ')}`
+          : 'it did not say its pid';
     throw new DriverError(
       `${line}; ${what}, so it is not replaced: the guests do not depend on the daemon, so end it with 'kill ${pid}' (not 'service bhyve_tui restart', which shuts the guests down first) and run bhyve-tui again: the new daemon adopts the running guests`,
     );
@@ -190,7 +195,10 @@ async function replaceDaemon(uri: string, old: OtherDaemon, notice: (line: strin
   }
   const deadline = Date.now() + replaceTimeoutMs;
   while (pidAlive(old.pid)) {
-    if (Date.now() > deadline) throw new DriverError(`${line}; it did not exit within ${replaceTimeoutMs / 1000} s of SIGTERM: end it with 'kill -9 ${old.pid}' and run bhyve-tui again`);
+    if (Date.now() > deadline)
+      throw new DriverError(
+        `${line}; it did not exit within ${replaceTimeoutMs / 1000} s of SIGTERM: end it with 'kill -9 ${old.pid}' and run bhyve-tui again`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -272,7 +280,10 @@ export class DaemonConnection implements Connection {
       sock.destroy();
       // The daemon started for this client is from another build on disk (an upgrade
       // under way): say so rather than replace daemons in a loop.
-      if (replaced) throw new DriverError(`the bhyve-tui daemon started for ${uri} speaks protocol ${other.protocol} (build ${other.build}), this client protocol ${PROTOCOL} (build ${BUILD}): run the installed bhyve-tui`);
+      if (replaced)
+        throw new DriverError(
+          `the bhyve-tui daemon started for ${uri} speaks protocol ${other.protocol} (build ${other.build}), this client protocol ${PROTOCOL} (build ${BUILD}): run the installed bhyve-tui`,
+        );
       await replaceDaemon(uri, other, notice);
       replaced = true;
     }

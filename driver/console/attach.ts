@@ -13,20 +13,22 @@ export function escapeName(byte: number): string {
 /** Stops a stream that Ink (or anyone) set to utf8 from decoding: console bytes are bytes. */
 function binaryInput(input: NodeJS.ReadStream): void {
   const state = (input as unknown as {_readableState?: {decoder: unknown; encoding: unknown}})._readableState;
-  if (state && state.encoding) {
+  if (state?.encoding) {
     state.decoder = null;
     state.encoding = null;
   }
 }
 
-
 /**
  * Joins the terminal to a console channel, byte for byte, until the escape key, the end
  * of the guest, or a takeover. The terminal's raw mode is restored on every path.
  */
-export function attachTerminal(channel: ConsoleChannel, s: {name: string; input: NodeJS.ReadStream; output: NodeJS.WriteStream; escape?: number}): Promise<{end: ConsoleEnd; detail?: string}> {
-  const escape = s.escape ?? 0x1d;
-  s.output.write(`Connected to domain '${s.name}'\r\nEscape character is ${escapeName(escape)} (Ctrl + ${String.fromCharCode(escape + 0x40)})\r\n`);
+export function attachTerminal(
+  channel: ConsoleChannel,
+  s: {name: string; input: NodeJS.ReadStream; output: NodeJS.WriteStream; escape?: number},
+): Promise<{end: ConsoleEnd; detail?: string}> {
+  const escapeByte = s.escape ?? 0x1d;
+  s.output.write(`Connected to domain '${s.name}'\r\nEscape character is ${escapeName(escapeByte)} (Ctrl + ${String.fromCharCode(escapeByte + 0x40)})\r\n`);
   binaryInput(s.input);
   const wasRaw = s.input.isTTY ? s.input.isRaw : false;
   if (s.input.isTTY) {
@@ -64,7 +66,7 @@ export function attachTerminal(channel: ConsoleChannel, s: {name: string; input:
     s.input.on('error', onInputError);
     const onKey = (chunk: Buffer | string) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      const at = bytes.indexOf(escape);
+      const at = bytes.indexOf(escapeByte);
       if (at === -1) {
         channel.write(bytes);
         return;

@@ -17,7 +17,7 @@ export function autostartDir(layout: HostLayout): string {
   return path.join(layout.configDir, 'autostart');
 }
 
-export function autostartPath(layout: HostLayout, name: string): string {
+function autostartPath(layout: HostLayout, name: string): string {
   return path.join(autostartDir(layout), `${name}.json`);
 }
 
@@ -34,7 +34,10 @@ export function readAutostart(layout: HostLayout, name: string): AutostartEntry 
 
 /** What is wrong with an entry a client asked for, or null. */
 export function autostartProblem(entry: Partial<AutostartEntry>): string | null {
-  return (entry.order !== undefined ? wholeNumberProblem(entry.order, LIMITS.autostartOrder) : null) ?? (entry.delayS !== undefined ? wholeNumberProblem(entry.delayS, LIMITS.autostartDelayS) : null);
+  return (
+    (entry.order !== undefined ? wholeNumberProblem(entry.order, LIMITS.autostartOrder) : null) ??
+    (entry.delayS !== undefined ? wholeNumberProblem(entry.delayS, LIMITS.autostartDelayS) : null)
+  );
 }
 
 /** Marks `name` as autostarted with `entry` (defaults 0), or unmarks it (null). */

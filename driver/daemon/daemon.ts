@@ -2,7 +2,7 @@
 // (like tmux's server) or at boot by rc.d. It supervises the guests, answers clients over
 // a unix socket only its owner can open, and pushes state changes to subscribers. Guests
 // do not depend on it: killing it leaves them running, and the next daemon adopts them.
-import net from 'node:net';
+import type net from 'node:net';
 import {DriverError, type DomainEvent, type ModuleName} from '../client/connection.js';
 import {isActive} from '../domain/state.js';
 import type {HostLayout} from '../host/layout.js';
@@ -150,7 +150,12 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
       try {
         const name = str(raw[0], 'name');
         const o = (raw[1] !== null && typeof raw[1] === 'object' ? raw[1] : {}) as Partial<Record<keyof ConsoleRequest, unknown>>;
-        const opt: ConsoleRequest = {force: o.force === true, readonly: o.readonly === true, pid: typeof o.pid === 'number' ? o.pid : 0, user: typeof o.user === 'string' ? o.user.slice(0, 64) : '?'};
+        const opt: ConsoleRequest = {
+          force: o.force === true,
+          readonly: o.readonly === true,
+          pid: typeof o.pid === 'number' ? o.pid : 0,
+          user: typeof o.user === 'string' ? o.user.slice(0, 64) : '?',
+        };
         await manager.prepare(name);
         const con = await manager.consoleFor(name);
         const client: ConsoleClient = {sock, readonly: opt.readonly, pid: opt.pid, user: opt.user, since: new Date()};
@@ -188,8 +193,10 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
     };
     const refusal = (method: unknown): string | undefined => {
       if (method === 'ping' || method === 'hello') return undefined;
-      if (peer === undefined) return `this bhyve-tui daemon (protocol ${PROTOCOL}, build ${BUILD}) got a request before a hello: the client is an older bhyve-tui; quit it and start the installed one`;
-      if (peer.protocol !== PROTOCOL) return `this bhyve-tui daemon speaks protocol ${PROTOCOL} (build ${BUILD}), the client protocol ${peer.protocol} (build ${peer.build})`;
+      if (peer === undefined)
+        return `this bhyve-tui daemon (protocol ${PROTOCOL}, build ${BUILD}) got a request before a hello: the client is an older bhyve-tui; quit it and start the installed one`;
+      if (peer.protocol !== PROTOCOL)
+        return `this bhyve-tui daemon speaks protocol ${PROTOCOL} (build ${BUILD}), the client protocol ${peer.protocol} (build ${peer.build})`;
       return undefined;
     };
     const splitter = new LineSplitter((line) => {
@@ -232,9 +239,10 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
           // A file-system failure nobody named (a full disk, an I/O error) is still one
           // ordinary line with the file and the cause, not an "internal error".
           const system = e instanceof DriverError ? undefined : describeSystemError(e);
-          const err = e instanceof DriverError
-            ? {message: e.message, ...(e.detail ? {detail: e.detail} : {}), ...(e.exitCode !== undefined ? {exitCode: e.exitCode} : {})}
-            : {message: system ?? `internal error: ${e instanceof Error ? e.message : String(e)}`};
+          const err =
+            e instanceof DriverError
+              ? {message: e.message, ...(e.detail ? {detail: e.detail} : {}), ...(e.exitCode !== undefined ? {exitCode: e.exitCode} : {})}
+              : {message: system ?? `internal error: ${e instanceof Error ? e.message : String(e)}`};
           if (system) log(`${method}: ${system}`);
           else if (!(e instanceof DriverError)) log(`internal error in ${method}: ${e instanceof Error ? e.stack : String(e)}`);
           send({id: req.id, error: err} satisfies DaemonReply);

@@ -37,7 +37,7 @@ export type JobResult = LoadResult | ParseResult | DefinitionScan | FormatResult
  * (dumpxml formats in the worker, from the file), and that XML is most of what a large
  * definition costs to hand from the worker to the daemon.
  */
-export function withoutXml(def: DomainDef): DomainDef {
+function withoutXml(def: DomainDef): DomainDef {
   const isXml = (v: unknown) => typeof v === 'object' && v !== null && (v as {kind?: unknown}).kind === 'element' && 'nsDecls' in v;
   const copy = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') return v;

@@ -54,7 +54,13 @@ export class DomainManager {
     readonly uri: string,
   ) {
     this.definitions = new Definitions(layout, this.jobs);
-    this.host = new HostInfo(layout, uri, this.definitions, () => this.emit({type: 'host'}), (line) => this.log(line));
+    this.host = new HostInfo(
+      layout,
+      uri,
+      this.definitions,
+      () => this.emit({type: 'host'}),
+      (line) => this.log(line),
+    );
     this.sampler = new GuestSampler(layout);
   }
 
@@ -167,7 +173,8 @@ export class DomainManager {
       throw new DriverError(`domain '${name}' has leftovers of an earlier run (${observe(this, name).reason}); clean them up with: bhyve-tui destroy ${name}`);
     }
     const clash = consoleInUse(this, name, domainFacts(def).consoles);
-    if (clash) throw new DriverError(`cannot start '${name}': its console ${clash.path} is in use by running domain '${clash.other}'; give it its own nmdm pair`);
+    if (clash)
+      throw new DriverError(`cannot start '${name}': its console ${clash.path} is in use by running domain '${clash.other}'; give it its own nmdm pair`);
     const disk = diskInUse(this, name, domainFacts(def).files);
     if (disk) throw new DriverError(`cannot start '${name}': ${diskClash(disk)}; give it its own image, or mark the disk <readonly/> or <shareable/> in both`);
     if (!lockRun(this.layout, name)) throw new DriverError(`Requested operation is not valid: domain '${name}' is already running`);
@@ -224,7 +231,10 @@ export class DomainManager {
     const d = this.definitions.find(name);
     const state = observe(this, name).state;
     // An orphan too: without its definition, destroy could no longer clean up its VM and taps.
-    if (state === 'orphaned') throw new DriverError(`Requested operation is not valid: domain '${name}' has leftovers of an earlier run; clean them up first with: bhyve-tui destroy ${name}`);
+    if (state === 'orphaned')
+      throw new DriverError(
+        `Requested operation is not valid: domain '${name}' has leftovers of an earlier run; clean them up first with: bhyve-tui destroy ${name}`,
+      );
     if (isActive(state) || this.runs.has(name)) {
       throw new DriverError(`Requested operation is not valid: domain '${name}' is running; destroy or shut it down first`);
     }

@@ -64,7 +64,17 @@ export async function listDomains(d: StateSources & {definitions: Definitions; s
   const vmm = dirSet(d.layout.vmmDir);
   return d.definitions.listed().map((def) => {
     const auto = autostart.has(`${def.name}.json`);
-    if (!def.ok) return {name: def.name, state: 'invalid', vcpus: null, memoryKiB: null, file: def.file, autostart: auto, error: def.error ?? 'invalid definition', problemCount: 1};
+    if (!def.ok)
+      return {
+        name: def.name,
+        state: 'invalid',
+        vcpus: null,
+        memoryKiB: null,
+        file: def.file,
+        autostart: auto,
+        error: def.error ?? 'invalid definition',
+        problemCount: 1,
+      };
     const s: DomainSummary = {name: def.name, state: 'shut off', vcpus: def.vcpus, memoryKiB: def.memoryKiB, file: def.file, autostart: auto, problemCount: 0};
     const quiet = !d.runs.has(def.name) && !runDir.has(runRecordName(def.name)) && !runDir.has(stopRecordName(def.name)) && !vmm.has(def.name);
     if (quiet) return s;

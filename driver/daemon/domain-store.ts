@@ -3,7 +3,6 @@
 // so one broken file never hides the others.
 import fs from 'node:fs';
 import path from 'node:path';
-import {DriverError} from '../client/connection.js';
 import type {HostLayout} from '../host/layout.js';
 import type {DomainDef} from '../domain/model.js';
 import {createHash} from 'node:crypto';
@@ -14,7 +13,7 @@ import {BoundedReadError, readBoundedText} from '../io/bounded-read.js';
 import {DEFAULT_XML_LIMITS} from '../xml/dom.js';
 import type {BhyveCaps} from '../bhyve/capabilities.js';
 
-export interface DefinitionProblem {
+interface DefinitionProblem {
   kind: 'syntax' | 'semantic';
   message: string;
   line?: number;
@@ -35,7 +34,7 @@ export function readDomainFile(file: string): string {
 }
 
 /** What is wrong with a definition, with its place in the file when known. */
-export function definitionProblem(e: unknown): DefinitionProblem {
+function definitionProblem(e: unknown): DefinitionProblem {
   if (e instanceof BoundedReadError) return {kind: 'semantic', message: e.code === 'ENOTREG' ? `the file ${e.reason}` : `cannot read the file: ${e.reason}`};
   if (e instanceof DomainXmlError) {
     const p: DefinitionProblem = {kind: e.kind, message: (e.kind === 'syntax' ? e.reason : e.message).split('\n')[0]!};
@@ -47,7 +46,7 @@ export function definitionProblem(e: unknown): DefinitionProblem {
 }
 
 /** One line: 'line 3, column 7: what' */
-export function problemLine(p: DefinitionProblem): string {
+function problemLine(p: DefinitionProblem): string {
   const where = p.line ? `line ${p.line}${p.column ? `, column ${p.column}` : ''}: ` : '';
   return `${where}${p.message}`;
 }
@@ -100,29 +99,4 @@ export function listDomainFiles(layout: HostLayout): string[] {
     .filter((f) => f.endsWith('.xml') && !f.startsWith('.'))
     .sort()
     .map((f) => path.join(layout.domainsDir, f));
-}
-
-export function loadAllDomains(layout: HostLayout): StoredDomain[] {
-  return listDomainFiles(layout).map((f) => loadDomainFile(f));
-}
-
-/** The definition of one domain, or a one-line DriverError saying why not. */
-export function findDomain(layout: HostLayout, name: string): StoredDomain {
-  const problem = domainNameProblem(name);
-  if (problem) throw new DriverError(problem);
-  // The usual place first (NAME.xml), then any file that defines the name.
-  const direct = path.join(layout.domainsDir, `${name}.xml`);
-  if (fs.existsSync(direct)) {
-    const d = loadDomainFile(direct);
-    if (!d.ok || d.name === name) return d;
-  }
-  const found = loadAllDomains(layout).find((d) => d.name === name);
-  if (!found) throw new DriverError(`failed to get domain '${name}': no domain with that name is defined`);
-  return found;
-}
-
-export function requireValidDomain(layout: HostLayout, name: string): {file: string; def: DomainDef} {
-  const d = findDomain(layout, name);
-  if (!d.ok) throw new DriverError(`domain '${name}' is invalid: ${d.error}`, `file: ${d.file}`);
-  return d;
 }

@@ -17,7 +17,11 @@ import {logPauses} from '../io/append-log.js';
 
 export class HostInfo {
   /** the last kernel-module probe, and the one under way (see modules()) */
-  private moduleProbe = new BackgroundValue(() => probeModules(this.layout), 3000, () => this.changed());
+  private moduleProbe = new BackgroundValue(
+    () => probeModules(this.layout),
+    3000,
+    () => this.changed(),
+  );
   /** host-validate's findings for the host panel */
   private checkRun = new BackgroundValue(
     async () => {

@@ -39,7 +39,7 @@ import path from 'node:path';
 import {DriverError} from '../client/connection.js';
 import type {HostLayout} from '../host/layout.js';
 import {daemonPidPath, daemonSocketPath, daemonSocketPathProblem} from '../protocol/messages.js';
-import {pidAlive, useProcessTable} from '../host/process-alive.js';
+import {pidAlive, setProcessTable} from '../host/process-alive.js';
 import {runTool} from '../host/tools.js';
 import {writeFileAtomic} from '../io/atomic-file.js';
 
@@ -75,7 +75,8 @@ function probe(file: string): Promise<Probe> {
     sock.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') done('gone');
       else if (e.code === 'ECONNREFUSED' || e.code === 'ENOTSOCK') done('refused');
-      else if (e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK') done('live'); // Linux: listen queue full
+      else if (e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK')
+        done('live'); // Linux: listen queue full
       else {
         sock.destroy();
         reject(new DriverError(`cannot check the daemon lock ${file}: ${e.message}`));
@@ -126,7 +127,7 @@ function readPid(file: string): {pid: number; mtimeMs: number} | null {
 }
 
 /** ps(1)'s etime, [[dd-]hh:]mm:ss, in seconds. */
-export function parseEtime(text: string): number | null {
+function parseEtime(text: string): number | null {
   const m = /^(?:(?:(\d+)-)?(\d+):)?(\d+):(\d+)$/.exec(text.trim());
   if (!m) return null;
   return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
@@ -212,7 +213,7 @@ export async function takeDaemonLock(layout: HostLayout): Promise<LockOutcome> {
   if (tooLong) throw new DriverError(tooLong);
   fs.mkdirSync(runDir, {recursive: true, mode: 0o700});
   fs.chmodSync(runDir, 0o700);
-  useProcessTable({ps: layout.tool('ps')});
+  setProcessTable({ps: layout.tool('ps')});
   const tmp = path.join(runDir, `.daemon.${process.pid}.tmp`);
   fs.rmSync(tmp, {force: true}); // a dead process's, with our pid
   const server = await listen(tmp);

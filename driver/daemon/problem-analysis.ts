@@ -27,7 +27,9 @@ export function consoleInUse(d: StateSources, name: string, consoles: readonly {
   const mine = consoles.flatMap((c) => [c.master, c.slave]).map((p) => ({path: p, exclusive: true}));
   for (const [other, run] of d.runs) {
     if (other === name) continue;
-    const theirs = domainFacts(run.definition).consoles.flatMap((c) => [c.master, c.slave]).map((p) => ({path: p, exclusive: true}));
+    const theirs = domainFacts(run.definition)
+      .consoles.flatMap((c) => [c.master, c.slave])
+      .map((p) => ({path: p, exclusive: true}));
     const clash = conflictingUse(d.layout, mine, theirs);
     if (clash) return {path: clash.mine, other};
   }
@@ -45,7 +47,10 @@ export function diskInUse(d: StateSources, name: string, files: PreflightFacts['
   return undefined;
 }
 
-export async function domainProblems(d: StateSources & {definitions: Definitions; jobs: DefinitionJobs; host: Pick<HostInfo, 'hostCpus'>}, name: string): Promise<DomainProblem[]> {
+export async function domainProblems(
+  d: StateSources & {definitions: Definitions; jobs: DefinitionJobs; host: Pick<HostInfo, 'hostCpus'>},
+  name: string,
+): Promise<DomainProblem[]> {
   const def = d.definitions.find(name);
   const problems: DomainProblem[] = [];
   const scan = await d.jobs.scan(def.file);
@@ -89,15 +94,31 @@ export async function domainProblems(d: StateSources & {definitions: Definitions
     }
     const disk = diskInUse(d, name, facts.files);
     if (disk) {
-      problems.push({severity: 'error', source: 'host', message: diskClash(disk), ...at({kind: 'file', value: disk.path}), hint: 'give it its own image, or mark the disk <readonly/> or <shareable/> in both'});
+      problems.push({
+        severity: 'error',
+        source: 'host',
+        message: diskClash(disk),
+        ...at({kind: 'file', value: disk.path}),
+        hint: 'give it its own image, or mark the disk <readonly/> or <shareable/> in both',
+      });
     }
   }
   if (state.state === 'orphaned') {
-    problems.push({severity: 'warning', source: 'host', message: `leftovers of an earlier run: ${state.reason}`, hint: `clean up with: bhyve-tui destroy ${name} (D in the list)`});
+    problems.push({
+      severity: 'warning',
+      source: 'host',
+      message: `leftovers of an earlier run: ${state.reason}`,
+      hint: `clean up with: bhyve-tui destroy ${name} (D in the list)`,
+    });
   }
   const stop = readStopRecord(d.layout, name);
   if (stop?.error || (stop && stop.state === 'crashed')) {
-    const p: DomainProblem = {severity: 'error', source: 'last-start', message: stop.error ?? `the guest stopped: ${stop.reason}`, file: domainLogPath(d.layout, name)};
+    const p: DomainProblem = {
+      severity: 'error',
+      source: 'last-start',
+      message: stop.error ?? `the guest stopped: ${stop.reason}`,
+      file: domainLogPath(d.layout, name),
+    };
     if (stop.detail) p.detail = stop.detail;
     if (stop.exitCode !== undefined) {
       p.exitCode = stop.exitCode;

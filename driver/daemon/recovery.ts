@@ -78,7 +78,8 @@ export class Recovery {
     if (record?.taps.length) await destroyTaps(layout, record.taps, () => {});
     if (vmInstanceExists(layout, name)) {
       const r = await runTool(layout, 'bhyvectl', ['--destroy', `--vm=${name}`]);
-      if (r.exitCode !== 0 && vmInstanceExists(layout, name)) throw new DriverError(`failed to destroy '${name}': ${r.stderr.trim() || r.stdout.trim()}`, undefined, r.exitCode);
+      if (r.exitCode !== 0 && vmInstanceExists(layout, name))
+        throw new DriverError(`failed to destroy '${name}': ${r.stderr.trim() || r.stdout.trim()}`, undefined, r.exitCode);
     }
     for (const f of runFiles(layout, name)) removeFile(f);
     writeStopRecord(layout, name, {state: 'shut off', reason, at: new Date().toISOString()});

@@ -1,7 +1,7 @@
 // Where libvirt inserts disks and controllers in a definition's device lists.
 
-import { diskNameToIndex } from './identifiers.js';
-import type { ControllerDef, DiskDef } from './model.js';
+import {diskNameToIndex} from './identifiers.js';
+import type {ControllerDef, DiskDef} from './model.js';
 
 /** virDomainDiskInsert: after the last disk on the same bus, before any with a higher target index. */
 export function insertDisk(list: DiskDef[], disk: DiskDef): void {
@@ -49,13 +49,13 @@ export function insertController(list: ControllerDef[], c: ControllerDef): void 
  * of a pass over the list for each item.
  */
 function orderByGroups<T>(list: readonly T[], group: (item: T) => string, key: (item: T, greatestBefore: number) => number): T[] {
-  const groups = new Map<string, { items: { item: T; key: number; at: number }[]; greatest: number }>();
+  const groups = new Map<string, {items: {item: T; key: number; at: number}[]; greatest: number}>();
   list.forEach((item, at) => {
     const name = group(item);
     let g = groups.get(name);
-    if (!g) groups.set(name, (g = { items: [], greatest: -Infinity }));
+    if (!g) groups.set(name, (g = {items: [], greatest: -Infinity}));
     const k = key(item, g.greatest);
-    g.items.push({ item, key: k, at });
+    g.items.push({item, key: k, at});
     g.greatest = Math.max(g.greatest, k);
   });
   const out: T[] = [];
@@ -68,10 +68,18 @@ function orderByGroups<T>(list: readonly T[], group: (item: T) => string, key: (
 
 /** The disks as insertDisk would have put them, one after the other, into an empty list. */
 export function orderDisks(disks: readonly DiskDef[]): DiskDef[] {
-  return orderByGroups(disks, (d) => d.target.bus, (d) => diskNameToIndex(d.target.dev));
+  return orderByGroups(
+    disks,
+    (d) => d.target.bus,
+    (d) => diskNameToIndex(d.target.dev),
+  );
 }
 
 /** The controllers as insertController would have put them, one after the other, into an empty list. */
 export function orderControllers(controllers: readonly ControllerDef[]): ControllerDef[] {
-  return orderByGroups(controllers, (c) => c.type, (c, greatestBefore) => (c.index === -1 ? greatestBefore : c.index));
+  return orderByGroups(
+    controllers,
+    (c) => c.type,
+    (c, greatestBefore) => (c.index === -1 ? greatestBefore : c.index),
+  );
 }

@@ -4,15 +4,7 @@
 // follows from the error code. We keep both parts so callers can show the
 // same text libvirt would, and tests can compare it exactly.
 
-export type VirErrorCode =
-  | 'config-unsupported'
-  | 'internal'
-  | 'operation-failed'
-  | 'xml'
-  | 'invalid-arg'
-  | 'no-name'
-  | 'no-target'
-  | 'overflow';
+export type VirErrorCode = 'config-unsupported' | 'internal' | 'operation-failed' | 'xml' | 'invalid-arg' | 'no-name' | 'no-target' | 'overflow';
 
 const CATEGORY: Record<VirErrorCode, string | null> = {
   'config-unsupported': 'unsupported configuration',
@@ -26,7 +18,7 @@ const CATEGORY: Record<VirErrorCode, string | null> = {
   'no-target': null,
 };
 
-export function formatVirMessage(code: VirErrorCode, detail: string): string {
+function formatVirMessage(code: VirErrorCode, detail: string): string {
   const cat = CATEGORY[code];
   return cat ? `${cat}: ${detail}` : detail;
 }
@@ -55,11 +47,7 @@ export class DomainXmlError extends VirError {
   readonly file?: string;
   /** What is wrong, without position or category: the parser's words for a syntax error, else `message`. */
   readonly reason: string;
-  constructor(
-    code: VirErrorCode,
-    detail: string,
-    opts: { kind?: 'syntax' | 'semantic'; line?: number; column?: number; file?: string; reason?: string } = {},
-  ) {
+  constructor(code: VirErrorCode, detail: string, opts: {kind?: 'syntax' | 'semantic'; line?: number; column?: number; file?: string; reason?: string} = {}) {
     super(code, detail);
     this.name = 'DomainXmlError';
     this.kind = opts.kind ?? 'semantic';
@@ -105,5 +93,3 @@ export class NativeArgvError extends VirError {
     this.name = 'NativeArgvError';
   }
 }
-
-export const unsupported = (detail: string) => new VirError('config-unsupported', detail);

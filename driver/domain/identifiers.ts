@@ -1,6 +1,6 @@
 // UUID and MAC address parsing/formatting/generation with libvirt's rules.
 
-import { randomBytes } from 'node:crypto';
+import {randomBytes} from 'node:crypto';
 
 const HEX = '0123456789abcdef';
 
@@ -32,7 +32,7 @@ export function parseUuid(s: string): string | undefined {
   return formatUuidBytes(bytes);
 }
 
-export function formatUuidBytes(b: readonly number[]): string {
+function formatUuidBytes(b: readonly number[]): string {
   const h = b.map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
@@ -65,21 +65,21 @@ export function generateUuid(): string {
  * failure `bytes` holds whatever was parsed before the error (libvirt keeps
  * such partial addresses in one place, see native argv parsing).
  */
-export function parseMacPartial(str: string): { ok: boolean; bytes: number[] } {
+export function parseMacPartial(str: string): {ok: boolean; bytes: number[]} {
   const bytes = [0, 0, 0, 0, 0, 0];
   let s = str;
   for (let i = 0; i < 6; i++) {
-    if (!/^[0-9a-fA-F]/.test(s)) return { ok: false, bytes };
+    if (!/^[0-9a-fA-F]/.test(s)) return {ok: false, bytes};
     const m = /^[0-9a-fA-F]+/.exec(s)!;
     const digits = m[0];
-    if (digits.length < 1 || digits.length > 2) return { ok: false, bytes };
+    if (digits.length < 1 || digits.length > 2) return {ok: false, bytes};
     bytes[i] = parseInt(digits, 16);
     const rest = s.slice(digits.length);
-    if (i === 5 && (rest === '' || rest.charCodeAt(0) <= 0x20)) return { ok: true, bytes };
-    if (rest[0] !== ':') return { ok: false, bytes };
+    if (i === 5 && (rest === '' || rest.charCodeAt(0) <= 0x20)) return {ok: true, bytes};
+    if (rest[0] !== ':') return {ok: false, bytes};
     s = rest.slice(1);
   }
-  return { ok: false, bytes };
+  return {ok: false, bytes};
 }
 
 export function formatMac(bytes: readonly number[]): string {

@@ -1,7 +1,7 @@
 // Memory size parsing: libvirt's scaled XML values (<memory unit='...'>),
 // FreeBSD expand_number(3) and bhyve's -m argument.
 
-import { VirError } from './errors.js';
+import {VirError} from './errors.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -18,7 +18,7 @@ function parseWholeUnsigned(s: string): bigint | undefined {
  * k, KiB, m, MiB ... = powers of 1024; KB, MB ... = powers of 1000.
  * An empty/absent suffix means `defaultScale`.
  */
-export function unitScale(suffix: string | undefined, defaultScale: bigint): bigint {
+function unitScale(suffix: string | undefined, defaultScale: bigint): bigint {
   if (!suffix) return defaultScale;
   const lower = suffix.toLowerCase();
   if (lower === 'b' || lower === 'byte' || lower === 'bytes') return 1n;
@@ -48,11 +48,6 @@ export function parseMemorySize(value: string, unit?: string, element = 'memory'
   }
   const bytes = n * scale;
   return Number((bytes + 1023n) / 1024n);
-}
-
-/** Convenience: a size with a unit to KiB, e.g. parseMemoryWithUnit('2', 'GiB') = 2097152. */
-export function memoryToKiB(value: number | string, unit = 'KiB'): number {
-  return parseMemorySize(String(value), unit);
 }
 
 /**

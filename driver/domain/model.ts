@@ -4,7 +4,7 @@
 // Field names follow libvirt's domain XML. Values that libvirt keeps as
 // enums are kept as their XML spelling.
 
-import type { XmlElement } from '../xml/dom.js';
+import type {XmlElement} from '../xml/dom.js';
 
 /** XML namespace of the bhyve:commandline extension. */
 export const BHYVE_NAMESPACE_URI = 'http://libvirt.org/schemas/domain/bhyve/1.0';
@@ -18,7 +18,7 @@ export interface PciAddress {
   multifunction?: 'on' | 'off';
 }
 
-export interface DriveAddress {
+interface DriveAddress {
   type: 'drive';
   controller: number;
   bus: number;
@@ -27,19 +27,12 @@ export interface DriveAddress {
 }
 
 /** Any other address type, kept as its attributes (in document order, `type` excluded). */
-export interface OtherAddress {
+interface OtherAddress {
   type: string;
   attrs: [string, string][];
 }
 
 export type DeviceAddress = PciAddress | DriveAddress | OtherAddress;
-
-export function isPciAddress(a: DeviceAddress | undefined): a is PciAddress {
-  return !!a && a.type === 'pci';
-}
-export function isDriveAddress(a: DeviceAddress | undefined): a is DriveAddress {
-  return !!a && a.type === 'drive';
-}
 
 export interface DeviceInfo {
   address?: DeviceAddress;
@@ -50,7 +43,7 @@ export interface DeviceInfo {
 }
 
 export const DISK_TYPES = ['file', 'block', 'dir', 'network', 'volume', 'nvme', 'vhostuser'] as const;
-export type DiskType = (typeof DISK_TYPES)[number];
+type DiskType = (typeof DISK_TYPES)[number];
 export const DISK_DEVICES = ['disk', 'cdrom', 'floppy', 'lun'] as const;
 export type DiskDevice = (typeof DISK_DEVICES)[number];
 
@@ -64,7 +57,7 @@ export interface DiskDef {
   volume?: string;
   /** Extra attributes on <source> in order (for network/other sources). */
   sourceAttrs: [string, string][];
-  target: { dev: string; bus: string; extra: [string, string][] };
+  target: {dev: string; bus: string; extra: [string, string][]};
   /** <driver> attributes in document order. */
   driver?: [string, string][];
   readonly: boolean;
@@ -104,9 +97,23 @@ export interface NetDef {
 }
 
 export const CHR_TYPES = [
-  'null', 'vc', 'pty', 'dev', 'file', 'pipe', 'stdio', 'udp', 'tcp', 'unix', 'spicevmc', 'spiceport', 'nmdm', 'qemu-vdagent', 'dbus',
+  'null',
+  'vc',
+  'pty',
+  'dev',
+  'file',
+  'pipe',
+  'stdio',
+  'udp',
+  'tcp',
+  'unix',
+  'spicevmc',
+  'spiceport',
+  'nmdm',
+  'qemu-vdagent',
+  'dbus',
 ] as const;
-export type ChrSourceType = (typeof CHR_TYPES)[number];
+type ChrSourceType = (typeof CHR_TYPES)[number];
 
 export interface ChrDef {
   type: ChrSourceType;
@@ -149,7 +156,7 @@ export interface VideoDef {
   heads?: number;
   vram?: number;
   primary: boolean;
-  resolution?: { x: number; y: number };
+  resolution?: {x: number; y: number};
   /** <driver vgaconf=...>; 'io' is libvirt's zero value and is not formatted */
   vgaconf?: 'io' | 'on' | 'off';
   hasDriver: boolean;
@@ -226,7 +233,7 @@ export interface LoaderDef {
 }
 
 export const BOOT_DEVS = ['fd', 'cdrom', 'hd', 'network'] as const;
-export type BootDev = (typeof BOOT_DEVS)[number];
+type BootDev = (typeof BOOT_DEVS)[number];
 
 export const LIFECYCLE_ACTIONS = ['destroy', 'restart', 'rename-restart', 'preserve'] as const;
 export const CRASH_ACTIONS = [...LIFECYCLE_ACTIONS, 'coredump-destroy', 'coredump-restart'] as const;
@@ -243,7 +250,7 @@ export interface CpuDef {
   check?: string;
   model?: string;
   vendor?: string;
-  topology?: { sockets: number; dies: number; clusters: number; cores: number; threads: number };
+  topology?: {sockets: number; dies: number; clusters: number; cores: number; threads: number};
   raw?: XmlElement;
 }
 
@@ -264,7 +271,7 @@ export interface DomainDef {
   memoryKiB: number;
   /** <currentMemory> in KiB */
   currentMemoryKiB: number;
-  maxMemory?: { kib: number; slots: number };
+  maxMemory?: {kib: number; slots: number};
   memoryLocked: boolean;
   memoryBackingRaw?: XmlElement;
   vcpus: number;
@@ -279,7 +286,7 @@ export interface DomainDef {
     machine?: string;
     firmware?: string; // 'efi' | 'bios'
     loader?: LoaderDef;
-    nvram?: { path?: string; template?: string };
+    nvram?: {path?: string; template?: string};
     bootDevs: BootDev[];
     bootmenu?: [string, string][];
     /** other children of <os> we keep (e.g. smbios, bios) */
@@ -332,7 +339,7 @@ export function emptyDomainDef(init: Pick<DomainDef, 'virtType' | 'name' | 'uuid
     memoryKiB: 0,
     currentMemoryKiB: 0,
     memoryLocked: false,
-    features: { acpi: false, apic: false, pae: false, hap: false, privnet: false, other: [] },
+    features: {acpi: false, apic: false, pae: false, hap: false, privnet: false, other: []},
     onPoweroff: 'destroy',
     onCrash: 'destroy',
     disks: [],
@@ -354,16 +361,12 @@ export function emptyDomainDef(init: Pick<DomainDef, 'virtType' | 'name' | 'uuid
   };
 }
 
-export function emptyInfo(): DeviceInfo {
-  return {};
-}
-
 /** Deep copy of a definition (raw XML elements are shared; they are never mutated). */
 export function cloneDomainDef(def: DomainDef): DomainDef {
   const seen = new Map<object, object>();
   const copy = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') return v;
-    if ((v as { kind?: string }).kind === 'element' && 'nsDecls' in (v as object)) return v; // XmlElement
+    if ((v as {kind?: string}).kind === 'element' && 'nsDecls' in (v as object)) return v; // XmlElement
     if (seen.has(v as object)) return seen.get(v as object);
     if (Array.isArray(v)) {
       const arr: unknown[] = [];

@@ -4,10 +4,10 @@
 // file derived from it can hold.
 
 /** VM_MAX_NAMELEN on FreeBSD 13+ (sys/dev/vmm/vmm_param.h: SPECNAMELEN 255 - 10 - 15 - 1). */
-export const KERNEL_NAME_MAX = 229;
+const KERNEL_NAME_MAX = 229;
 
 /** NAME_MAX: the longest file name (one path component) of FreeBSD's and Linux's file systems, in bytes. */
-export const FILE_NAME_MAX = 255;
+const FILE_NAME_MAX = 255;
 
 /**
  * Every file name bhyve-tui derives from a domain name, with its variable parts at their
@@ -19,7 +19,7 @@ export const FILE_NAME_MAX = 255;
  * `.1` on rotation), guest-commands.ts (grub's device map), tui-editor.ts
  * (`NAME-STAMP-ATTEMPT.xml`).
  */
-export function derivedFileNames(name: string): string[] {
+function derivedFileNames(name: string): string[] {
   const atomicTmp = (base: string) => `.${base}.9999999.9999999999999.9999999999.tmp`;
   const stageFiles = ['loader', 'bhyve'].flatMap((stage) => [`${name}.${stage}.status`, `${name}.${stage}.pid`]);
   return [
@@ -38,7 +38,7 @@ export function derivedFileNames(name: string): string[] {
 }
 
 /** The longest name whose every derived file name fits FILE_NAME_MAX, and the kernel's limit. */
-export const DOMAIN_NAME_MAX = Math.min(KERNEL_NAME_MAX, FILE_NAME_MAX - Math.max(...derivedFileNames('').map((f) => Buffer.byteLength(f))));
+const DOMAIN_NAME_MAX = Math.min(KERNEL_NAME_MAX, FILE_NAME_MAX - Math.max(...derivedFileNames('').map((f) => Buffer.byteLength(f))));
 
 const namePattern = new RegExp(`^[a-z0-9](?:[.a-z0-9_-]{0,${DOMAIN_NAME_MAX - 2}}[a-z0-9])?$`, 'i');
 

@@ -2,13 +2,13 @@
 // bhyve_device.c: reserve user addresses, keep slot 1 for the LPC bridge,
 // then give each device that needs one the lowest free slot, function 0.
 
-import { VirError } from './errors.js';
-import type { DeviceInfo, DomainDef, PciAddress } from './model.js';
+import {VirError} from './errors.js';
+import type {DeviceInfo, DomainDef, PciAddress} from './model.js';
 
 export const PCI_MIN_SLOT = 1;
 export const PCI_MAX_SLOT = 31;
 
-export function formatPciAddress(a: { domain: number; bus: number; slot: number; function: number }): string {
+function formatPciAddress(a: {domain: number; bus: number; slot: number; function: number}): string {
   const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
   return `${h(a.domain, 4)}:${h(a.bus, 2)}:${h(a.slot, 2)}.${a.function}`;
 }
@@ -18,7 +18,7 @@ export class PciSlotAllocator {
   private readonly used = new Map<number, Set<number>>();
 
   /** Reserve one function; throws libvirt's errors for invalid or doubly used addresses. */
-  reserve(addr: { domain: number; bus: number; slot: number; function: number }): void {
+  reserve(addr: {domain: number; bus: number; slot: number; function: number}): void {
     const str = formatPciAddress(addr);
     if (addr.domain !== 0) throw new VirError('xml', `Invalid PCI address ${str}. Only PCI domain 0 is available`);
     if (addr.bus !== 0) throw new VirError('xml', `Invalid PCI address ${str}. Only PCI buses up to 0 are available`);
@@ -40,7 +40,7 @@ export class PciSlotAllocator {
     for (let slot = PCI_MIN_SLOT; slot <= PCI_MAX_SLOT; slot++) {
       if (this.slotInUse(slot)) continue;
       this.used.set(slot, new Set([0]));
-      return { type: 'pci', domain: 0, bus: 0, slot, function: 0 };
+      return {type: 'pci', domain: 0, bus: 0, slot, function: 0};
     }
     throw new VirError('internal', 'No more available PCI slots');
   }
@@ -51,7 +51,7 @@ function isEmptyPci(a: PciAddress): boolean {
 }
 
 /** virDeviceInfoPCIAddressIsWanted: no address, or an all-zero PCI address. */
-export function wantsPciAddress(info: DeviceInfo): boolean {
+function wantsPciAddress(info: DeviceInfo): boolean {
   const a = info.address;
   return !a || (a.type === 'pci' && isEmptyPci(a as PciAddress));
 }
@@ -79,7 +79,7 @@ export function assignPciAddresses(def: DomainDef): PciSlotAllocator {
   const alloc = new PciSlotAllocator();
   for (const info of allInfos(def)) {
     const a = info.address;
-    if (!a || a.type !== 'pci') continue;
+    if (a?.type !== 'pci') continue;
     const p = a as PciAddress;
     if (p.domain === 0 && p.bus === 0 && p.slot === 0) continue;
     alloc.reserve(p);
@@ -91,17 +91,13 @@ export function assignPciAddresses(def: DomainDef): PciSlotAllocator {
 
   // slot 1 is kept for the LPC bridge unless the user put something there
   if (!alloc.slotInUse(1)) {
-    alloc.reserve({ domain: 0, bus: 0, slot: 1, function: 0 });
+    alloc.reserve({domain: 0, bus: 0, slot: 1, function: 0});
     const isa = def.controllers.find((c) => c.type === 'isa' && wantsPciAddress(c.info));
-    if (isa) isa.info.address = { type: 'pci', domain: 0, bus: 0, slot: 1, function: 0 };
+    if (isa) isa.info.address = {type: 'pci', domain: 0, bus: 0, slot: 1, function: 0};
   }
 
   for (const c of def.controllers) {
-    const eligible =
-      c.type === 'sata' ||
-      (c.type === 'pci' && c.model !== 'pci-root') ||
-      (c.type === 'usb' && c.model === 'nec-xhci') ||
-      c.type === 'isa';
+    const eligible = c.type === 'sata' || (c.type === 'pci' && c.model !== 'pci-root') || (c.type === 'usb' && c.model === 'nec-xhci') || c.type === 'isa';
     if (eligible && wantsPciAddress(c.info)) assign(c.info);
   }
   for (const n of def.nets) {

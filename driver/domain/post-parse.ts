@@ -2,12 +2,12 @@
 // and the bhyve driver's hooks add to a freshly parsed definition before it
 // is used or formatted (inactive config).
 
-import { VirError } from './errors.js';
-import { diskNameToIndex } from './identifiers.js';
-import { insertController } from './device-order.js';
-import type { ChrDef, ControllerDef, ControllerType, DomainDef } from './model.js';
-import type { BhyveCaps } from '../bhyve/capabilities.js';
-import { PCI_MAX_SLOT, PCI_MIN_SLOT } from './pci-address-alloc.js';
+import {VirError} from './errors.js';
+import {diskNameToIndex} from './identifiers.js';
+import {insertController} from './device-order.js';
+import type {ChrDef, ControllerDef, ControllerType, DomainDef} from './model.js';
+import type {BhyveCaps} from '../bhyve/capabilities.js';
+import {PCI_MAX_SLOT, PCI_MIN_SLOT} from './pci-address-alloc.js';
 
 /** Disk controllers of one bus a definition may imply (drive addresses, disk names). */
 const MAX_DISK_CONTROLLERS = 256;
@@ -17,7 +17,7 @@ export interface PostParseOptions {
 }
 
 /** Guest capabilities of the bhyve driver: one guest, hvm / x86_64 / bhyve. */
-export function checkGuestSupported(def: DomainDef): void {
+function checkGuestSupported(def: DomainDef): void {
   if (def.os.type === 'hvm' && def.os.arch === 'x86_64' && def.virtType === 'bhyve') return;
   let s = '';
   s += `ostype=${def.os.type} `;
@@ -27,9 +27,9 @@ export function checkGuestSupported(def: DomainDef): void {
 }
 
 /** Add a controller of this type and index unless one exists (virDomainDefMaybeAddController). */
-export function maybeAddController(def: DomainDef, type: ControllerType, index: number, model?: string): void {
+function maybeAddController(def: DomainDef, type: ControllerType, index: number, model?: string): void {
   if (def.controllers.some((c) => c.type === type && c.index === index)) return;
-  const c: ControllerDef = { type, index, info: {}, implicit: true };
+  const c: ControllerDef = {type, index, info: {}, implicit: true};
   if (model !== undefined) c.model = model;
   insertController(def.controllers, c);
 }
@@ -51,18 +51,18 @@ function assignDiskAddress(def: DomainDef, caps: BhyveCaps): void {
     switch (disk.target.bus) {
       case 'sata':
         disk.info.address = caps.has('AHCI32SLOT')
-          ? { type: 'drive', controller: Math.floor(idx / 32), bus: 0, target: 0, unit: idx % 32 }
-          : { type: 'drive', controller: idx, bus: 0, target: 0, unit: 0 };
+          ? {type: 'drive', controller: Math.floor(idx / 32), bus: 0, target: 0, unit: idx % 32}
+          : {type: 'drive', controller: idx, bus: 0, target: 0, unit: 0};
         break;
       // generic libvirt drive addresses for the buses that have them
       case 'ide':
-        disk.info.address = { type: 'drive', controller: Math.floor(idx / 4), bus: Math.floor((idx % 4) / 2), target: 0, unit: idx % 2 };
+        disk.info.address = {type: 'drive', controller: Math.floor(idx / 4), bus: Math.floor((idx % 4) / 2), target: 0, unit: idx % 2};
         break;
       case 'scsi':
-        disk.info.address = { type: 'drive', controller: Math.floor(idx / 7), bus: 0, target: 0, unit: idx % 7 };
+        disk.info.address = {type: 'drive', controller: Math.floor(idx / 7), bus: 0, target: 0, unit: idx % 7};
         break;
       case 'fdc':
-        disk.info.address = { type: 'drive', controller: 0, bus: 0, target: 0, unit: idx };
+        disk.info.address = {type: 'drive', controller: 0, bus: 0, target: 0, unit: idx};
         break;
       default:
         break;
@@ -94,12 +94,12 @@ function addConsoleCompat(def: DomainDef): void {
       throw new VirError('config-unsupported', 'Only the first console can be a serial port');
     }
   }
-  const stub = (): ChrDef => ({ type: 'pty', sourceAttrs: [], targetType: 'serial', targetPort: 0, targetAttrs: [], info: {} });
+  const stub = (): ChrDef => ({type: 'pty', sourceAttrs: [], targetType: 'serial', targetPort: 0, targetAttrs: [], info: {}});
   const first = def.consoles[0];
   if (first && def.os.type === 'hvm' && (first.targetType === 'serial' || first.targetType === undefined)) {
     if (def.serials.length === 0) {
       // the console becomes the first serial port
-      const serial: ChrDef = { ...first, targetPort: 0, targetAttrs: [] };
+      const serial: ChrDef = {...first, targetPort: 0, targetAttrs: []};
       delete serial.targetType;
       def.serials.push(serial);
     } else if (def.serials[0]!.targetPort === 0 && chrSourceEqual(def.serials[0]!, first)) {
@@ -107,11 +107,7 @@ function addConsoleCompat(def: DomainDef): void {
     }
     // either way console 0 is now a stub that mirrors serial 0
     def.consoles[0] = stub();
-  } else if (
-    def.os.type === 'hvm' &&
-    def.serials.length > 0 &&
-    (def.serials[0]!.targetType === undefined || def.serials[0]!.targetType === 'isa-serial')
-  ) {
+  } else if (def.os.type === 'hvm' && def.serials.length > 0 && (def.serials[0]!.targetType === undefined || def.serials[0]!.targetType === 'isa-serial')) {
     def.consoles.unshift(stub());
     def.consoles.forEach((c, i) => {
       if (i > 0 && c.targetPort === i - 1) c.targetPort = i;
@@ -155,10 +151,10 @@ export function domainPostParse(def: DomainDef, opts: PostParseOptions): void {
   }
   // A controller without an index gets the lowest one its type does not use yet. The used
   // indexes only grow, so each type's lowest free index only moves up: one pass in all.
-  const usedIndexes = new Map<ControllerType, { used: Set<number>; free: number }>();
+  const usedIndexes = new Map<ControllerType, {used: Set<number>; free: number}>();
   for (const c of def.controllers) {
     let u = usedIndexes.get(c.type);
-    if (!u) usedIndexes.set(c.type, (u = { used: new Set(), free: 0 }));
+    if (!u) usedIndexes.set(c.type, (u = {used: new Set(), free: 0}));
     if (c.index !== -1) u.used.add(c.index);
   }
   for (const c of def.controllers) {
@@ -184,7 +180,7 @@ export function domainPostParse(def: DomainDef, opts: PostParseOptions): void {
     let max = -1;
     for (const d of def.disks) {
       if (d.target.bus !== bus || d.info.address?.type !== 'drive') continue;
-      const ctrl = (d.info.address as { controller: number }).controller;
+      const ctrl = (d.info.address as {controller: number}).controller;
       if (ctrl > max) max = ctrl;
     }
     // libvirt adds every controller up to the highest one a disk names, and a disk name like
@@ -203,10 +199,7 @@ export function domainPostParse(def: DomainDef, opts: PostParseOptions): void {
   if (def.others.some((o) => o.name === 'smartcard')) maybeAddController(def, 'ccid', 0);
 
   // boot order
-  const deviceBoot =
-    def.disks.some((d) => d.info.bootOrder) ||
-    def.nets.some((n) => n.info.bootOrder) ||
-    def.others.some((o) => o.info.bootOrder);
+  const deviceBoot = def.disks.some((d) => d.info.bootOrder) || def.nets.some((n) => n.info.bootOrder) || def.others.some((o) => o.info.bootOrder);
   const orders = new Set<number>();
   for (const info of [...def.disks.map((d) => d.info), ...def.nets.map((n) => n.info), ...def.others.map((o) => o.info)]) {
     if (!info.bootOrder) continue;

@@ -1,8 +1,8 @@
 // Validation run at the end of parsing (libvirt's virDomainDefValidate with
 // the bhyve device validator).
 
-import { VirError } from './errors.js';
-import type { DomainDef } from './model.js';
+import {VirError} from './errors.js';
+import type {DomainDef} from './model.js';
 
 /** bhyve's device validation. */
 function validateBhyveDevices(def: DomainDef): void {

@@ -1,8 +1,8 @@
 // DomainDef -> domain XML text, in libvirt's formatting (element order,
 // attribute order, defaults shown) so output matches `virsh dumpxml --inactive`.
 
-import { dumpLibxml, formatAttrs, writeRawElement, XmlBuffer, type Attrs } from '../xml/writer.js';
-import type { XmlElement } from '../xml/dom.js';
+import {dumpLibxml, formatAttrs, writeRawElement, XmlBuffer, type Attrs} from '../xml/writer.js';
+import type {XmlElement} from '../xml/dom.js';
 import type {
   AudioDef,
   AudioIoDef,
@@ -20,7 +20,7 @@ import type {
   SoundDef,
   VideoDef,
 } from './model.js';
-import { BHYVE_NAMESPACE_URI } from './model.js';
+import {BHYVE_NAMESPACE_URI} from './model.js';
 
 export interface DomainFormatOptions {
   /** Inactive config: drop live-only data (auto-generated tap names). Default true. */
@@ -34,7 +34,7 @@ const hex = (n: number, w: number) => '0x' + n.toString(16).padStart(w, '0');
 function writeAddress(buf: XmlBuffer, a: DeviceAddress | undefined): void {
   if (!a) return;
   if (a.type === 'pci') {
-    const p = a as Extract<DeviceAddress, { type: 'pci' }>;
+    const p = a as Extract<DeviceAddress, {type: 'pci'}>;
     buf.empty('address', [
       ['type', 'pci'],
       ['domain', hex(p.domain, 4)],
@@ -44,7 +44,7 @@ function writeAddress(buf: XmlBuffer, a: DeviceAddress | undefined): void {
       ['multifunction', p.multifunction],
     ]);
   } else if (a.type === 'drive') {
-    const d = a as Extract<DeviceAddress, { type: 'drive' }>;
+    const d = a as Extract<DeviceAddress, {type: 'drive'}>;
     buf.empty('address', [
       ['type', 'drive'],
       ['controller', d.controller],
@@ -53,7 +53,7 @@ function writeAddress(buf: XmlBuffer, a: DeviceAddress | undefined): void {
       ['unit', d.unit],
     ]);
   } else {
-    const o = a as Extract<DeviceAddress, { attrs: [string, string][] }>;
+    const o = a as Extract<DeviceAddress, {attrs: [string, string][]}>;
     buf.empty('address', [['type', o.type], ...o.attrs]);
   }
 }
@@ -65,42 +65,68 @@ function writeInfo(buf: XmlBuffer, info: DeviceInfo, allowBoot = true): void {
 }
 
 function writeDisk(buf: XmlBuffer, d: DiskDef): void {
-  buf.element('disk', [['type', d.type], ['device', d.device]], () => {
-    if (d.driver && d.driver.length) buf.empty('driver', d.driver);
-    let srcAttrs: [string, string | undefined][] = [];
-    if (d.type === 'volume') srcAttrs = [['pool', d.pool], ['volume', d.volume]];
-    else {
-      const key = { file: 'file', block: 'dev', dir: 'dir', network: 'name', nvme: '', vhostuser: 'path', volume: '' }[d.type];
-      if (key) srcAttrs = [[key, d.source]];
-    }
-    const all = [...srcAttrs, ...d.sourceAttrs].filter(([, v]) => v !== undefined);
-    if (all.length) buf.empty('source', all);
-    buf.empty('target', [['dev', d.target.dev], ['bus', d.target.bus], ...d.target.extra]);
-    if (d.readonly) buf.empty('readonly');
-    if (d.shareable) buf.empty('shareable');
-    if (d.transient) buf.empty('transient');
-    if (d.serial !== undefined) buf.text('serial', d.serial);
-    writeInfo(buf, d.info);
-  });
+  buf.element(
+    'disk',
+    [
+      ['type', d.type],
+      ['device', d.device],
+    ],
+    () => {
+      if (d.driver?.length) buf.empty('driver', d.driver);
+      let srcAttrs: [string, string | undefined][] = [];
+      if (d.type === 'volume')
+        srcAttrs = [
+          ['pool', d.pool],
+          ['volume', d.volume],
+        ];
+      else {
+        const key = {file: 'file', block: 'dev', dir: 'dir', network: 'name', nvme: '', vhostuser: 'path', volume: ''}[d.type];
+        if (key) srcAttrs = [[key, d.source]];
+      }
+      const all = [...srcAttrs, ...d.sourceAttrs].filter(([, v]) => v !== undefined);
+      if (all.length) buf.empty('source', all);
+      buf.empty('target', [['dev', d.target.dev], ['bus', d.target.bus], ...d.target.extra]);
+      if (d.readonly) buf.empty('readonly');
+      if (d.shareable) buf.empty('shareable');
+      if (d.transient) buf.empty('transient');
+      if (d.serial !== undefined) buf.text('serial', d.serial);
+      writeInfo(buf, d.info);
+    },
+  );
 }
 
 function writeController(buf: XmlBuffer, c: ControllerDef): void {
-  buf.element('controller', [['type', c.type], ['index', c.index], ['model', c.model]], () => {
-    if (c.driver && c.driver.length) buf.empty('driver', c.driver);
-    if (c.targetAttrs && c.targetAttrs.length) buf.empty('target', c.targetAttrs);
-    writeInfo(buf, c.info, false);
-  });
+  buf.element(
+    'controller',
+    [
+      ['type', c.type],
+      ['index', c.index],
+      ['model', c.model],
+    ],
+    () => {
+      if (c.driver?.length) buf.empty('driver', c.driver);
+      if (c.targetAttrs?.length) buf.empty('target', c.targetAttrs);
+      writeInfo(buf, c.info, false);
+    },
+  );
 }
 
 function writeFilesystem(buf: XmlBuffer, fs: FilesystemDef): void {
-  buf.element('filesystem', [['type', fs.type], ['accessmode', fs.accessmode]], () => {
-    const drv: [string, string | undefined][] = [['type', fs.driverType], ...fs.driverAttrs];
-    if (drv.some(([, v]) => v !== undefined)) buf.empty('driver', drv);
-    if (fs.source !== undefined) buf.empty('source', [[fs.sourceAttr, fs.source]]);
-    buf.empty('target', [['dir', fs.target]]);
-    if (fs.readonly) buf.empty('readonly');
-    writeInfo(buf, fs.info, false);
-  });
+  buf.element(
+    'filesystem',
+    [
+      ['type', fs.type],
+      ['accessmode', fs.accessmode],
+    ],
+    () => {
+      const drv: [string, string | undefined][] = [['type', fs.driverType], ...fs.driverAttrs];
+      if (drv.some(([, v]) => v !== undefined)) buf.empty('driver', drv);
+      if (fs.source !== undefined) buf.empty('source', [[fs.sourceAttr, fs.source]]);
+      buf.empty('target', [['dir', fs.target]]);
+      if (fs.readonly) buf.empty('readonly');
+      writeInfo(buf, fs.info, false);
+    },
+  );
 }
 
 const GENERATED_IFNAME = /^(vnet|macvtap|macvlan)/;
@@ -113,7 +139,7 @@ function writeNet(buf: XmlBuffer, n: NetDef, o: Required<DomainFormatOptions>): 
     if (src.some(([, v]) => v !== undefined)) buf.empty('source', src);
     if (n.targetDev && !(o.inactive && GENERATED_IFNAME.test(n.targetDev))) buf.empty('target', [['dev', n.targetDev]]);
     if (n.model) buf.empty('model', [['type', n.model]]);
-    if (n.driver && n.driver.length) buf.empty('driver', n.driver);
+    if (n.driver?.length) buf.empty('driver', n.driver);
     if (n.linkState) buf.empty('link', [['state', n.linkState]]);
     if (n.mtu !== undefined) buf.empty('mtu', [['size', n.mtu]]);
     writeInfo(buf, n.info);
@@ -143,7 +169,7 @@ function chrSourceAttrs(c: ChrDef, o: Required<DomainFormatOptions>): [string, s
 function writeChr(buf: XmlBuffer, name: string, c: ChrDef, o: Required<DomainFormatOptions>): void {
   buf.element(name, [['type', c.type]], () => {
     const src = chrSourceAttrs(c, o);
-    if (src && src.some(([, v]) => v !== undefined)) buf.empty('source', src);
+    if (src?.some(([, v]) => v !== undefined)) buf.empty('source', src);
     if (c.protocol) buf.empty('protocol', [['type', c.protocol]]);
     const t: [string, string | number | undefined][] = [['type', c.targetType]];
     if (name !== 'channel') t.push(['port', c.targetPort]);
@@ -154,7 +180,15 @@ function writeChr(buf: XmlBuffer, name: string, c: ChrDef, o: Required<DomainFor
 }
 
 function writeInput(buf: XmlBuffer, i: InputDef): void {
-  buf.element('input', [['type', i.type], ['bus', i.bus], ['model', i.model]], () => writeInfo(buf, i.info, false));
+  buf.element(
+    'input',
+    [
+      ['type', i.type],
+      ['bus', i.bus],
+      ['model', i.model],
+    ],
+    () => writeInfo(buf, i.info, false),
+  );
 }
 
 function writeGraphics(buf: XmlBuffer, g: GraphicsDef, o: Required<DomainFormatOptions>): void {
@@ -220,7 +254,11 @@ function writeVideo(buf: XmlBuffer, v: VideoDef): void {
       ['primary', v.primary ? 'yes' : undefined],
     ];
     buf.element('model', mattrs, () => {
-      if (v.resolution) buf.empty('resolution', [['x', v.resolution.x], ['y', v.resolution.y]]);
+      if (v.resolution)
+        buf.empty('resolution', [
+          ['x', v.resolution.x],
+          ['y', v.resolution.y],
+        ]);
     });
     writeInfo(buf, v.info, false);
   });
@@ -228,7 +266,7 @@ function writeVideo(buf: XmlBuffer, v: VideoDef): void {
 
 function writeRng(buf: XmlBuffer, r: RngDef): void {
   buf.element('rng', [['model', r.model]], () => {
-    if (r.rateAttrs && r.rateAttrs.length) buf.empty('rate', r.rateAttrs);
+    if (r.rateAttrs?.length) buf.empty('rate', r.rateAttrs);
     if (r.backendModel === 'random') {
       if (r.file !== undefined) buf.text('backend', r.file, [['model', 'random']]);
       else buf.empty('backend', [['model', 'random']]);
@@ -239,21 +277,48 @@ function writeRng(buf: XmlBuffer, r: RngDef): void {
 }
 
 const FEATURE_ORDER = [
-  'acpi', 'apic', 'pae', 'hap', 'viridian', 'privnet', 'hyperv', 'kvm', 'pvspinlock', 'capabilities', 'pmu', 'vmport',
-  'gic', 'smm', 'ioapic', 'hpt', 'vmcoreinfo', 'htm', 'nested-hv', 'msrs', 'ccf-assist', 'xen', 'cfpc', 'sbbc', 'ibs',
-  'tcg', 'async-teardown', 'ras', 'ps2', 'aia',
+  'acpi',
+  'apic',
+  'pae',
+  'hap',
+  'viridian',
+  'privnet',
+  'hyperv',
+  'kvm',
+  'pvspinlock',
+  'capabilities',
+  'pmu',
+  'vmport',
+  'gic',
+  'smm',
+  'ioapic',
+  'hpt',
+  'vmcoreinfo',
+  'htm',
+  'nested-hv',
+  'msrs',
+  'ccf-assist',
+  'xen',
+  'cfpc',
+  'sbbc',
+  'ibs',
+  'tcg',
+  'async-teardown',
+  'ras',
+  'ps2',
+  'aia',
 ];
 
 function writeFeatures(buf: XmlBuffer, def: DomainDef): void {
-  const entries: { name: string; write: () => void }[] = [];
+  const entries: {name: string; write: () => void}[] = [];
   const f = def.features;
   const rawNames = new Set(f.other.map((e) => e.local));
-  if (f.acpi) entries.push({ name: 'acpi', write: () => buf.empty('acpi') });
-  if (f.apic && !rawNames.has('apic')) entries.push({ name: 'apic', write: () => buf.empty('apic') });
-  if (f.pae) entries.push({ name: 'pae', write: () => buf.empty('pae') });
-  if (f.privnet) entries.push({ name: 'privnet', write: () => buf.empty('privnet') });
-  if (f.msrsUnknown) entries.push({ name: 'msrs', write: () => buf.empty('msrs', [['unknown', f.msrsUnknown]]) });
-  for (const e of f.other) entries.push({ name: e.local, write: () => writeRawElement(buf, e) });
+  if (f.acpi) entries.push({name: 'acpi', write: () => buf.empty('acpi')});
+  if (f.apic && !rawNames.has('apic')) entries.push({name: 'apic', write: () => buf.empty('apic')});
+  if (f.pae) entries.push({name: 'pae', write: () => buf.empty('pae')});
+  if (f.privnet) entries.push({name: 'privnet', write: () => buf.empty('privnet')});
+  if (f.msrsUnknown) entries.push({name: 'msrs', write: () => buf.empty('msrs', [['unknown', f.msrsUnknown]])});
+  for (const e of f.other) entries.push({name: e.local, write: () => writeRawElement(buf, e)});
   if (!entries.length) return;
   const rank = (n: string) => {
     const i = FEATURE_ORDER.indexOf(n);
@@ -320,7 +385,10 @@ function writeMetadata(buf: XmlBuffer, md: XmlElement): void {
 
 function writeOs(buf: XmlBuffer, def: DomainDef): void {
   buf.element('os', [['firmware', def.os.firmware]], () => {
-    buf.text('type', def.os.type, [['arch', def.os.arch], ['machine', def.os.machine]]);
+    buf.text('type', def.os.type, [
+      ['arch', def.os.arch],
+      ['machine', def.os.machine],
+    ]);
     const l = def.os.loader;
     if (l) {
       const la: Attrs = [
@@ -347,7 +415,7 @@ const OTHER_DEVICE_ORDER_BEFORE_FS = ['lease'];
 
 /** Format a domain definition as libvirt does (default: inactive, not secure). */
 export function formatDomainXml(def: DomainDef, opts: DomainFormatOptions = {}): string {
-  const o: Required<DomainFormatOptions> = { inactive: opts.inactive ?? true, secure: opts.secure ?? false };
+  const o: Required<DomainFormatOptions> = {inactive: opts.inactive ?? true, secure: opts.secure ?? false};
   const buf = new XmlBuffer();
   const top = (name: string) => {
     for (const e of def.otherTop) if (e.local === name) writeRawElement(buf, e);
@@ -367,14 +435,22 @@ export function formatDomainXml(def: DomainDef, opts: DomainFormatOptions = {}):
   if (def.title !== undefined) buf.text('title', def.title);
   if (def.description !== undefined) buf.text('description', def.description);
   if (def.metadata) writeMetadata(buf, def.metadata);
-  if (def.maxMemory) buf.text('maxMemory', String(def.maxMemory.kib), [['slots', def.maxMemory.slots], ['unit', 'KiB']]);
+  if (def.maxMemory)
+    buf.text('maxMemory', String(def.maxMemory.kib), [
+      ['slots', def.maxMemory.slots],
+      ['unit', 'KiB'],
+    ]);
   buf.text('memory', String(def.memoryKiB), [['unit', 'KiB']]);
   buf.text('currentMemory', String(def.currentMemoryKiB), [['unit', 'KiB']]);
   top('blkiotune');
   top('memtune');
   if (def.memoryBackingRaw) writeRawElement(buf, def.memoryBackingRaw);
   else if (def.memoryLocked) buf.element('memoryBacking', [], () => buf.empty('locked'));
-  buf.text('vcpu', String(def.vcpus), [['placement', 'static'], ['cpuset', def.cpuset], ['current', def.currentVcpus]]);
+  buf.text('vcpu', String(def.vcpus), [
+    ['placement', 'static'],
+    ['cpuset', def.cpuset],
+    ['current', def.currentVcpus],
+  ]);
   for (const n of ['vcpus', 'iothreads', 'iothreadids', 'cputune', 'numatune', 'resource', 'sysinfo']) top(n);
   if (def.bootloader !== undefined) {
     buf.text('bootloader', def.bootloader);
@@ -408,7 +484,7 @@ export function formatDomainXml(def: DomainDef, opts: DomainFormatOptions = {}):
     // index: such a console is written as it is.
     if (def.os.type === 'hvm' && (c.targetType === 'serial' || (c.targetType === undefined && i === 0)) && i < def.serials.length) {
       const s = def.serials[i]!;
-      writeChr(buf, 'console', { ...s, targetType: 'serial', targetAttrs: [], info: { ...(s.info.alias ? { alias: s.info.alias } : {}) } }, o);
+      writeChr(buf, 'console', {...s, targetType: 'serial', targetAttrs: [], info: {...(s.info.alias ? {alias: s.info.alias} : {})}}, o);
     } else {
       writeChr(buf, 'console', c, o);
     }

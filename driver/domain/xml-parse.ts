@@ -3,22 +3,11 @@
 // devices, PCI addresses) and validation. See domain/post-parse.ts and
 // domain/validate.ts for the later steps.
 
-import {
-  attr,
-  child,
-  children,
-  DEFAULT_XML_LIMITS,
-  parseXmlDocument,
-  textContent,
-  XmlSyntaxError,
-  type XmlElement,
-  type XmlLimits,
-} from '../xml/dom.js';
-import { DomainXmlError, VirError, type VirErrorCode } from './errors.js';
-import { parseMemorySize } from './memsize.js';
-import { BoundedReadError, readBoundedText } from '../io/bounded-read.js';
-import { parseSigned, parseUnsigned } from '../xml/number.js';
-import { generateMac, generateUuid, isMulticastMac, parseMac, parseUuid } from './identifiers.js';
+import {attr, child, children, parseXmlDocument, textContent, XmlSyntaxError, type XmlElement, type XmlLimits} from '../xml/dom.js';
+import {DomainXmlError, VirError, type VirErrorCode} from './errors.js';
+import {parseMemorySize} from './memsize.js';
+import {parseSigned, parseUnsigned} from '../xml/number.js';
+import {generateMac, generateUuid, isMulticastMac, parseMac, parseUuid} from './identifiers.js';
 import type {
   AudioDef,
   AudioIoDef,
@@ -43,15 +32,24 @@ import type {
   SoundDef,
   VideoDef,
 } from './model.js';
-import { defaultHostCaps, type BhyveCaps } from '../bhyve/capabilities.js';
-import { domainPostParse } from './post-parse.js';
-import { orderControllers, orderDisks } from './device-order.js';
-export { insertController, insertDisk } from './device-order.js';
-import { assignPciAddresses } from './pci-address-alloc.js';
-import { validateDomainDef } from './validate.js';
+import {defaultHostCaps, type BhyveCaps} from '../bhyve/capabilities.js';
+import {domainPostParse} from './post-parse.js';
+import {orderControllers, orderDisks} from './device-order.js';
+import {assignPciAddresses} from './pci-address-alloc.js';
+import {validateDomainDef} from './validate.js';
 
-import { BHYVE_NAMESPACE_URI, BOOT_DEVS, CHR_TYPES, CONTROLLER_TYPES, CRASH_ACTIONS, DISK_DEVICES, DISK_TYPES, LIFECYCLE_ACTIONS, emptyDomainDef, isOneOf } from './model.js';
-export { BHYVE_NAMESPACE_URI } from './model.js';
+import {
+  BHYVE_NAMESPACE_URI,
+  BOOT_DEVS,
+  CHR_TYPES,
+  CONTROLLER_TYPES,
+  CRASH_ACTIONS,
+  DISK_DEVICES,
+  DISK_TYPES,
+  LIFECYCLE_ACTIONS,
+  emptyDomainDef,
+  isOneOf,
+} from './model.js';
 
 export interface DomainParseOptions {
   /** File name for error messages. */
@@ -75,24 +73,84 @@ function fail(code: VirErrorCode, detail: string): never {
 }
 
 const VIRT_TYPES = [
-  'none', 'qemu', 'kqemu', 'kvm', 'xen', 'lxc', 'uml', 'openvz', 'test', 'vmware', 'hyperv', 'vbox', 'phyp',
-  'parallels', 'bhyve', 'vz', 'hvf',
+  'none',
+  'qemu',
+  'kqemu',
+  'kvm',
+  'xen',
+  'lxc',
+  'uml',
+  'openvz',
+  'test',
+  'vmware',
+  'hyperv',
+  'vbox',
+  'phyp',
+  'parallels',
+  'bhyve',
+  'vz',
+  'hvf',
 ];
 const OS_TYPES = ['hvm', 'xen', 'linux', 'exe', 'uml', 'xenpvh'];
 const ARCHES = [
-  'alpha', 'armv6l', 'armv7l', 'armv7b', 'aarch64', 'cris', 'i686', 'ia64', 'lm32', 'loongarch64', 'm68k',
-  'microblaze', 'microblazeel', 'mips', 'mipsel', 'mips64', 'mips64el', 'openrisc', 'parisc', 'parisc64', 'ppc',
-  'ppcle', 'ppc64', 'ppc64le', 'ppcemb', 'riscv32', 'riscv64', 's390', 's390x', 'sh4', 'sh4eb', 'sparc', 'sparc64',
-  'unicore32', 'x86_64', 'xtensa', 'xtensaeb',
+  'alpha',
+  'armv6l',
+  'armv7l',
+  'armv7b',
+  'aarch64',
+  'cris',
+  'i686',
+  'ia64',
+  'lm32',
+  'loongarch64',
+  'm68k',
+  'microblaze',
+  'microblazeel',
+  'mips',
+  'mipsel',
+  'mips64',
+  'mips64el',
+  'openrisc',
+  'parisc',
+  'parisc64',
+  'ppc',
+  'ppcle',
+  'ppc64',
+  'ppc64le',
+  'ppcemb',
+  'riscv32',
+  'riscv64',
+  's390',
+  's390x',
+  'sh4',
+  'sh4eb',
+  'sparc',
+  'sparc64',
+  'unicore32',
+  'x86_64',
+  'xtensa',
+  'xtensaeb',
 ];
 const DISK_BUSES = ['ide', 'fdc', 'scsi', 'virtio', 'xen', 'usb', 'uml', 'sata', 'sd', 'none', 'nvme'];
 const NET_TYPES = [
-  'user', 'ethernet', 'vhostuser', 'server', 'client', 'mcast', 'udp', 'network', 'bridge', 'internal', 'direct',
-  'hostdev', 'vdpa', 'null', 'vds', 'vdpa',
+  'user',
+  'ethernet',
+  'vhostuser',
+  'server',
+  'client',
+  'mcast',
+  'udp',
+  'network',
+  'bridge',
+  'internal',
+  'direct',
+  'hostdev',
+  'vdpa',
+  'null',
+  'vds',
+  'vdpa',
 ];
-const VIDEO_TYPES = [
-  'default', 'vga', 'cirrus', 'vmvga', 'xen', 'vbox', 'qxl', 'parallels', 'virtio', 'gop', 'none', 'bochs', 'ramfb',
-];
+const VIDEO_TYPES = ['default', 'vga', 'cirrus', 'vmvga', 'xen', 'vbox', 'qxl', 'parallels', 'virtio', 'gop', 'none', 'bochs', 'ramfb'];
 const SOUND_MODELS = ['sb16', 'es1370', 'pcspk', 'ac97', 'ich6', 'ich9', 'usb', 'ich7', 'virtio'];
 const AUDIO_TYPES = ['none', 'alsa', 'coreaudio', 'jack', 'oss', 'pulseaudio', 'sdl', 'spice', 'file', 'dbus', 'pipewire'];
 const FS_TYPES = ['mount', 'block', 'file', 'template', 'ram', 'bind', 'volume'] as const;
@@ -105,14 +163,44 @@ const INPUT_BUSES = ['ps2', 'usb', 'xen', 'parallels', 'virtio', 'none'];
 const CLOCK_OFFSETS = ['utc', 'localtime', 'variable', 'timezone', 'absolute'];
 /** Device elements libvirt knows but the bhyve driver ignores; kept and formatted back. */
 const OTHER_DEVICES = [
-  'lease', 'smartcard', 'tpm', 'hostdev', 'redirdev', 'redirfilter', 'hub', 'watchdog', 'memballoon', 'nvram',
-  'panic', 'shmem', 'memory', 'iommu', 'vsock', 'crypto', 'pstore',
+  'lease',
+  'smartcard',
+  'tpm',
+  'hostdev',
+  'redirdev',
+  'redirfilter',
+  'hub',
+  'watchdog',
+  'memballoon',
+  'nvram',
+  'panic',
+  'shmem',
+  'memory',
+  'iommu',
+  'vsock',
+  'crypto',
+  'pstore',
 ];
 
 /** Top-level elements kept as written (see DomainDef.otherTop). */
-export const OTHER_TOP = [
-  'genid', 'blkiotune', 'memtune', 'vcpus', 'iothreads', 'iothreadids', 'cputune', 'numatune', 'resource', 'sysinfo',
-  'idmap', 'on_lockfailure', 'pm', 'perf', 'seclabel', 'keywrap', 'launchSecurity',
+const OTHER_TOP = [
+  'genid',
+  'blkiotune',
+  'memtune',
+  'vcpus',
+  'iothreads',
+  'iothreadids',
+  'cputune',
+  'numatune',
+  'resource',
+  'sysinfo',
+  'idmap',
+  'on_lockfailure',
+  'pm',
+  'perf',
+  'seclabel',
+  'keywrap',
+  'launchSecurity',
 ];
 
 function attrsOf(el: XmlElement | undefined, skip: string[] = []): [string, string][] {
@@ -131,7 +219,7 @@ function childText(el: XmlElement, name: string): string | undefined {
 // ---------------------------------------------------------------------------
 // Device info: <address>, <boot>, <alias>
 
-export function parseAddress(el: XmlElement): DeviceAddress | undefined {
+function parseAddress(el: XmlElement): DeviceAddress | undefined {
   const type = attr(el, 'type');
   if (type === undefined) return undefined;
   if (type === 'pci') {
@@ -165,11 +253,11 @@ export function parseAddress(el: XmlElement): DeviceAddress | undefined {
       if (n === undefined) fail('xml', `Cannot parse <address> '${name}' attribute`);
       return n;
     };
-    return { type: 'drive', controller: num('controller'), bus: num('bus'), target: num('target'), unit: num('unit') };
+    return {type: 'drive', controller: num('controller'), bus: num('bus'), target: num('target'), unit: num('unit')};
   }
   const known = ['pci', 'drive', 'virtio-serial', 'ccid', 'usb', 'spapr-vio', 'virtio-s390', 'ccw', 'virtio-mmio', 'isa', 'dimm', 'unassigned'];
   if (!known.includes(type)) fail('internal', `unknown address type '${type}'`);
-  return { type, attrs: attrsOf(el, ['type']) };
+  return {type, attrs: attrsOf(el, ['type'])};
 }
 
 function parseDeviceInfo(el: XmlElement): DeviceInfo {
@@ -189,7 +277,7 @@ function parseDeviceInfo(el: XmlElement): DeviceInfo {
   }
   const alias = child(el, 'alias');
   const aname = alias ? attr(alias, 'name') : undefined;
-  if (aname !== undefined && aname.startsWith('ua-')) info.alias = aname;
+  if (aname?.startsWith('ua-')) info.alias = aname;
   return info;
 }
 
@@ -215,7 +303,7 @@ function parseDisk(el: XmlElement): DiskDef {
     type,
     device,
     sourceAttrs: [],
-    target: { dev: '', bus: '', extra: [] },
+    target: {dev: '', bus: '', extra: []},
     readonly: false,
     shareable: false,
     transient: false,
@@ -223,7 +311,7 @@ function parseDisk(el: XmlElement): DiskDef {
   };
   const src = child(el, 'source');
   if (src) {
-    const key = { file: 'file', block: 'dev', dir: 'dir', network: 'name', volume: '', nvme: '', vhostuser: 'path' }[type];
+    const key = {file: 'file', block: 'dev', dir: 'dir', network: 'name', volume: '', nvme: '', vhostuser: 'path'}[type];
     if (type === 'volume') {
       const pool = attr(src, 'pool');
       const volume = attr(src, 'volume');
@@ -258,7 +346,7 @@ function parseDisk(el: XmlElement): DiskDef {
   return disk;
 }
 
-function parseController(el: XmlElement): ControllerDef & { rawIndex: number } {
+function parseController(el: XmlElement): ControllerDef & {rawIndex: number} {
   const type = attr(el, 'type') ?? 'ide';
   if (!isOneOf(CONTROLLER_TYPES, type)) fail('internal', `Unknown controller type '${type}'`);
   const idxStr = attr(el, 'index');
@@ -268,7 +356,7 @@ function parseController(el: XmlElement): ControllerDef & { rawIndex: number } {
     if (n === undefined || n < -1) fail('internal', `Cannot parse controller index ${idxStr}`);
     index = n;
   }
-  const c: ControllerDef & { rawIndex: number } = { type, index, rawIndex: index, info: parseDeviceInfo(el) };
+  const c: ControllerDef & {rawIndex: number} = {type, index, rawIndex: index, info: parseDeviceInfo(el)};
   const model = attr(el, 'model');
   if (model !== undefined) c.model = model;
   const drv = child(el, 'driver');
@@ -281,7 +369,7 @@ function parseController(el: XmlElement): ControllerDef & { rawIndex: number } {
 function parseNet(el: XmlElement, genMac: () => string): NetDef {
   const type = attr(el, 'type') ?? 'user';
   if (!NET_TYPES.includes(type)) fail('internal', `unknown interface type '${type}'`);
-  const net: NetDef = { type, sourceAttrs: [], info: {} };
+  const net: NetDef = {type, sourceAttrs: [], info: {}};
   const macEl = child(el, 'mac');
   const macStr = macEl ? attr(macEl, 'address') : undefined;
   if (macStr !== undefined) {
@@ -327,10 +415,10 @@ function parseNet(el: XmlElement, genMac: () => string): NetDef {
   return net;
 }
 
-function parseChr(el: XmlElement, kind: 'serial' | 'console' | 'channel' | 'parallel'): ChrDef & { portGiven: boolean } {
+function parseChr(el: XmlElement, kind: 'serial' | 'console' | 'channel' | 'parallel'): ChrDef & {portGiven: boolean} {
   const type = attr(el, 'type') ?? 'pty';
   if (!isOneOf(CHR_TYPES, type)) fail('xml', `unknown type presented to host for character device: ${type}`);
-  const chr: ChrDef & { portGiven: boolean } = {
+  const chr: ChrDef & {portGiven: boolean} = {
     type,
     sourceAttrs: [],
     targetPort: -1,
@@ -380,7 +468,7 @@ function parseGraphics(el: XmlElement): GraphicsDef {
   if (type === undefined) fail('xml', 'missing graphics device type');
   const known = ['sdl', 'vnc', 'rdp', 'desktop', 'spice', 'egl-headless', 'dbus'];
   if (!known.includes(type)) fail('xml', `unknown graphics device type '${type}'`);
-  const g: GraphicsDef = { type: type, port: 0, autoport: false, listens: [] };
+  const g: GraphicsDef = {type: type, port: 0, autoport: false, listens: []};
   if (type !== 'vnc') {
     g.raw = el;
     return g;
@@ -416,7 +504,7 @@ function parseGraphics(el: XmlElement): GraphicsDef {
     const lt = attr(l, 'type');
     if (lt === undefined) fail('xml', 'graphics listen type must be specified');
     if (!['address', 'network', 'socket', 'none'].includes(lt)) fail('xml', `unknown graphics listen type '${lt}'`);
-    const gl: GraphicsListen = { type: lt as GraphicsListen['type'] };
+    const gl: GraphicsListen = {type: lt as GraphicsListen['type']};
     const a = attr(l, 'address');
     if (a !== undefined && a !== '' && (lt === 'address' || lt === 'network')) gl.address = a;
     const n = attr(l, 'network');
@@ -435,9 +523,9 @@ function parseGraphics(el: XmlElement): GraphicsDef {
   }
   if (g.listens.length === 0) {
     const sock = attr(el, 'socket');
-    if (sock !== undefined) g.listens.push({ type: 'socket', socket: sock });
+    if (sock !== undefined) g.listens.push({type: 'socket', socket: sock});
     else {
-      const gl: GraphicsListen = { type: 'address' };
+      const gl: GraphicsListen = {type: 'address'};
       if (listenAttr !== undefined && listenAttr !== '') gl.address = listenAttr;
       g.listens.push(gl);
     }
@@ -446,7 +534,7 @@ function parseGraphics(el: XmlElement): GraphicsDef {
 }
 
 function parseVideo(el: XmlElement): VideoDef {
-  const v: VideoDef = { type: 'default', primary: false, hasDriver: false, info: {} };
+  const v: VideoDef = {type: 'default', primary: false, hasDriver: false, info: {}};
   const model = child(el, 'model');
   if (model) {
     const t = attr(model, 'type');
@@ -473,7 +561,7 @@ function parseVideo(el: XmlElement): VideoDef {
       const x = parseUnsigned(attr(res, 'x'));
       const y = parseUnsigned(attr(res, 'y'));
       if (x === undefined || y === undefined) fail('xml', 'missing values for resolution');
-      v.resolution = { x: x, y: y };
+      v.resolution = {x: x, y: y};
     }
   }
   if (v.heads === undefined) v.heads = 1;
@@ -482,7 +570,7 @@ function parseVideo(el: XmlElement): VideoDef {
     const vc = attr(drv, 'vgaconf');
     if (vc !== undefined) {
       if (vc !== 'io' && vc !== 'on' && vc !== 'off') fail('xml', `Unknown vgaconf value '${vc}'`);
-      v.vgaconf = vc as "io" | "on" | "off";
+      v.vgaconf = vc as 'io' | 'on' | 'off';
       v.hasDriver = true;
     }
   }
@@ -494,7 +582,7 @@ function parseSound(el: XmlElement): SoundDef {
   const model = attr(el, 'model');
   if (model === undefined) fail('xml', 'missing sound model');
   if (!SOUND_MODELS.includes(model)) fail('xml', `unknown sound model '${model}'`);
-  const s: SoundDef = { model: model, info: parseDeviceInfo(el) };
+  const s: SoundDef = {model: model, info: parseDeviceInfo(el)};
   const audio = child(el, 'audio');
   if (audio) {
     const id = parseUnsigned(attr(audio, 'id'));
@@ -524,7 +612,7 @@ function parseAudio(el: XmlElement): AudioDef {
   const type = attr(el, 'type');
   if (type === undefined) fail('xml', "Missing required attribute 'type' in element 'audio'");
   if (!AUDIO_TYPES.includes(type)) fail('xml', `Invalid value for attribute 'type' in element 'audio': '${type}'.`);
-  const a: AudioDef = { id: id, type: type, attrs: attrsOf(el, ['id', 'type']) };
+  const a: AudioDef = {id: id, type: type, attrs: attrsOf(el, ['id', 'type'])};
   const input = parseAudioIo(child(el, 'input'));
   const output = parseAudioIo(child(el, 'output'));
   if (input) a.input = input;
@@ -542,7 +630,7 @@ function parseFilesystem(el: XmlElement): FilesystemDef {
     type,
     accessmode: am,
     driverAttrs: [],
-    sourceAttr: { mount: 'dir', bind: 'dir', block: 'dev', file: 'file', template: 'name', ram: 'usage', volume: 'volume' }[type],
+    sourceAttr: {mount: 'dir', bind: 'dir', block: 'dev', file: 'file', template: 'name', ram: 'usage', volume: 'volume'}[type],
     target: '',
     readonly: false,
     info: {},
@@ -578,7 +666,7 @@ function parseRng(el: XmlElement): RngDef {
   const bm = attr(backend, 'model');
   if (bm === undefined) fail('xml', 'missing RNG device backend model');
   if (!RNG_BACKENDS.includes(bm)) fail('xml', `unknown RNG backend model '${bm}'`);
-  const r: RngDef = { model: model, backendModel: bm, info: parseDeviceInfo(el) };
+  const r: RngDef = {model: model, backendModel: bm, info: parseDeviceInfo(el)};
   if (bm === 'random') {
     const f = textContent(backend);
     if (f !== '') r.file = f;
@@ -601,7 +689,7 @@ function parseInput(el: XmlElement, osType: string): InputDef {
     else bus = 'xen';
   }
   if (bus === 'ps2' && type === 'tablet') fail('config-unsupported', 'ps2 bus does not support tablet input device');
-  const i: InputDef = { type: type, info: parseDeviceInfo(el) };
+  const i: InputDef = {type: type, info: parseDeviceInfo(el)};
   if (bus !== undefined) i.bus = bus;
   const model = attr(el, 'model');
   if (model !== undefined) i.model = model;
@@ -648,16 +736,16 @@ function parseCpu(el: XmlElement): CpuDef {
       threads: get('threads'),
     };
   }
-  const onlyTopology = el.children.every((c) => c.kind === 'text' ? c.value.trim() === '' : c.local === 'topology');
+  const onlyTopology = el.children.every((c) => (c.kind === 'text' ? c.value.trim() === '' : c.local === 'topology'));
   if (!onlyTopology || mode !== undefined || match !== undefined || check !== undefined) cpu.raw = el;
   return cpu;
 }
 
 function parseClock(el: XmlElement | undefined): ClockDef {
-  if (!el) return { offset: 'utc', attrs: [] };
+  if (!el) return {offset: 'utc', attrs: []};
   const offset = attr(el, 'offset') ?? 'utc';
   if (!CLOCK_OFFSETS.includes(offset)) fail('xml', `unknown clock offset '${offset}'`);
-  const c: ClockDef = { offset: offset as ClockDef['offset'], attrs: attrsOf(el, ['offset']) };
+  const c: ClockDef = {offset: offset as ClockDef['offset'], attrs: attrsOf(el, ['offset'])};
   if (el.children.some((x) => x.kind === 'element')) c.raw = el;
   return c;
 }
@@ -695,7 +783,7 @@ function collectDevices(root: XmlElement): XmlElement[] {
  * Generic parse of a <domain> element (libvirt's virDomainDefParseXML):
  * no post-parse defaults, no implicit devices, no addresses.
  */
-export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = {}): DomainDef {
+function parseDomainElement(root: XmlElement, opts: DomainParseOptions = {}): DomainDef {
   if (root.local !== 'domain' || root.ns !== undefined) {
     fail('xml', `expected root element of 'domain', not '${root.name}'`);
   }
@@ -737,8 +825,8 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
     name: name,
     uuid,
     vcpus: 1,
-    os: { type: osType, arch, bootDevs: [] },
-    clock: { offset: 'utc', attrs: [] },
+    os: {type: osType, arch, bootDevs: []},
+    clock: {offset: 'utc', attrs: []},
     onReboot: 'restart',
   });
   for (const c of root.children) {
@@ -771,7 +859,7 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
   if (maxEl) {
     const kib = parseMemorySize(textContent(maxEl), attr(maxEl, 'unit'), './maxMemory[1]');
     const slots = parseUnsigned(attr(maxEl, 'slots')) ?? 0;
-    def.maxMemory = { kib, slots };
+    def.maxMemory = {kib, slots};
   }
   const mb = child(root, 'memoryBacking');
   if (mb) {
@@ -877,7 +965,7 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
   def.onCrash = parseLifecycle(root, 'on_crash', CRASH_ACTIONS, 'destroy');
 
   // devices
-  const serialsRaw: (ChrDef & { portGiven: boolean })[] = [];
+  const serialsRaw: (ChrDef & {portGiven: boolean})[] = [];
   for (const el of collectDevices(root)) {
     try {
       parseDeviceElement(def, el, serialsRaw, genMac);
@@ -893,12 +981,12 @@ export function parseDomainElement(root: XmlElement, opts: DomainParseOptions = 
 /** Attach the position of the element being parsed to a semantic error. */
 function withPosition(e: unknown, el: XmlElement): unknown {
   if (e instanceof VirError && !(e instanceof DomainXmlError)) {
-    return new DomainXmlError(e.code, e.detail, { line: el.line, column: el.column });
+    return new DomainXmlError(e.code, e.detail, {line: el.line, column: el.column});
   }
   return e;
 }
 
-function parseDeviceElement(def: DomainDef, el: XmlElement, serialsRaw: (ChrDef & { portGiven: boolean })[], genMac: () => string): void {
+function parseDeviceElement(def: DomainDef, el: XmlElement, serialsRaw: (ChrDef & {portGiven: boolean})[], genMac: () => string): void {
   switch (el.local) {
     case 'emulator': {
       const t = textContent(el);
@@ -911,7 +999,7 @@ function parseDeviceElement(def: DomainDef, el: XmlElement, serialsRaw: (ChrDef 
       break;
     case 'controller': {
       const c = parseController(el);
-      const { rawIndex: _r, ...ctrl } = c;
+      const {rawIndex: _r, ...ctrl} = c;
       def.controllers.push(ctrl);
       break;
     }
@@ -927,19 +1015,19 @@ function parseDeviceElement(def: DomainDef, el: XmlElement, serialsRaw: (ChrDef 
     case 'console': {
       const c = parseChr(el, 'console');
       c.targetPort = def.consoles.length;
-      const { portGiven: _p, ...chr } = c;
+      const {portGiven: _p, ...chr} = c;
       def.consoles.push(chr);
       break;
     }
     case 'channel': {
-      const { portGiven: _p, ...chr } = parseChr(el, 'channel');
+      const {portGiven: _p, ...chr} = parseChr(el, 'channel');
       def.channels.push(chr);
       break;
     }
     case 'parallel': {
       const c = parseChr(el, 'parallel');
       if (c.targetPort === -1) c.targetPort = def.parallels.length;
-      const { portGiven: _p, ...chr } = c;
+      const {portGiven: _p, ...chr} = c;
       def.parallels.push(chr);
       break;
     }
@@ -967,14 +1055,14 @@ function parseDeviceElement(def: DomainDef, el: XmlElement, serialsRaw: (ChrDef 
       break;
     default:
       if (OTHER_DEVICES.includes(el.local)) {
-        const o: OtherDeviceDef = { name: el.local, raw: el, info: parseDeviceInfo(el) };
+        const o: OtherDeviceDef = {name: el.local, raw: el, info: parseDeviceInfo(el)};
         def.others.push(o);
       }
-      // unknown elements are ignored, as libvirt does
+    // unknown elements are ignored, as libvirt does
   }
 }
 
-function finishDevices(def: DomainDef, serialsRaw: (ChrDef & { portGiven: boolean })[]): void {
+function finishDevices(def: DomainDef, serialsRaw: (ChrDef & {portGiven: boolean})[]): void {
   // as if each had been inserted where libvirt inserts it while reading (virDomainDiskInsert,
   // virDomainControllerInsertPreAlloced), without a pass over the list per device
   def.disks = orderDisks(def.disks);
@@ -985,12 +1073,12 @@ function finishDevices(def: DomainDef, serialsRaw: (ChrDef & { portGiven: boolea
   for (const s of serialsRaw) {
     if (s.targetPort === -1) s.targetPort = maxPort + 1;
     maxPort = Math.max(maxPort, s.targetPort);
-    const { portGiven: _p, ...chr } = s;
+    const {portGiven: _p, ...chr} = s;
     def.serials.push(chr);
   }
   // a graphics device without a video device gets a default one
   if (def.graphics.length && !def.videos.length) {
-    def.videos.push({ type: 'default', heads: 1, primary: false, hasDriver: false, info: {} });
+    def.videos.push({type: 'default', heads: 1, primary: false, hasDriver: false, info: {}});
   }
   // audio ids must be unique
   const ids = new Set<number>();
@@ -1020,7 +1108,7 @@ function parseCommandline(def: DomainDef, root: XmlElement): void {
 function toDomainXmlError(e: unknown, file: string | undefined): DomainXmlError {
   if (e instanceof DomainXmlError) return e;
   if (e instanceof XmlSyntaxError) {
-    const o: { kind: 'syntax'; line: number; column: number; file?: string; reason: string } = {
+    const o: {kind: 'syntax'; line: number; column: number; file?: string; reason: string} = {
       kind: 'syntax',
       line: e.line,
       column: e.column,
@@ -1030,7 +1118,7 @@ function toDomainXmlError(e: unknown, file: string | undefined): DomainXmlError 
     return new DomainXmlError('xml', `${file ?? 'domain XML'}:${e.line}:${e.column}: ${e.reason}`, o);
   }
   if (e instanceof VirError) {
-    const o: { file?: string } = {};
+    const o: {file?: string} = {};
     if (file !== undefined) o.file = file;
     return new DomainXmlError(e.code, e.detail, o);
   }
@@ -1048,7 +1136,7 @@ export function parseDomainXml(text: string, opts: DomainParseOptions = {}): Dom
     const root = parseXmlDocument(text, opts.limits);
     const def = parseDomainElement(root, opts);
     if (opts.raw) return def;
-    domainPostParse(def, { caps: opts.caps ?? defaultHostCaps().caps });
+    domainPostParse(def, {caps: opts.caps ?? defaultHostCaps().caps});
     assignPciAddresses(def);
     validateDomainDef(def);
     return def;
@@ -1058,29 +1146,14 @@ export function parseDomainXml(text: string, opts: DomainParseOptions = {}): Dom
 }
 
 /** Result of validating a domain XML file: ok, or the error with its position. */
-export type DomainXmlValidation =
-  | { ok: true; def: DomainDef }
-  | { ok: false; error: DomainXmlError };
+export type DomainXmlValidation = {ok: true; def: DomainDef} | {ok: false; error: DomainXmlError};
 
 /** Non-throwing wrapper for a `validate` verb. */
 export function validateDomainXml(text: string, opts: DomainParseOptions = {}): DomainXmlValidation {
   try {
-    return { ok: true, def: parseDomainXml(text, opts) };
+    return {ok: true, def: parseDomainXml(text, opts)};
   } catch (e) {
-    if (e instanceof DomainXmlError) return { ok: false, error: e };
+    if (e instanceof DomainXmlError) return {ok: false, error: e};
     throw e;
   }
-}
-
-/** Read (through the one bounded reader) and validate a domain XML file. */
-export async function validateDomainXmlFile(path: string, opts: DomainParseOptions = {}): Promise<DomainXmlValidation> {
-  const max = opts.limits?.maxBytes ?? DEFAULT_XML_LIMITS.maxBytes;
-  let text: string;
-  try {
-    text = readBoundedText(path, { maxBytes: max });
-  } catch (e) {
-    if (!(e instanceof BoundedReadError)) throw e;
-    return { ok: false, error: new DomainXmlError('xml', e.message, { kind: 'syntax', file: path, line: 1, column: 1, reason: e.reason }) };
-  }
-  return validateDomainXml(text, { ...opts, file: opts.file ?? path });
 }

@@ -27,7 +27,7 @@ export function hostConfigPath(layout: HostLayout): string {
  * logMaxKiB is rotated, so two of them are on disk per guest. Whole KiB only (a fraction
  * would make a buffer whose size is not a whole number of bytes).
  */
-export const hostConfigLimits = {
+const hostConfigLimits = {
   scrollbackKiB: {min: 1, max: 64 * 1024},
   logMaxKiB: {min: 16, max: 1024 * 1024},
 } as const;

@@ -88,7 +88,10 @@ export async function loadModule(layout: HostLayout, name: ModuleName): Promise<
   // vmm's MOD_LOAD fails (ENXIO) when the CPU has no usable VT-x/AMD-V (sys/amd64/vmm/vmm.c):
   // loading it again cannot help, the firmware setup can.
   if (name === 'vmm' && enoexecMessage.test(message)) {
-    return {ok: false, message: `CPU virtualization (VT-x/AMD-V) missing or disabled in the firmware: enable it in the BIOS/UEFI setup (dmesg names the cause); kldload said: ${message}`};
+    return {
+      ok: false,
+      message: `CPU virtualization (VT-x/AMD-V) missing or disabled in the firmware: enable it in the BIOS/UEFI setup (dmesg names the cause); kldload said: ${message}`,
+    };
   }
   return {ok: false, message: message || `kldload ${name} failed with status ${r.exitCode}`};
 }

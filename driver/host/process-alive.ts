@@ -11,7 +11,7 @@ import {spawnSync} from 'node:child_process';
  */
 const table = {proc: '/proc', ps: '/bin/ps', hasProcfs: undefined as boolean | undefined};
 
-export function useProcessTable(opts: {proc?: string; ps?: string}): void {
+export function setProcessTable(opts: {proc?: string; ps?: string}): void {
   if (opts.proc !== undefined) table.proc = opts.proc;
   if (opts.ps !== undefined) table.ps = opts.ps;
   table.hasProcfs = undefined;

@@ -19,7 +19,7 @@ async function ps(layout: HostLayout, args: string[]): Promise<{exitCode: number
 
 export async function processTitle(layout: HostLayout, pid: number): Promise<string | null> {
   const r = await ps(layout, ['-ww', '-o', 'command=', '-p', String(pid)]);
-  if (!r || r.exitCode !== 0) return null;
+  if (r?.exitCode !== 0) return null;
   const title = r.stdout.trim();
   return title === '' ? null : title;
 }

@@ -25,14 +25,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function firstBridge(layout: HostLayout): Promise<string | undefined> {
   const r = await runTool(layout, 'ifconfig', ['-l']);
-  return r.exitCode === 0 ? r.stdout.trim().split(/\s+/).find((n) => /^bridge\d+$/.test(n)) : undefined;
+  return r.exitCode === 0
+    ? r.stdout
+        .trim()
+        .split(/\s+/)
+        .find((n) => /^bridge\d+$/.test(n))
+    : undefined;
 }
 
 /**
  * libvirt's bhyve driver wants a disk in every domain that has a loader (bhyve_command.c);
  * an empty scratch file is enough: the kernel comes from the host.
  */
-export function smokeDomainXml(name: string, consoleBase: string, scratch: string, bridge: string | undefined): string {
+function smokeDomainXml(name: string, consoleBase: string, scratch: string, bridge: string | undefined): string {
   const nic = bridge ? `    <interface type='bridge'>\n      <model type='virtio'/>\n      <source bridge='${bridge}'/>\n    </interface>\n` : '';
   return `<domain type='bhyve'>
   <name>${name}</name>
@@ -90,7 +95,11 @@ export async function runSmoke(conn: Connection, layout: HostLayout, report: (s:
     fs.closeSync(fd);
     await conn.define(smokeDomainXml(name, consoleBase, scratch, bridge));
     defined = true;
-    step('PASS', 'define', `${name}: bhyveload -h / (the host's kernel), 256 MiB, an empty 1 MiB disk, console ${consoleBase}B${bridge ? `, a NIC on ${bridge}` : ''}`);
+    step(
+      'PASS',
+      'define',
+      `${name}: bhyveload -h / (the host's kernel), 256 MiB, an empty 1 MiB disk, console ${consoleBase}B${bridge ? `, a NIC on ${bridge}` : ''}`,
+    );
     if (!bridge) step('WARN', 'network', 'no bridge on this host: taps not exercised (ifconfig bridge0 create up)');
 
     let t0 = Date.now();
@@ -109,7 +118,12 @@ export async function runSmoke(conn: Connection, layout: HostLayout, report: (s:
     chan.close();
     const release = /^FreeBSD (\d+\.\d+-\S+) /m.exec(text)?.[1];
     if (kernelBanner.test(text)) step('PASS', 'console', `kernel messages on ${consoleBase}B${release ? ` (FreeBSD ${release})` : ''}`);
-    else step('FAIL', 'console', ended ? 'the console ended before any kernel message' : `no kernel message within 60 s; last output: ${JSON.stringify(text.slice(-80))}`);
+    else
+      step(
+        'FAIL',
+        'console',
+        ended ? 'the console ended before any kernel message' : `no kernel message within 60 s; last output: ${JSON.stringify(text.slice(-80))}`,
+      );
 
     t0 = Date.now();
     const acpiS = 20;
@@ -126,7 +140,11 @@ export async function runSmoke(conn: Connection, layout: HostLayout, report: (s:
     t0 = Date.now();
     await conn.destroy(name);
     const gone = await waitState(conn, name, (d) => d.state === 'shut off', 10_000);
-    step(gone?.state === 'shut off' ? 'PASS' : 'FAIL', 'destroy', gone?.state === 'shut off' ? `started again, destroyed in ${((Date.now() - t0) / 1000).toFixed(1)} s` : `still ${gone?.state}`);
+    step(
+      gone?.state === 'shut off' ? 'PASS' : 'FAIL',
+      'destroy',
+      gone?.state === 'shut off' ? `started again, destroyed in ${((Date.now() - t0) / 1000).toFixed(1)} s` : `still ${gone?.state}`,
+    );
   } catch (e) {
     step('FAIL', 'run', (e as Error).message);
     // Leave the host as it was, whatever happened.
@@ -168,5 +186,7 @@ async function leftovers(layout: HostLayout, name: string, consoleBase: string, 
     // no run directory
   }
   left.push(...run.map((f) => path.posix.join('/var/run/bhyve-tui', f)));
-  return left.length === 0 ? ['PASS', 'cleanup', 'nothing left: no tap, /dev/vmm entry, nmdm device or run file'] : ['FAIL', 'cleanup', `left behind: ${left.join(', ')}`];
+  return left.length === 0
+    ? ['PASS', 'cleanup', 'nothing left: no tap, /dev/vmm entry, nmdm device or run file']
+    : ['FAIL', 'cleanup', `left behind: ${left.join(', ')}`];
 }

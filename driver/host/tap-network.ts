@@ -21,7 +21,7 @@ export function interfaceNameProblem(name: string): string | null {
 const TAP_OWNER = 'bhyve-tui/';
 
 /** Taps marked as ours (`description: bhyve-tui/DOMAIN` in `ifconfig -a`), tap → domain. */
-export async function ownedTaps(layout: HostLayout): Promise<Map<string, string>> {
+async function ownedTaps(layout: HostLayout): Promise<Map<string, string>> {
   const owned = new Map<string, string>();
   const r = await runTool(layout, 'ifconfig', ['-a']);
   if (r.exitCode !== 0) return owned;

@@ -52,7 +52,7 @@ function versionAtLeast(version: string, [major, minor]: [number, number]): bool
  * rc.conf.d files of the service. Plain `name="value"` lines only: that is what sysrc(8)
  * writes, and anything cleverer would need a shell.
  */
-export function readRcConf(layout: HostLayout, service = 'bhyve_tui'): Map<string, string> {
+function readRcConf(layout: HostLayout, service = 'bhyve_tui'): Map<string, string> {
   const out = new Map<string, string>();
   for (const f of ['/etc/rc.conf', '/etc/rc.conf.local', `/etc/rc.conf.d/${service}`, `/usr/local/etc/rc.conf.d/${service}`]) {
     let text: string;
@@ -94,7 +94,14 @@ async function cpuCheck(layout: HostLayout, modules: ModuleStatus[]): Promise<Ho
     // vmm's MOD_LOAD succeeds only with VT-x or AMD-V (sys/amd64/vmm/vmm.c vmm_init).
     if ((await sysctl(layout, 'hw.vmm.vmx.initialized')) === '1') {
       const ug = await sysctl(layout, 'hw.vmm.vmx.cap.unrestricted_guest');
-      if (ug === '0') return {id: 'cpu', title, status: 'WARN', detail: 'VT-x without unrestricted guest: only FreeBSD guests with one vCPU through bhyveload', fix: 'use a CPU with unrestricted guest (Westmere or newer) for UEFI and Linux guests'};
+      if (ug === '0')
+        return {
+          id: 'cpu',
+          title,
+          status: 'WARN',
+          detail: 'VT-x without unrestricted guest: only FreeBSD guests with one vCPU through bhyveload',
+          fix: 'use a CPU with unrestricted guest (Westmere or newer) for UEFI and Linux guests',
+        };
       return {id: 'cpu', title, status: 'PASS', detail: 'VT-x, vmm initialised'};
     }
     if ((await sysctl(layout, 'hw.vmm.svm.features')) !== null) return {id: 'cpu', title, status: 'PASS', detail: 'AMD-V, vmm initialised'};
@@ -105,13 +112,33 @@ async function cpuCheck(layout: HostLayout, modules: ModuleStatus[]): Promise<Ho
   try {
     dmesg = readBoundedText(layout.resolve('/var/run/dmesg.boot'), {maxBytes: 4 * 1024 * 1024});
   } catch {
-    return {id: 'cpu', title, status: 'WARN', detail: 'vmm is not loaded and /var/run/dmesg.boot cannot be read', fix: 'kldload vmm, then run host-validate again'};
+    return {
+      id: 'cpu',
+      title,
+      status: 'WARN',
+      detail: 'vmm is not loaded and /var/run/dmesg.boot cannot be read',
+      fix: 'kldload vmm, then run host-validate again',
+    };
   }
   // identcpu.c print_vmx_info(): "VT-x: (disabled in BIOS) ..." when IA32_FEATURE_CONTROL has VMX off.
-  if (/^\s+VT-x: \(disabled in BIOS\)/m.test(dmesg)) return {id: 'cpu', title, status: 'FAIL', detail: 'VT-x is disabled in the firmware (dmesg.boot)', fix: 'enable Intel VT-x in the BIOS/UEFI setup and reboot'};
+  if (/^\s+VT-x: \(disabled in BIOS\)/m.test(dmesg))
+    return {
+      id: 'cpu',
+      title,
+      status: 'FAIL',
+      detail: 'VT-x is disabled in the firmware (dmesg.boot)',
+      fix: 'enable Intel VT-x in the BIOS/UEFI setup and reboot',
+    };
   if (/^\s+VT-x: /m.test(dmesg)) return {id: 'cpu', title, status: 'PASS', detail: 'VT-x (from dmesg.boot; vmm not loaded)'};
-  if (/^\s+SVM: /m.test(dmesg) || /AMD Features2=.*\bSVM\b/.test(dmesg)) return {id: 'cpu', title, status: 'PASS', detail: 'AMD-V (from dmesg.boot; vmm not loaded)'};
-  return {id: 'cpu', title, status: 'FAIL', detail: 'the CPU reports no VT-x or AMD-V', fix: 'enable virtualization (VT-x/AMD-V) in the BIOS/UEFI setup; bhyve cannot run without it'};
+  if (/^\s+SVM: /m.test(dmesg) || /AMD Features2=.*\bSVM\b/.test(dmesg))
+    return {id: 'cpu', title, status: 'PASS', detail: 'AMD-V (from dmesg.boot; vmm not loaded)'};
+  return {
+    id: 'cpu',
+    title,
+    status: 'FAIL',
+    detail: 'the CPU reports no VT-x or AMD-V',
+    fix: 'enable virtualization (VT-x/AMD-V) in the BIOS/UEFI setup; bhyve cannot run without it',
+  };
 }
 
 function moduleCheck(m: ModuleStatus): HostCheck {
@@ -119,7 +146,13 @@ function moduleCheck(m: ModuleStatus): HostCheck {
   const title = `${m.label} module`;
   if (m.loaded) return {id, title, status: 'PASS', detail: m.detail === 'compiled in' ? 'compiled into the kernel' : 'loaded'};
   if (m.detail === 'failed') {
-    return {id, title, status: 'FAIL', detail: 'its file is loaded but the module did not start', fix: m.name === 'vmm' ? 'enable VT-x/AMD-V in the firmware setup, then kldunload vmm; kldload vmm' : `see dmesg; kldunload ${m.name}; kldload ${m.name}`};
+    return {
+      id,
+      title,
+      status: 'FAIL',
+      detail: 'its file is loaded but the module did not start',
+      fix: m.name === 'vmm' ? 'enable VT-x/AMD-V in the firmware setup, then kldunload vmm; kldload vmm' : `see dmesg; kldunload ${m.name}; kldload ${m.name}`,
+    };
   }
   return {id, title, status: 'FAIL', detail: 'not loaded', fix: `kldload ${m.name}; make it permanent with: sysrc kld_list+=${m.name}`};
 }
@@ -134,7 +167,13 @@ async function tapCheck(layout: HostLayout): Promise<HostCheck> {
   // that rebooted came back with its tap down unless the sysctl was set.
   const reldate = Number(await sysctl(layout, 'kern.osreldate'));
   if (reldate > 0 && reldate < 1300000) {
-    return {id, title, status: 'FAIL', detail: '0: on this release bhyve does not bring its tap up, so a guest loses its network after a reboot', fix: 'sysctl net.link.tap.up_on_open=1 and add net.link.tap.up_on_open=1 to /etc/sysctl.conf'};
+    return {
+      id,
+      title,
+      status: 'FAIL',
+      detail: '0: on this release bhyve does not bring its tap up, so a guest loses its network after a reboot',
+      fix: 'sysctl net.link.tap.up_on_open=1 and add net.link.tap.up_on_open=1 to /etc/sysctl.conf',
+    };
   }
   return {id, title, status: 'PASS', detail: '0 (bhyve and bhyve-tui bring their taps up themselves)'};
 }
@@ -144,9 +183,12 @@ function firmwareCheck(layout: HostLayout, defs: StoredDomain[]): HostCheck {
   const title = 'UEFI firmware';
   const file = path.posix.join(DEFAULT_FIRMWARE_DIR, PREFERRED_FIRMWARE);
   if (fs.existsSync(layout.resolve(file))) return {id, title, status: 'PASS', detail: file};
-  const needing = defs.filter((d) => d.ok && (d.def.os.firmware === 'efi' || (d.def.os.loader !== undefined && d.def.bootloader === undefined))).map((d) => d.name);
+  const needing = defs
+    .filter((d) => d.ok && (d.def.os.firmware === 'efi' || (d.def.os.loader !== undefined && d.def.bootloader === undefined)))
+    .map((d) => d.name);
   const fix = 'pkg install bhyve-firmware';
-  if (needing.length > 0) return {id, title, status: 'FAIL', detail: `${file} is missing and ${namesOf(needing)} boot${needing.length === 1 ? 's' : ''} with UEFI`, fix};
+  if (needing.length > 0)
+    return {id, title, status: 'FAIL', detail: `${file} is missing and ${namesOf(needing)} boot${needing.length === 1 ? 's' : ''} with UEFI`, fix};
   return {id, title, status: 'WARN', detail: `${file} is missing (only UEFI guests need it)`, fix};
 }
 
@@ -163,7 +205,8 @@ function grubCheck(layout: HostLayout, defs: StoredDomain[]): HostCheck {
   if (ok) return {id, title, status: 'PASS', detail: grubBhyve};
   const needing = defs.filter((d) => d.ok && d.def.bootloader !== undefined && path.basename(d.def.bootloader).includes('grub-bhyve')).map((d) => d.name);
   const fix = 'pkg install grub2-bhyve';
-  if (needing.length > 0) return {id, title, status: 'FAIL', detail: `${grubBhyve} is missing and ${namesOf(needing)} boot${needing.length === 1 ? 's' : ''} with it`, fix};
+  if (needing.length > 0)
+    return {id, title, status: 'FAIL', detail: `${grubBhyve} is missing and ${namesOf(needing)} boot${needing.length === 1 ? 's' : ''} with it`, fix};
   return {id, title, status: 'WARN', detail: `${grubBhyve} is missing (only Linux guests booted by GRUB need it)`, fix};
 }
 
@@ -193,7 +236,13 @@ async function capsCheck(layout: HostLayout, defs: StoredDomain[], opts: Validat
   const id = 'bhyve-caps';
   const title = 'bhyve capabilities';
   if (!fs.existsSync(layout.tool('bhyve'))) {
-    return {id, title, status: 'FAIL', detail: `${layout.hostPath(layout.tool('bhyve'))} is missing`, fix: 'bhyve is part of FreeBSD base: reinstall the base system (freebsd-update / pkgbase)'};
+    return {
+      id,
+      title,
+      status: 'FAIL',
+      detail: `${layout.hostPath(layout.tool('bhyve'))} is missing`,
+      fix: 'bhyve is part of FreeBSD base: reinstall the base system (freebsd-update / pkgbase)',
+    };
   }
   let found: ProbedHostCaps;
   try {
@@ -206,7 +255,13 @@ async function capsCheck(layout: HostLayout, defs: StoredDomain[], opts: Validat
   const what = `${found.release ? `${found.release}: ` : ''}${capsSummary(found)}`;
   if (lacking.length > 0) {
     const first = lacking[0]!;
-    return {id, title, status: 'FAIL', detail: `${what}; ${first.domain}: ${first.message}${lacking.length > 1 ? ` (and ${lacking.length - 1} more domain${lacking.length > 2 ? 's' : ''})` : ''}`, fix: 'change those domains (E edits one) or upgrade FreeBSD'};
+    return {
+      id,
+      title,
+      status: 'FAIL',
+      detail: `${what}; ${first.domain}: ${first.message}${lacking.length > 1 ? ` (and ${lacking.length - 1} more domain${lacking.length > 2 ? 's' : ''})` : ''}`,
+      fix: 'change those domains (E edits one) or upgrade FreeBSD',
+    };
   }
   return {id, title, status: 'PASS', detail: what};
 }
@@ -228,8 +283,22 @@ async function nodeCheck(layout: HostLayout, rc: Map<string, string>): Promise<H
   } catch {
     // not there
   }
-  if (!version) return {id, title, status: 'FAIL', detail: `${process.version} runs this, but ${node} (what rc.d runs at boot) does not run`, fix: `pkg install node22, or set bhyve_tui_node in /etc/rc.conf to the node to use`};
-  if (!versionAtLeast(version, min)) return {id, title, status: 'FAIL', detail: `${node} is ${version}; bhyve-tui needs ${want} or newer`, fix: 'pkg install node22 (or newer), or set bhyve_tui_node in /etc/rc.conf'};
+  if (!version)
+    return {
+      id,
+      title,
+      status: 'FAIL',
+      detail: `${process.version} runs this, but ${node} (what rc.d runs at boot) does not run`,
+      fix: `pkg install node22, or set bhyve_tui_node in /etc/rc.conf to the node to use`,
+    };
+  if (!versionAtLeast(version, min))
+    return {
+      id,
+      title,
+      status: 'FAIL',
+      detail: `${node} is ${version}; bhyve-tui needs ${want} or newer`,
+      fix: 'pkg install node22 (or newer), or set bhyve_tui_node in /etc/rc.conf',
+    };
   return {id, title, status: 'PASS', detail: `${process.version}; rc.d's ${node} is ${version}`};
 }
 
@@ -246,7 +315,13 @@ function socketCheck(layout: HostLayout): HostCheck {
     return {id, title, status: 'WARN', detail: 'no daemon has run yet', fix: 'it starts on first use, or at boot with: sysrc bhyve_tui_enable=YES'};
   }
   if ((dir.mode & 0o077) !== 0 || dir.uid !== uid) {
-    return {id, title, status: 'FAIL', detail: `${shown(layout.runDir)} is mode ${(dir.mode & 0o777).toString(8).padStart(4, '0')}, owner ${dir.uid}: others could reach the daemon's socket`, fix: `chown ${uid} ${shown(layout.runDir)}; chmod 700 ${shown(layout.runDir)}`};
+    return {
+      id,
+      title,
+      status: 'FAIL',
+      detail: `${shown(layout.runDir)} is mode ${(dir.mode & 0o777).toString(8).padStart(4, '0')}, owner ${dir.uid}: others could reach the daemon's socket`,
+      fix: `chown ${uid} ${shown(layout.runDir)}; chmod 700 ${shown(layout.runDir)}`,
+    };
   }
   let st: fs.Stats;
   try {
@@ -256,7 +331,13 @@ function socketCheck(layout: HostLayout): HostCheck {
   }
   if (!st.isSocket()) return {id, title, status: 'FAIL', detail: `${shown(sock)} is not a socket`, fix: `remove ${shown(sock)}; the daemon makes it again`};
   if ((st.mode & 0o077) !== 0 || st.uid !== uid) {
-    return {id, title, status: 'FAIL', detail: `${shown(sock)} is mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, owner ${st.uid}`, fix: `chmod 600 ${shown(sock)}, or restart the daemon`};
+    return {
+      id,
+      title,
+      status: 'FAIL',
+      detail: `${shown(sock)} is mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, owner ${st.uid}`,
+      fix: `chmod 600 ${shown(sock)}, or restart the daemon`,
+    };
   }
   return {id, title, status: 'PASS', detail: `${shown(sock)}, owner only`};
 }
@@ -280,8 +361,16 @@ function rcdCheck(layout: HostLayout, rc: Map<string, string>): HostCheck {
   const installed = fs.existsSync(layout.resolve(rcdScript));
   const enabled = yes(rc.get('bhyve_tui_enable'));
   const install = `install -m 555 /usr/local/lib/node_modules/bhyve-tui/freebsd/rc.d/bhyve_tui ${path.dirname(rcdScript)}/`;
-  if (enabled && !installed) return {id, title, status: 'FAIL', detail: `bhyve_tui_enable is YES but ${rcdScript} is missing: nothing starts at boot`, fix: install};
-  if (!installed) return {id, title, status: 'WARN', detail: 'not installed: autostart domains do not start at boot and guests are not shut down with the host', fix: `${install}; sysrc bhyve_tui_enable=YES`};
+  if (enabled && !installed)
+    return {id, title, status: 'FAIL', detail: `bhyve_tui_enable is YES but ${rcdScript} is missing: nothing starts at boot`, fix: install};
+  if (!installed)
+    return {
+      id,
+      title,
+      status: 'WARN',
+      detail: 'not installed: autostart domains do not start at boot and guests are not shut down with the host',
+      fix: `${install}; sysrc bhyve_tui_enable=YES`,
+    };
   if (!enabled) return {id, title, status: 'WARN', detail: 'installed but not enabled', fix: 'sysrc bhyve_tui_enable=YES'};
   return {id, title, status: 'PASS', detail: `enabled (${rcdScript})`};
 }

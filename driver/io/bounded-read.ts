@@ -49,7 +49,7 @@ function fromErrno(file: string, e: unknown, stage: 'open' | 'read'): BoundedRea
 }
 
 /** What a file that is not a regular file is, for messages: 'a FIFO'. */
-export function fileKind(st: fs.Stats): string {
+function fileKind(st: fs.Stats): string {
   if (st.isFile()) return 'a regular file';
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO';
@@ -154,7 +154,8 @@ function readStream(file: string, fd: number, max: number, idleMs: number): Buff
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
       // A FIFO with a writer that has not written yet, or (FreeBSD) with no writer at all.
-      if (Date.now() - quietSince > idleMs) throw new BoundedReadError(file, 'ETIMEDOUT', `nothing to read for ${Math.round(idleMs / 1000)} s (is anything writing to it?)`, 'read');
+      if (Date.now() - quietSince > idleMs)
+        throw new BoundedReadError(file, 'ETIMEDOUT', `nothing to read for ${Math.round(idleMs / 1000)} s (is anything writing to it?)`, 'read');
       pause(10);
       continue;
     }
@@ -179,7 +180,11 @@ export function readBoundedText(file: string, opts: BoundedReadOptions): string 
 /** The last lines of a log (what a failed daemon start said), read with a bound; '' when there is none. */
 export function lastLines(file: string, lines = 3, from = 0): string {
   try {
-    return readBoundedText(file, {maxBytes: 16 * 1024, tail: true, from}).trim().split('\n').slice(-lines).join('\n');
+    return readBoundedText(file, {maxBytes: 16 * 1024, tail: true, from})
+      .trim()
+      .split('\n')
+      .slice(-lines)
+      .join('\n');
   } catch {
     return '';
   }

@@ -25,13 +25,13 @@ const causes: Record<string, string> = {
   EBUSY: 'device busy',
 };
 
-export function errnoCode(e: unknown): string | undefined {
+function errnoCode(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
 }
 
 /** What went wrong, e.g. 'no space left on device (ENOSPC)'. */
-export function fsCause(e: unknown): string {
+function fsCause(e: unknown): string {
   const code = errnoCode(e);
   if (code) {
     // Node words it "ENOSPC: no space left on device, write '/path'"; keep the words.

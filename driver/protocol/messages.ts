@@ -10,9 +10,7 @@ export interface DaemonRequest {
   params: unknown[];
 }
 
-export type DaemonReply =
-  | {id: number; result: unknown}
-  | {id: number; error: {message: string; detail?: string; exitCode?: number}};
+export type DaemonReply = {id: number; result: unknown} | {id: number; error: {message: string; detail?: string; exitCode?: number}};
 
 export function daemonSocketPath(layout: HostLayout): string {
   return path.join(layout.runDir, 'daemon.sock');

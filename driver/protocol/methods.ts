@@ -9,15 +9,7 @@
 // could misread each other; the first exchange on every connection (requests and consoles)
 // is a `hello` that compares them (see Hello). Protocol 1 is bhyve-tui before the hello: its
 // daemon answers a hello with "unknown request 'hello'".
-import type {
-  AutostartInfo,
-  DomainDetails,
-  DomainProblem,
-  DomainSummary,
-  HostCapabilities,
-  HostStatus,
-  ModuleName,
-} from '../client/connection.js';
+import type {AutostartInfo, DomainDetails, DomainProblem, DomainSummary, HostCapabilities, HostStatus, ModuleName} from '../client/connection.js';
 import type {HostConfig} from '../host/config.js';
 import pkg from '../../package.json' with {type: 'json'};
 
@@ -60,7 +52,7 @@ export interface ConsoleRequest {
   user: string;
 }
 
-export interface DaemonMethods {
+interface DaemonMethods {
   hello(client: Hello): HelloReply;
   /** liveness, answered before a hello too (probes, tests) */
   ping(): {pid: number};

@@ -5,7 +5,7 @@
 // bounds, so a request from any client gets the same one-line refusal.
 
 /** The longest Node timer, in whole seconds: setTimeout takes at most 2^31-1 ms. */
-export const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
+const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
 
 export interface WholeNumberLimit {
   /** in messages: 'shutdown timeout' */

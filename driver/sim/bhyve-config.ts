@@ -9,17 +9,6 @@ import {fail, hostPath, writeErr, writeOut} from './tool-runtime.js';
 
 export type Config = Map<string, string>;
 
-/** getopt string of 14.x without BHYVE_SNAPSHOT */
-export const BHYVE_OPTSTRING = bhyveRelease('14.2').optstring;
-
-/** Emulations of bhyve.8 (Oct 2023), in the order `-s help` prints them (14.x). */
-export const PCI_EMULATIONS: readonly string[] = bhyveRelease('14.2').emulations;
-
-/** 14.x usage text. */
-export function usageText(prog: string): string {
-  return bhyveRelease('14.2').usage(prog);
-}
-
 function usage(rel: BhyveRelease, code: number): never {
   writeErr(rel.usage('bhyve'));
   fail(code);
@@ -180,9 +169,9 @@ export function parseBhyveArgs(root: string, argv: string[], rel: BhyveRelease =
   }
   for (const {opt, arg = ''} of p.opts) {
     switch (opt) {
+      // biome-ignore lint/suspicious/noFallthroughSwitchClause: usage() exits
       case 'h':
         usage(rel, 0);
-      // eslint-disable-next-line no-fallthrough
       case 'c':
         if (!rel.topology) cfg.set('cpus', String(atoi(arg)));
         else if (!parseTopology(cfg, arg)) fail(64, `bhyve: invalid cpu topology '${arg}'`);

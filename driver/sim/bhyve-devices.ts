@@ -34,7 +34,7 @@ function openBlock(root: string, p: string): number {
 }
 
 /** net_genmac(): OUI 00:a0:98 + first three bytes of MD5("slot-func-vmname"). */
-export function defaultMac(slot: number, func: number, vmName: string): string {
+function defaultMac(slot: number, func: number, vmName: string): string {
   const d = crypto.createHash('md5').update(`${slot}-${func}-${vmName}`).digest();
   return ['00', 'a0', '98', ...[d[0]!, d[1]!, d[2]!].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }

@@ -3,7 +3,7 @@
 // bootrom) looks at. Sources per release: driver/sim/README.md, "Releases and capabilities".
 // After option parsing every release behaves like the 14.x bhyve the rest of the simulator
 // models (do_open, device init, the guest).
-import {SIM_RELEASES, type SimRelease} from './host-state.js';
+import type {SimRelease} from './host-state.js';
 
 export interface BhyveRelease {
   release: SimRelease;
@@ -114,7 +114,20 @@ const EMULATIONS_14 = [
 ] as const;
 
 /** 10.4: the PCI_EMUL_SET()s of the pci_*.c files built by its Makefile (no fbuf, xhci, hda, 9p). */
-const EMULATIONS_10 = ['hostbridge', 'amd_hostbridge', 'passthru', 'virtio-net', 'virtio-blk', 'virtio-rnd', 'ahci', 'ahci-hd', 'ahci-cd', 'e1000', 'uart', 'lpc'] as const;
+const EMULATIONS_10 = [
+  'hostbridge',
+  'amd_hostbridge',
+  'passthru',
+  'virtio-net',
+  'virtio-blk',
+  'virtio-rnd',
+  'ahci',
+  'ahci-hd',
+  'ahci-cd',
+  'e1000',
+  'uart',
+  'lpc',
+] as const;
 
 const PROFILES: Record<SimRelease, BhyveRelease> = {
   '10.4': {
@@ -162,5 +175,3 @@ const PROFILES: Record<SimRelease, BhyveRelease> = {
 export function bhyveRelease(release: SimRelease): BhyveRelease {
   return PROFILES[release];
 }
-
-export {SIM_RELEASES};

@@ -1,6 +1,6 @@
 // BSD getopt(3) as FreeBSD's libc implements it: no permutation (parsing stops at the
 // first operand), "--" ends options, and the two libc diagnostics word for word.
-export interface ParsedOpt {
+interface ParsedOpt {
   opt: string;
   arg?: string;
 }

@@ -82,7 +82,7 @@ export interface HostState {
   absentPaths: string[];
 }
 
-export function defaultHostState(): HostState {
+function defaultHostState(): HostState {
   return {
     hostname: 'simhost',
     osrelease: '14.2-RELEASE',
@@ -162,7 +162,7 @@ export function withHostLockSync<T>(root: string, fn: () => T): T {
 }
 
 /** FreeBSD releases whose bhyve the simulator can answer as (driver/sim/bhyve-releases.ts). */
-export const SIM_RELEASES = ['10.4', '13.2', '14.2', '15.0'] as const;
+const SIM_RELEASES = ['10.4', '13.2', '14.2', '15.0'] as const;
 export type SimRelease = (typeof SIM_RELEASES)[number];
 
 /** Thrown for an osrelease in host.json the simulator does not model. */
@@ -185,5 +185,5 @@ export function simRelease(state: Pick<HostState, 'osrelease'>): SimRelease {
 }
 
 export function faultsFor(state: HostState, vmName: string | null): VmFaults {
-  return {...(state.faults['*'] ?? {}), ...(vmName ? state.faults[vmName] ?? {} : {})};
+  return {...(state.faults['*'] ?? {}), ...(vmName ? (state.faults[vmName] ?? {}) : {})};
 }

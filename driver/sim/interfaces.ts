@@ -24,7 +24,7 @@ export function parseCloneName(name: string): {cloner: string; unit: number | nu
   return {cloner: m[1]!, unit: m[2] === '' ? null : Number(m[2])};
 }
 
-export function randomMac(prefix = '58:9c:fc'): string {
+function randomMac(prefix = '58:9c:fc'): string {
   const b = crypto.randomBytes(3);
   return `${prefix}:${[...b].map((x) => x.toString(16).padStart(2, '0')).join(':')}`;
 }

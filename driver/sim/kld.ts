@@ -13,7 +13,7 @@ export interface KldFile {
   size: number;
 }
 
-export const KLD_CATALOGUE: readonly KldFile[] = [
+const KLD_CATALOGUE: readonly KldFile[] = [
   {
     key: null,
     file: 'kernel',
@@ -107,15 +107,13 @@ export function findFile(st: HostState, name: string): LoadedFile | undefined {
 export function resolveLoadable(arg: string): KldFile | undefined {
   const base = arg.includes('/') ? arg.slice(arg.lastIndexOf('/') + 1) : arg;
   const bare = !arg.includes('/') && !arg.includes('.');
-  return KLD_CATALOGUE.find((f) =>
-    bare ? f.modules.some((m) => m.name === base) || f.file === `${base}.ko` : f.file === base || f.file === `${base}.ko`,
-  );
+  return KLD_CATALOGUE.find((f) => (bare ? f.modules.some((m) => m.name === base) || f.file === `${base}.ko` : f.file === base || f.file === `${base}.ko`));
 }
 
 const hex18 = (a: bigint): string => `0x${a.toString(16).padStart(16, '0')}`;
 
 /** humanize_number(buf, 5, n, "", HN_AUTOSCALE, HN_DECIMAL | HN_NOSPACE) */
-export function humanize(n: number): string {
+function humanize(n: number): string {
   const units = ['', 'K', 'M', 'G', 'T'];
   let v = n;
   let u = 0;
@@ -132,7 +130,7 @@ export function kldstatHeader(humanized: boolean): string {
 }
 
 /** Modules compiled into the kernel (state 'builtin'): kldstat -v lists them under the kernel. */
-export function builtinModules(st: HostState): {id: number; name: string}[] {
+function builtinModules(st: HostState): {id: number; name: string}[] {
   return KLD_CATALOGUE.filter((f) => f.key !== null && stateOf(st, f.key) === 'builtin').flatMap((f) => f.modules);
 }
 

@@ -9,4 +9,3 @@ export async function printLines(con: ConsolePort, lines: string[], perLineMs: n
     if (perLineMs > 0) await sleep(perLineMs);
   }
 }
-

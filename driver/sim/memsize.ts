@@ -3,7 +3,7 @@
 const MiB = 1024 * 1024;
 
 /** expand_number(3): digits plus an optional single unit letter. */
-export function expandNumber(text: string): number | null {
+function expandNumber(text: string): number | null {
   const m = /^(\d+)([kKmMgGtTpPeE]?)$/.exec(text);
   if (!m) return null;
   const shift = {'': 0, k: 10, m: 20, g: 30, t: 40, p: 50, e: 60}[m[2]!.toLowerCase()] ?? 0;

@@ -13,7 +13,7 @@ import {repoRoot} from './repo-root.js';
 import {errnoError, hostPath, pidAlive, sleepSync} from './tool-runtime.js';
 
 /** /dev/nmdm<anything>A|B (basename longer than 5 chars), as the clone handler accepts. */
-export function nmdmPair(devPath: string): {base: string; side: 'A' | 'B'} | null {
+function nmdmPair(devPath: string): {base: string; side: 'A' | 'B'} | null {
   if (path.posix.dirname(devPath) !== '/dev') return null;
   const name = path.posix.basename(devPath);
   if (!name.startsWith('nmdm') || name.length <= 5) return null;

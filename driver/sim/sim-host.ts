@@ -6,12 +6,7 @@ import path from 'node:path';
 import {simLayout} from './layout.js';
 import {HOST_TOOL_PATHS, type HostTool} from '../host/layout.js';
 import {repoRoot} from './repo-root.js';
-import {
-  defaultHostState,
-  readHostStateSync,
-  updateHostStateSync,
-  type HostState,
-} from './host-state.js';
+import {readHostStateSync, updateHostStateSync, type HostState} from './host-state.js';
 import {pidAlive} from './tool-runtime.js';
 import {listVmInstances} from './vm-instance.js';
 import {violationsLogPath} from './nmdm.js';
@@ -19,20 +14,18 @@ import {createFileSync} from './fs-lock.js';
 import {claimSimRoot, isSimWrapper, shQuote, WRAPPER_HEADER} from './sim-root.js';
 import {DriverError} from '../client/connection.js';
 
-export type {HostState, ModuleState, SimInterface, VmFaults, InterfaceDriver} from './host-state.js';
+export type {HostState} from './host-state.js';
 
 export type SimTool = HostTool;
-export {SIM_ROOT_MARKER, claimSimRoot, inspectSimRoot} from './sim-root.js';
+export {claimSimRoot} from './sim-root.js';
 
 /** FreeBSD path of each tool: the same table the driver uses. */
-export const SIM_TOOL_PATHS = HOST_TOOL_PATHS;
+const SIM_TOOL_PATHS = HOST_TOOL_PATHS;
 
 /** Absolute path of a tool's wrapper inside the sim root. */
 export function simToolPath(root: string, tool: SimTool): string {
   return path.join(root, SIM_TOOL_PATHS[tool]);
 }
-
-export {shQuote};
 
 function wrapperText(root: string, tool: SimTool, osrelease: string): string {
   const script = path.join(repoRoot(), 'dist', 'sim', `${tool}.js`);
@@ -57,7 +50,9 @@ function writeWrapper(root: string, tool: SimTool, text: string): void {
   const present = fs.lstatSync(file, {throwIfNoEntry: false});
   const ours = present !== undefined && isSimWrapper(file);
   if (present && !ours) {
-    throw new DriverError(`${file} was not written by the bhyve-tui simulator, so it is not replaced; remove it, or list ${SIM_TOOL_PATHS[tool]} in ${simLayout(root).hostJson}'s absentPaths to keep it`);
+    throw new DriverError(
+      `${file} was not written by the bhyve-tui simulator, so it is not replaced; remove it, or list ${SIM_TOOL_PATHS[tool]} in ${simLayout(root).hostJson}'s absentPaths to keep it`,
+    );
   }
   if (!present) {
     fs.mkdirSync(path.dirname(file), {recursive: true});
@@ -160,8 +155,6 @@ export async function updateHostState(root: string, fn: (state: HostState) => vo
   });
 }
 
-export {defaultHostState};
-
 /** Guard against a recycled pid: sim processes carry BHYVE_SIM_ROOT in their environment. */
 function belongsToSimRoot(pid: number, root: string): boolean {
   try {
@@ -206,7 +199,10 @@ export async function stopSimHost(root: string): Promise<void> {
  */
 export function simViolations(root: string): string[] {
   try {
-    return fs.readFileSync(violationsLogPath(path.resolve(root)), 'utf8').split('\n').filter((l) => l.trim() !== '');
+    return fs
+      .readFileSync(violationsLogPath(path.resolve(root)), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
   } catch {
     return [];
   }

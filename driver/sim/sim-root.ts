@@ -47,7 +47,7 @@ export function isSimWrapper(file: string): boolean {
 }
 
 /** The path with every symbolic link of its existing part resolved ('/' for a link to '/'). */
-export function resolveExisting(p: string): string {
+function resolveExisting(p: string): string {
   let base = path.resolve(p);
   const rest: string[] = [];
   for (;;) {
@@ -89,7 +89,7 @@ function isOlderSimHost(dir: string, entries: string[]): boolean {
   const namesRoot = `BHYVE_SIM_ROOT=${shQuote(dir)} `;
   return Object.values(HOST_TOOL_PATHS).some((p) => {
     const text = head(path.join(dir, p));
-    return text !== null && text.startsWith(WRAPPER_HEADER) && text.includes(namesRoot);
+    return text?.startsWith(WRAPPER_HEADER) && text.includes(namesRoot);
   });
 }
 
@@ -127,7 +127,9 @@ export function inspectSimRoot(dir: string, uri?: string): SimRootState {
     throw new DriverError(`cannot use ${abs} as a simulated host: ${(e as Error).message}`);
   }
   if (real === '/') {
-    throw new DriverError(`${what}: ${real === abs ? 'that is' : 'it resolves to'} the filesystem root; give the simulated host a directory of its own, e.g. ${EXAMPLE}`);
+    throw new DriverError(
+      `${what}: ${real === abs ? 'that is' : 'it resolves to'} the filesystem root; give the simulated host a directory of its own, e.g. ${EXAMPLE}`,
+    );
   }
   let entries: string[];
   try {
@@ -143,13 +145,17 @@ export function inspectSimRoot(dir: string, uri?: string): SimRootState {
     const format = markerFormat(path.join(abs, SIM_ROOT_MARKER));
     if (format === MARKER_FORMAT) return 'marked';
     if (format !== null && format > MARKER_FORMAT) {
-      throw new DriverError(`${abs} is a simulated host of a newer bhyve-tui (format ${format}); use that version, or a new or empty directory, e.g. ${EXAMPLE}`);
+      throw new DriverError(
+        `${abs} is a simulated host of a newer bhyve-tui (format ${format}); use that version, or a new or empty directory, e.g. ${EXAMPLE}`,
+      );
     }
   } else if (isOlderSimHost(abs, entries)) {
     const others = entries.filter((e) => !OLDER_HOST_ENTRIES.has(e));
     if (others.length === 0) return 'older';
     const list = others.slice(0, 3).join(', ') + (others.length > 3 ? ', ...' : '');
-    throw new DriverError(`${abs} looks like a simulated host of an older bhyve-tui but also holds ${list}, which the simulator does not make; move ${others.length > 1 ? 'them' : 'it'} out, or use a new or empty directory, e.g. ${EXAMPLE}`);
+    throw new DriverError(
+      `${abs} looks like a simulated host of an older bhyve-tui but also holds ${list}, which the simulator does not make; move ${others.length > 1 ? 'them' : 'it'} out, or use a new or empty directory, e.g. ${EXAMPLE}`,
+    );
   }
   throw new DriverError(`${abs} exists and was not made by the bhyve-tui simulator; use a new or empty directory, e.g. ${EXAMPLE}`);
 }
@@ -167,7 +173,8 @@ export function claimSimRoot(dir: string, uri?: string): void {
     const state = inspectSimRoot(abs, uri);
     if (state === 'marked') return;
     const how = state === 'older' ? 'adopted: a host made by an older bhyve-tui, before the mark existed' : 'made by the simulator';
-    const text = `${MARKER_HEAD}${MARKER_FORMAT}\n` +
+    const text =
+      `${MARKER_HEAD}${MARKER_FORMAT}\n` +
       `This directory is a simulated FreeBSD host of bhyve-tui (${how}, ${new Date().toISOString()}).\n` +
       'The simulator writes below it, and only here; see driver/sim/README.md.\n';
     try {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import {simLayout} from './layout.js';
 
 /** Thrown to end a tool with a given status after its messages were written. */
-export class ToolExit extends Error {
+class ToolExit extends Error {
   constructor(readonly code: number) {
     super(`exit ${code}`);
   }
@@ -111,7 +111,7 @@ export function runTool(name: string, main: (argv: string[]) => Promise<number> 
         if (e instanceof ToolExit) {
           process.exit(e.code);
         }
-        writeErr(`${name}: internal simulator error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+        writeErr(`${name}: internal simulator error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
         process.exit(70);
       },
     );

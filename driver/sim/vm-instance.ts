@@ -11,7 +11,7 @@ import {errnoError, pidAlive} from './tool-runtime.js';
 import {readHostStateSync, updateHostStateSync, withHostLockSync, type HostState} from './host-state.js';
 
 /** VM_MAX_NAMELEN on 13+ (SPECNAMELEN 255 - prefix 10 - suffix 15 - 1). */
-export const VM_MAX_NAMELEN = 229;
+const VM_MAX_NAMELEN = 229;
 
 export interface VmInstance {
   name: string;

@@ -13,7 +13,10 @@ export function domainLogPath(layout: HostLayout, name: string): string {
 
 function stamped(text: string): string {
   const stamp = new Date().toISOString();
-  return text.split('\n').map((l) => `${stamp} ${l}\n`).join('');
+  return text
+    .split('\n')
+    .map((l) => `${stamp} ${l}\n`)
+    .join('');
 }
 
 /**

@@ -22,9 +22,12 @@ export function loaderExitMeaning(program: string, status: number): string {
   if (signal !== undefined) return `killed by signal ${signal}`;
   if (program === 'bhyveload') {
     switch (status) {
-      case 1: return 'the loader quit, or setting up the VM failed (see its output)';
-      case 2: return 'the loader asked for a reboot';
-      case 64: return 'usage error (a bad option or an unopenable disk or console)';
+      case 1:
+        return 'the loader quit, or setting up the VM failed (see its output)';
+      case 2:
+        return 'the loader asked for a reboot';
+      case 64:
+        return 'usage error (a bad option or an unopenable disk or console)';
     }
   } else if (program === 'grub-bhyve' && status === 1) {
     return 'GRUB exited, or setting up the VM failed (see its output)';
@@ -37,15 +40,24 @@ export function bhyveExitMeaning(status: number): string {
   const signal = signalOf(status);
   if (signal !== undefined) return `killed by signal ${signal}${signal === 6 ? ' (SIGABRT: fatal VM exit)' : signal === 9 ? ' (SIGKILL)' : ''}`;
   switch (status) {
-    case 0: return 'rebooted';
-    case 1: return 'powered off';
-    case 2: return 'halted';
-    case 3: return 'triple fault';
-    case 4: return 'exited due to an error';
-    case 64: return 'usage error';
-    case 71: return 'operating system error';
-    case 100: return 'unknown suspend reason';
-    default: return `exit status ${status}`;
+    case 0:
+      return 'rebooted';
+    case 1:
+      return 'powered off';
+    case 2:
+      return 'halted';
+    case 3:
+      return 'triple fault';
+    case 4:
+      return 'exited due to an error';
+    case 64:
+      return 'usage error';
+    case 71:
+      return 'operating system error';
+    case 100:
+      return 'unknown suspend reason';
+    default:
+      return `exit status ${status}`;
   }
 }
 

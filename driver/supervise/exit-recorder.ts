@@ -28,7 +28,7 @@ const recorder = [
 ].join('\n');
 
 /** The recorder's own exit status when it could not write the program's pid file. */
-export const RECORDER_NO_PID_FILE = 125;
+const RECORDER_NO_PID_FILE = 125;
 
 export interface RecordedProcess {
   /** the recorder (our child while this daemon lives) */
@@ -38,7 +38,13 @@ export interface RecordedProcess {
 }
 
 /** Runs `program args` under the recorder; output goes to logFd. Resolves once the pid is known. */
-export async function spawnRecorded(program: string, args: string[], files: {status: string; pid: string}, logFd: number, env: NodeJS.ProcessEnv): Promise<RecordedProcess> {
+export async function spawnRecorded(
+  program: string,
+  args: string[],
+  files: {status: string; pid: string},
+  logFd: number,
+  env: NodeJS.ProcessEnv,
+): Promise<RecordedProcess> {
   fs.rmSync(files.status, {force: true});
   fs.rmSync(files.pid, {force: true});
   const child = spawn('/bin/sh', ['-c', recorder, 'bhyve-tui-recorder', files.status, files.pid, program, ...args], {

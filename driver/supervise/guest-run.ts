@@ -24,7 +24,18 @@ import {readHostConfig} from '../host/config.js';
 import type {AppendLog} from '../io/append-log.js';
 import {FileError, removeFile} from '../io/fs-errors.js';
 import {bhyveExitMeaning, exitDecision, loaderExitMeaning, type ExitDecision} from './exit-policy.js';
-import {deviceMapFile, newRunRecord, removeRunRecord, removeStopRecord, stageFiles, writeRunRecord, writeStopRecord, type RunRecord, type Stage, type StopRecord} from './run-state.js';
+import {
+  deviceMapFile,
+  newRunRecord,
+  removeRunRecord,
+  removeStopRecord,
+  stageFiles,
+  writeRunRecord,
+  writeStopRecord,
+  type RunRecord,
+  type Stage,
+  type StopRecord,
+} from './run-state.js';
 
 const forcePoweroffGraceMs = 10_000;
 /** How long a loader gets to exit after SIGTERM, then after SIGKILL. */
@@ -39,7 +50,13 @@ const stageExitGraceMs = 5_000;
  * there after termMs. Resolves true once it is gone, false if even SIGKILL did not end it
  * within killMs (a process stuck in the kernel); the caller goes on either way.
  */
-export async function endProcess(pid: number, first: 'SIGTERM' | 'SIGKILL', termMs: number, killMs: number, log: (m: string) => void = () => {}): Promise<boolean> {
+export async function endProcess(
+  pid: number,
+  first: 'SIGTERM' | 'SIGKILL',
+  termMs: number,
+  killMs: number,
+  log: (m: string) => void = () => {},
+): Promise<boolean> {
   const gone = async (ms: number): Promise<boolean> => {
     const deadline = Date.now() + ms;
     while (pidAlive(pid)) {
@@ -69,7 +86,12 @@ export async function endProcess(pid: number, first: 'SIGTERM' | 'SIGKILL', term
 
 /** A stage's tool exited non-zero; what its status means goes into the stop record. */
 class StageFailed extends DriverError {
-  constructor(message: string, detail: string | undefined, exitCode: number, readonly exitMeaning: string) {
+  constructor(
+    message: string,
+    detail: string | undefined,
+    exitCode: number,
+    readonly exitMeaning: string,
+  ) {
     super(message, detail, exitCode);
   }
 }
@@ -221,7 +243,18 @@ export class GuestRun {
         // Destroyed while starting: a stop the operator asked for, not a failure.
         await this.finish({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()});
       } else {
-        await this.finish({state: 'shut off', reason: 'failed', at: new Date().toISOString(), error: err.message, ...(err.detail ? {detail: err.detail} : {}), ...(err.exitCode !== undefined ? {exitCode: err.exitCode} : {}), ...(err instanceof StageFailed ? {exitMeaning: err.exitMeaning} : {})}, false);
+        await this.finish(
+          {
+            state: 'shut off',
+            reason: 'failed',
+            at: new Date().toISOString(),
+            error: err.message,
+            ...(err.detail ? {detail: err.detail} : {}),
+            ...(err.exitCode !== undefined ? {exitCode: err.exitCode} : {}),
+            ...(err instanceof StageFailed ? {exitMeaning: err.exitMeaning} : {}),
+          },
+          false,
+        );
       }
       throw err;
     }
@@ -272,7 +305,12 @@ export class GuestRun {
       if (this.record.stopRequested) throw new DriverError(`start of '${this.name}' cancelled: the domain was destroyed`);
       if (status !== 0) {
         const program = path.basename(cmds.loader.argv[0]!);
-        throw new StageFailed(`${program} failed: ${program} exited with status ${status}`, this.outputSince(offset), status, loaderExitMeaning(program, status));
+        throw new StageFailed(
+          `${program} failed: ${program} exited with status ${status}`,
+          this.outputSince(offset),
+          status,
+          loaderExitMeaning(program, status),
+        );
       }
     }
     const offset = logSize(this.layout, this.name);
@@ -290,8 +328,14 @@ export class GuestRun {
     }
     if (early !== null) {
       // Destroyed (or shut down) while it started: say that, not that bhyve failed.
-      if (this.record.stopRequested) throw new DriverError(`start of '${this.name}' cancelled: the domain was ${this.record.stopRequested === 'destroyed' ? 'destroyed' : 'shut down'}`);
-      throw new StageFailed(`bhyve failed to start '${this.name}': bhyve exited with status ${early} (${bhyveExitMeaning(early)})`, this.outputSince(offset), early, bhyveExitMeaning(early));
+      if (this.record.stopRequested)
+        throw new DriverError(`start of '${this.name}' cancelled: the domain was ${this.record.stopRequested === 'destroyed' ? 'destroyed' : 'shut down'}`);
+      throw new StageFailed(
+        `bhyve failed to start '${this.name}': bhyve exited with status ${early} (${bhyveExitMeaning(early)})`,
+        this.outputSince(offset),
+        early,
+        bhyveExitMeaning(early),
+      );
     }
     this.record.phase = 'running';
     this.save();
@@ -310,7 +354,12 @@ export class GuestRun {
       return undefined; // no log (it could not be created): the error itself still says what failed
     }
     // The tool's own lines, without our `run:` line and the bare timestamps between them.
-    const out = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() && !/^\S+Z( run: |\s*$)/.test(l)).join('\n').trim();
+    const out = text
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''))
+      .filter((l) => l.trim() && !/^\S+Z( run: |\s*$)/.test(l))
+      .join('\n')
+      .trim();
     return out || undefined;
   }
 
@@ -415,7 +464,14 @@ export class GuestRun {
           return;
         }
         if (status !== 0) {
-          await this.finish({state: 'shut off', reason: 'failed', at: new Date().toISOString(), error: `loader exited with status ${status}`, exitCode: status, exitMeaning: loaderExitMeaning(path.basename(this.def.bootloader ?? ''), status)});
+          await this.finish({
+            state: 'shut off',
+            reason: 'failed',
+            at: new Date().toISOString(),
+            error: `loader exited with status ${status}`,
+            exitCode: status,
+            exitMeaning: loaderExitMeaning(path.basename(this.def.bootloader ?? ''), status),
+          });
           return;
         }
         await this.continueAfterLoader();
@@ -441,7 +497,16 @@ export class GuestRun {
         if (next.action !== 'restart') {
           this.record.phase = 'stopping';
           this.save();
-          await this.finish({state: next.action === 'preserve' || next.reason === 'crash loop' ? 'crashed' : 'shut off', reason: next.reason, at: new Date().toISOString(), exitCode: status, exitMeaning: bhyveExitMeaning(status)}, next.action === 'preserve');
+          await this.finish(
+            {
+              state: next.action === 'preserve' || next.reason === 'crash loop' ? 'crashed' : 'shut off',
+              reason: next.reason,
+              at: new Date().toISOString(),
+              exitCode: status,
+              exitMeaning: bhyveExitMeaning(status),
+            },
+            next.action === 'preserve',
+          );
           return;
         }
         await this.destroyVmInstance();
@@ -469,7 +534,12 @@ export class GuestRun {
 
   /** The domain's exit policy (<on_reboot>, <on_poweroff>, <on_crash>) for this exit, with the crash-loop guard. */
   private nextAction(status: number): ExitDecision {
-    const {restarts, ...next} = exitDecision(status, {policies: this.facts, restarts: this.record.restarts, now: Date.now(), stopRequested: this.record.stopRequested});
+    const {restarts, ...next} = exitDecision(status, {
+      policies: this.facts,
+      restarts: this.record.restarts,
+      now: Date.now(),
+      stopRequested: this.record.stopRequested,
+    });
     this.record.restarts = restarts;
     return next;
   }

@@ -53,10 +53,10 @@ export function runRecordName(name: string): string {
 export function stopRecordName(name: string): string {
   return `${name}.last.json`;
 }
-export function runRecordPath(layout: HostLayout, name: string): string {
+function runRecordPath(layout: HostLayout, name: string): string {
   return path.join(layout.runDir, runRecordName(name));
 }
-export function stopRecordPath(layout: HostLayout, name: string): string {
+function stopRecordPath(layout: HostLayout, name: string): string {
   return path.join(layout.runDir, stopRecordName(name));
 }
 /** grub-bhyve's device map, written before the loader runs (guest-commands.ts). */

@@ -82,23 +82,38 @@ export async function preflight(layout: HostLayout, facts: PreflightFacts, host:
   for (const m of modules) {
     if (!needed.has(m.name) || m.loaded) continue;
     if (m.detail === 'failed') {
-      problems.push({message: `kernel module ${m.label} is loaded but did not start: this CPU has no usable hardware virtualization`, hint: 'enable VT-x/AMD-V in the firmware setup'});
+      problems.push({
+        message: `kernel module ${m.label} is loaded but did not start: this CPU has no usable hardware virtualization`,
+        hint: 'enable VT-x/AMD-V in the firmware setup',
+      });
     } else {
       problems.push({message: `kernel module ${m.label} is not loaded; load it with: ${m.fix}`, hint: `to load it at every boot: ${m.persist}`});
     }
   }
   if (host.ncpu !== null && facts.vcpus > host.ncpu) {
-    problems.push({message: `${facts.vcpus} vCPUs requested but the host has only ${host.ncpu}; lower <vcpu> to ${host.ncpu} or fewer`, subject: {kind: 'vcpus', value: String(facts.vcpus)}});
+    problems.push({
+      message: `${facts.vcpus} vCPUs requested but the host has only ${host.ncpu}; lower <vcpu> to ${host.ncpu} or fewer`,
+      subject: {kind: 'vcpus', value: String(facts.vcpus)},
+    });
   }
   for (const f of facts.files) {
-    if (!fs.existsSync(layout.resolve(f.path))) problems.push({message: `${f.what} ${f.path} does not exist`, hint: 'fix the <source file=...> path or create the file', subject: {kind: 'file', value: f.path}});
+    if (!fs.existsSync(layout.resolve(f.path)))
+      problems.push({
+        message: `${f.what} ${f.path} does not exist`,
+        hint: 'fix the <source file=...> path or create the file',
+        subject: {kind: 'file', value: f.path},
+      });
   }
   // One image as two writable disks of one guest: two block backends writing one file.
   const uses = facts.files.map(fileUse);
   for (let i = 1; i < uses.length; i++) {
     const twice = conflictingUse(layout, [uses[i]!], uses.slice(0, i));
     if (twice) {
-      problems.push({message: `disk images ${twice.theirs} and ${twice.mine} are the same file`, hint: 'give each disk its own image, or mark both <readonly/> or <shareable/>', subject: {kind: 'file', value: twice.mine}});
+      problems.push({
+        message: `disk images ${twice.theirs} and ${twice.mine} are the same file`,
+        hint: 'give each disk its own image, or mark both <readonly/> or <shareable/>',
+        subject: {kind: 'file', value: twice.mine},
+      });
       break;
     }
   }
@@ -109,7 +124,8 @@ export async function preflight(layout: HostLayout, facts: PreflightFacts, host:
       continue;
     }
     const r = await runTool(layout, 'ifconfig', [bridge]);
-    if (r.exitCode !== 0) problems.push({message: `bridge ${bridge} does not exist; create it with: ifconfig ${bridge} create up`, subject: {kind: 'bridge', value: bridge}});
+    if (r.exitCode !== 0)
+      problems.push({message: `bridge ${bridge} does not exist; create it with: ifconfig ${bridge} create up`, subject: {kind: 'bridge', value: bridge}});
   }
   return problems;
 }

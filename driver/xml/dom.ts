@@ -7,12 +7,12 @@
 // resolves namespaces, which the bhyve:commandline extension and <metadata>
 // need.
 
-export interface XmlPosition {
+interface XmlPosition {
   line: number;
   column: number;
 }
 
-export interface XmlAttr extends XmlPosition {
+interface XmlAttr extends XmlPosition {
   /** Qualified name as written (e.g. `xmlns:bhyve`, `type`). */
   name: string;
   prefix: string | undefined;
@@ -39,7 +39,7 @@ export interface XmlElement extends XmlPosition {
   parent: XmlElement | undefined;
 }
 
-export interface XmlText extends XmlPosition {
+interface XmlText extends XmlPosition {
   kind: 'text';
   value: string;
   cdata: boolean;
@@ -111,16 +111,7 @@ function isNameStart(c: number): boolean {
 
 /** NameChar of XML 1.0 (fifth edition). */
 function isNameChar(c: number): boolean {
-  return (
-    isNameStart(c) ||
-    (c >= 0x30 && c <= 0x39) ||
-    c === 0x2d ||
-    c === 0x2e ||
-    c === 0xb7 ||
-    (c >= 0x300 && c <= 0x36f) ||
-    c === 0x203f ||
-    c === 0x2040
-  );
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0xb7 || (c >= 0x300 && c <= 0x36f) || c === 0x203f || c === 0x2040;
 }
 
 function isSpace(c: number): boolean {
@@ -168,16 +159,6 @@ function lookupNs(scope: NsScope | undefined, prefix: string): string | undefine
   for (let s = scope; s; s = s.outer) {
     const uri = s.decls.get(prefix);
     if (uri !== undefined) return uri;
-  }
-  return undefined;
-}
-
-/** The namespace URI bound to `prefix` ('' = the default namespace) at `el`, if any. */
-export function namespaceOf(el: XmlElement, prefix: string): string | undefined {
-  if (prefix === 'xml') return XML_NS;
-  for (let e: XmlElement | undefined = el; e; e = e.parent) {
-    const uri = e.nsDecls.get(prefix);
-    if (uri !== undefined) return uri === '' ? undefined : uri;
   }
   return undefined;
 }
@@ -449,7 +430,7 @@ class Parser {
     const column = this.col;
     this.advance(); // <
     const name = this.readName('element name');
-    const rawAttrs: { name: string; value: string; line: number; column: number }[] = [];
+    const rawAttrs: {name: string; value: string; line: number; column: number}[] = [];
     let selfClosing = false;
     for (;;) {
       const hadSpace = this.skipSpace();
@@ -484,7 +465,7 @@ class Parser {
       this.advance(close + 1 - this.pos);
       if (rawAttrs.some((a) => a.name === aname)) this.fail(`attribute '${shortForMessage(aname)}' is repeated`, aline, acol);
       if (rawAttrs.length >= this.limits.maxAttrsPerElement) this.fail('too many attributes', aline, acol);
-      rawAttrs.push({ name: aname, value: this.decode(raw, vline, vcol, true), line: aline, column: acol });
+      rawAttrs.push({name: aname, value: this.decode(raw, vline, vcol, true), line: aline, column: acol});
     }
 
     // namespaces
@@ -518,7 +499,7 @@ class Parser {
         ans = lookupNs(elScope, ap);
         if (ans === undefined) this.fail(`namespace prefix '${shortForMessage(ap)}' is not declared`, a.line, a.column);
       }
-      attrs[k] = { name: a.name, prefix: ap, local: al, ns: ans, value: a.value, line: a.line, column: a.column };
+      attrs[k] = {name: a.name, prefix: ap, local: al, ns: ans, value: a.value, line: a.line, column: a.column};
     }
 
     const el: XmlElement = {
@@ -564,7 +545,7 @@ class Parser {
         const value = this.s.slice(this.pos + 9, end).replace(/\r\n?/g, '\n');
         this.advance(end + 3 - this.pos);
         this.countNode();
-        el.children.push({ kind: 'text', value, cdata: true, line: tline, column: tcol });
+        el.children.push({kind: 'text', value, cdata: true, line: tline, column: tcol});
         continue;
       }
       if (this.startsWith('<?')) {
@@ -589,14 +570,14 @@ class Parser {
       const value = this.decode(raw, tline, tcol, false);
       this.advance(end - this.pos);
       this.countNode();
-      el.children.push({ kind: 'text', value, cdata: false, line: tline, column: tcol });
+      el.children.push({kind: 'text', value, cdata: false, line: tline, column: tcol});
     }
   }
 }
 
 /** Parse an XML document. Throws XmlSyntaxError on any well-formedness or safety violation. */
 export function parseXmlDocument(text: string, limits: Partial<XmlLimits> = {}): XmlElement {
-  const p = new Parser(text, { ...DEFAULT_XML_LIMITS, ...limits });
+  const p = new Parser(text, {...DEFAULT_XML_LIMITS, ...limits});
   return p.parseDocument();
 }
 
@@ -623,9 +604,7 @@ export function child(el: XmlElement, local: string): XmlElement | undefined {
 }
 
 export function children(el: XmlElement, local: string): XmlElement[] {
-  return el.children.filter(
-    (c): c is XmlElement => c.kind === 'element' && c.local === local && c.ns === undefined && c.prefix === undefined,
-  );
+  return el.children.filter((c): c is XmlElement => c.kind === 'element' && c.local === local && c.ns === undefined && c.prefix === undefined);
 }
 
 /** Unprefixed attribute value, or undefined. */

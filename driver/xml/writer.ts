@@ -1,10 +1,10 @@
 // XML text output in libvirt's style: two-space indentation, single-quoted
 // attributes, libvirt's escaping (virBufferEscapeString).
 
-import type { XmlElement } from './dom.js';
+import type {XmlElement} from './dom.js';
 
 /** Escape for text and attribute values the way libvirt does; control characters are dropped. */
-export function escapeXml(s: string): string {
+function escapeXml(s: string): string {
   let out = '';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
@@ -145,12 +145,7 @@ function escapeLibxmlAttr(s: string): string {
  * per level unless the element contains text. `extraNs` adds declarations
  * (for prefixes bound on an ancestor).
  */
-export function dumpLibxml(
-  el: XmlElement,
-  level: number,
-  extraNs: Map<string, string> = new Map(),
-  parentFormat = true,
-): string {
+export function dumpLibxml(el: XmlElement, level: number, extraNs: Map<string, string> = new Map(), parentFormat = true): string {
   const pad = (l: number) => '  '.repeat(l);
   let s = `<${el.name}`;
   const decls = new Map<string, string>([...extraNs, ...el.nsDecls]);

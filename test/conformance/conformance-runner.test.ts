@@ -19,16 +19,79 @@ function corpus(): string {
   writeFileSync(join(dir, 'argv2xml/ok.args'), '/usr/sbin/bhyve -c 1 -m 1 -H -P -s 0:0,hostbridge vm\n');
   writeFileSync(join(dir, 'domaincaps/c.xml'), formatDomainCapabilities({caps: new Set(), firmwares: []}));
   const all = ['RTC_UTC', 'AHCI32SLOT'];
-  writeFileSync(join(dir, 'cases.json'), JSON.stringify({
-    xml2argv: [
-      {seq: 1, name: 'good', macro: 'DO_TEST', bhyvecaps: all, grubcaps: [], firmwareDir: 'fakefirmwaredir', input: 'xml2argv/a.xml', expected_args: 'xml2argv/a.args', expected_ldargs: 'xml2argv/a.ldargs', expected_devmap: null, files_present: ['xml', 'args', 'ldargs'], libvirt_result: 'success'},
-      {seq: 2, name: 'no-utc', macro: 'DO_TEST', bhyvecaps: ['AHCI32SLOT'], grubcaps: [], firmwareDir: 'fakefirmwaredir', input: 'xml2argv/a.xml', expected_args: 'xml2argv/a.args', expected_ldargs: 'xml2argv/a.ldargs', files_present: ['xml', 'args', 'ldargs'], libvirt_result: 'success'},
-      {seq: 3, name: 'must-fail', macro: 'DO_TEST_FAILURE', bhyvecaps: ['AHCI32SLOT'], grubcaps: [], firmwareDir: 'fakefirmwaredir', input: 'xml2argv/a.xml', expected_args: null, expected_ldargs: null, files_present: ['xml'], libvirt_result: 'failure', libvirt_stage: 'build-bhyve', libvirt_error: 'unsupported configuration: Installed bhyve binary does not support UTC clock'},
-    ],
-    xml2xml: [{seq: 1, name: 'wrong', macro: 'DO_TEST_DIFFERENT', bhyvecaps: all, input: 'xml2argv/a.xml', expected_xml: 'xml2xmlout/a.xml', libvirt_result: 'success'}],
-    argv2xml: [{seq: 1, name: 'should-fail', macro: 'DO_TEST_FAIL', bhyvecaps: ['RTC_UTC'], input: 'argv2xml/ok.args', expected_xml: null, libvirt_result: 'failure', libvirt_messages: ['x']}],
-    domaincaps: [{seq: 1, name: 'c', bhyvecaps: [], firmware_values: [], expected_xml: 'domaincaps/c.xml'}],
-  }));
+  writeFileSync(
+    join(dir, 'cases.json'),
+    JSON.stringify({
+      xml2argv: [
+        {
+          seq: 1,
+          name: 'good',
+          macro: 'DO_TEST',
+          bhyvecaps: all,
+          grubcaps: [],
+          firmwareDir: 'fakefirmwaredir',
+          input: 'xml2argv/a.xml',
+          expected_args: 'xml2argv/a.args',
+          expected_ldargs: 'xml2argv/a.ldargs',
+          expected_devmap: null,
+          files_present: ['xml', 'args', 'ldargs'],
+          libvirt_result: 'success',
+        },
+        {
+          seq: 2,
+          name: 'no-utc',
+          macro: 'DO_TEST',
+          bhyvecaps: ['AHCI32SLOT'],
+          grubcaps: [],
+          firmwareDir: 'fakefirmwaredir',
+          input: 'xml2argv/a.xml',
+          expected_args: 'xml2argv/a.args',
+          expected_ldargs: 'xml2argv/a.ldargs',
+          files_present: ['xml', 'args', 'ldargs'],
+          libvirt_result: 'success',
+        },
+        {
+          seq: 3,
+          name: 'must-fail',
+          macro: 'DO_TEST_FAILURE',
+          bhyvecaps: ['AHCI32SLOT'],
+          grubcaps: [],
+          firmwareDir: 'fakefirmwaredir',
+          input: 'xml2argv/a.xml',
+          expected_args: null,
+          expected_ldargs: null,
+          files_present: ['xml'],
+          libvirt_result: 'failure',
+          libvirt_stage: 'build-bhyve',
+          libvirt_error: 'unsupported configuration: Installed bhyve binary does not support UTC clock',
+        },
+      ],
+      xml2xml: [
+        {
+          seq: 1,
+          name: 'wrong',
+          macro: 'DO_TEST_DIFFERENT',
+          bhyvecaps: all,
+          input: 'xml2argv/a.xml',
+          expected_xml: 'xml2xmlout/a.xml',
+          libvirt_result: 'success',
+        },
+      ],
+      argv2xml: [
+        {
+          seq: 1,
+          name: 'should-fail',
+          macro: 'DO_TEST_FAIL',
+          bhyvecaps: ['RTC_UTC'],
+          input: 'argv2xml/ok.args',
+          expected_xml: null,
+          libvirt_result: 'failure',
+          libvirt_messages: ['x'],
+        },
+      ],
+      domaincaps: [{seq: 1, name: 'c', bhyvecaps: [], firmware_values: [], expected_xml: 'domaincaps/c.xml'}],
+    }),
+  );
   return dir;
 }
 

@@ -20,7 +20,10 @@ if (!existsSync(resolve(corpus, 'cases.json'))) {
     const failures = report.runs.filter((r) => !r.pass);
     if (failures.length) t.log(formatReport({...report, runs: failures}));
     t.true(report.runs.length > 0);
-    t.deepEqual(failures.map((r) => `${r.suite} ${r.name}: ${r.reason ?? ''}`), []);
+    t.deepEqual(
+      failures.map((r) => `${r.suite} ${r.name}: ${r.reason ?? ''}`),
+      [],
+    );
   });
 
   test('expected failures fail where and how libvirt fails (>= 95%)', (t) => {
@@ -33,7 +36,10 @@ if (!existsSync(resolve(corpus, 'cases.json'))) {
 
   test('all four suites are covered', (t) => {
     for (const s of ['xml2argv', 'xml2xml', 'argv2xml', 'domaincaps'] as const) {
-      t.true(report.runs.some((r) => r.suite === s), s);
+      t.true(
+        report.runs.some((r) => r.suite === s),
+        s,
+      );
     }
   });
 }

@@ -12,97 +12,97 @@ import {hasTmux, selectedRow} from './tui-helpers.js';
 
 const skipWithoutTmux = hasTmux ? test.serial : test.serial.skip;
 if (!hasTmux) {
-	test('tmux is missing: the first-frame tests in a real terminal are skipped (.ci/run installs it)', t => {
-		t.pass();
-	});
+  test('tmux is missing: the first-frame tests in a real terminal are skipped (.ci/run installs it)', (t) => {
+    t.pass();
+  });
 }
 
 /** A simulated host whose daemon runs and has probed the host once (the panel is ready). */
 async function readyHost(label: string): Promise<string> {
-	const dir = makeSimDir(label);
-	cli(dir, ['list']);
-	const connection = await openConnection(`sim://${dir}`);
-	try {
-		await connection.hostStatus();
-	} finally {
-		connection.close();
-	}
+  const dir = makeSimDir(label);
+  cli(dir, ['list']);
+  const connection = await openConnection(`sim://${dir}`);
+  try {
+    await connection.hostStatus();
+  } finally {
+    connection.close();
+  }
 
-	return dir;
+  return dir;
 }
 
-skipWithoutTmux('Ink takes over the first frame without changing a cell', async t => {
-	const dir = await readyHost('first-frame-same');
-	const tmux = new TmuxSession('first-frame-same');
-	try {
-		tmux.start([process.execPath, cliBundle, '-c', `sim://${dir}`], {cols: 120, rows: 40});
-		// Every screen from the first one showing the list on must be the final one.
-		const screens: string[] = [];
-		const deadline = Date.now() + 20_000;
-		let stableSince = 0;
-		while (Date.now() < deadline) {
-			const screen = tmux.screen({escapes: true});
-			if (screen.includes('NAME')) {
-				if (screens.at(-1) !== screen) {
-					screens.push(screen);
-					stableSince = Date.now();
-				} else if (Date.now() - stableSince > 2000) {
-					break;
-				}
-			}
-		}
+skipWithoutTmux('Ink takes over the first frame without changing a cell', async (t) => {
+  const dir = await readyHost('first-frame-same');
+  const tmux = new TmuxSession('first-frame-same');
+  try {
+    tmux.start([process.execPath, cliBundle, '-c', `sim://${dir}`], {cols: 120, rows: 40});
+    // Every screen from the first one showing the list on must be the final one.
+    const screens: string[] = [];
+    const deadline = Date.now() + 20_000;
+    let stableSince = 0;
+    while (Date.now() < deadline) {
+      const screen = tmux.screen({escapes: true});
+      if (screen.includes('NAME')) {
+        if (screens.at(-1) !== screen) {
+          screens.push(screen);
+          stableSince = Date.now();
+        } else if (Date.now() - stableSince > 2000) {
+          break;
+        }
+      }
+    }
 
-		t.true(screens.length > 0, 'the list appeared');
-		t.is(screens.length, 1, `the screen changed after the first frame:\n${screens.join('\n----\n')}`);
-		t.regex(screens[0]!, /web1/);
-		tmux.keys('q');
-		await tmux.waitFor(() => tmux.paneDead(), 10_000);
-	} finally {
-		tmux.kill();
-		removeSimDir(dir);
-	}
+    t.true(screens.length > 0, 'the list appeared');
+    t.is(screens.length, 1, `the screen changed after the first frame:\n${screens.join('\n----\n')}`);
+    t.regex(screens[0]!, /web1/);
+    tmux.keys('q');
+    await tmux.waitFor(() => tmux.paneDead(), 10_000);
+  } finally {
+    tmux.kill();
+    removeSimDir(dir);
+  }
 });
 
-skipWithoutTmux('keys typed while the TUI starts are applied once Ink runs, and not echoed', async t => {
-	const dir = await readyHost('first-frame-keys');
-	const tmux = new TmuxSession('first-frame-keys');
-	try {
-		tmux.start(['sh'], {cols: 120, rows: 40});
-		await tmux.waitFor(/[$#] *$/m, 10_000);
-		tmux.type(`${process.execPath} ${cliBundle} -c sim://${dir}`);
-		tmux.keys('Enter');
-		// Straight away, long before Ink has loaded.
-		tmux.type('jj');
-		const screen = await tmux.waitFor(s => /freebsd14/.test(selectedRow(s)), 20_000);
-		t.notRegex(screen, /^jj/m);
-		t.regex(selectedRow(screen), /freebsd14/);
-		tmux.keys('q');
-		await tmux.waitFor(s => /[$#] *$/m.test(s.trimEnd()) && !s.includes('NAME'), 10_000);
-	} finally {
-		tmux.kill();
-		removeSimDir(dir);
-	}
+skipWithoutTmux('keys typed while the TUI starts are applied once Ink runs, and not echoed', async (t) => {
+  const dir = await readyHost('first-frame-keys');
+  const tmux = new TmuxSession('first-frame-keys');
+  try {
+    tmux.start(['sh'], {cols: 120, rows: 40});
+    await tmux.waitFor(/[$#] *$/m, 10_000);
+    tmux.type(`${process.execPath} ${cliBundle} -c sim://${dir}`);
+    tmux.keys('Enter');
+    // Straight away, long before Ink has loaded.
+    tmux.type('jj');
+    const screen = await tmux.waitFor((s) => /freebsd14/.test(selectedRow(s)), 20_000);
+    t.notRegex(screen, /^jj/m);
+    t.regex(selectedRow(screen), /freebsd14/);
+    tmux.keys('q');
+    await tmux.waitFor((s) => /[$#] *$/m.test(s.trimEnd()) && !s.includes('NAME'), 10_000);
+  } finally {
+    tmux.kill();
+    removeSimDir(dir);
+  }
 });
 
-skipWithoutTmux('a daemon too slow to list gets Ink\'s loading screen after a second, not a blank one', async t => {
-	const dir = makeSimDir('first-frame-slow');
-	// A "daemon" that takes connections and never answers.
-	const runDir = path.join(dir, 'var/run/bhyve-tui');
-	fs.mkdirSync(runDir, {recursive: true, mode: 0o700});
-	const silent = net.createServer(() => {});
-	await new Promise<void>(resolve => silent.listen(path.join(runDir, 'daemon.sock'), resolve));
-	const tmux = new TmuxSession('first-frame-slow');
-	try {
-		const started = Date.now();
-		tmux.start([process.execPath, cliBundle, '-c', `sim://${dir}`], {cols: 100, rows: 30});
-		const screen = await tmux.waitFor(/Loading domains…/, 10_000);
-		t.true(Date.now() - started >= 900, 'the first frame waited for the list first');
-		t.regex(screen, /bhyve-tui {2}sim:\/\//);
-		tmux.keys('q');
-		await tmux.waitFor(() => tmux.paneDead(), 10_000);
-	} finally {
-		tmux.kill();
-		silent.close();
-		removeSimDir(dir);
-	}
+skipWithoutTmux("a daemon too slow to list gets Ink's loading screen after a second, not a blank one", async (t) => {
+  const dir = makeSimDir('first-frame-slow');
+  // A "daemon" that takes connections and never answers.
+  const runDir = path.join(dir, 'var/run/bhyve-tui');
+  fs.mkdirSync(runDir, {recursive: true, mode: 0o700});
+  const silent = net.createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(path.join(runDir, 'daemon.sock'), resolve));
+  const tmux = new TmuxSession('first-frame-slow');
+  try {
+    const started = Date.now();
+    tmux.start([process.execPath, cliBundle, '-c', `sim://${dir}`], {cols: 100, rows: 30});
+    const screen = await tmux.waitFor(/Loading domains…/, 10_000);
+    t.true(Date.now() - started >= 900, 'the first frame waited for the list first');
+    t.regex(screen, /bhyve-tui {2}sim:\/\//);
+    tmux.keys('q');
+    await tmux.waitFor(() => tmux.paneDead(), 10_000);
+  } finally {
+    tmux.kill();
+    silent.close();
+    removeSimDir(dir);
+  }
 });

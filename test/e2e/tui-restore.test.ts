@@ -17,7 +17,10 @@ function tuiPid(shellPid: number): number {
   return Number(out.split('\n')[0]);
 }
 
-for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [signal, code] of [
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   e2e(`${signal} to the TUI: it exits and the terminal settings and screen are restored`, async (t) => {
     const dir = makeSimDir(`restore-${signal.toLowerCase()}`);
     const tmux = new TmuxSession(`restore-${signal.toLowerCase()}`);

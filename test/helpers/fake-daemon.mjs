@@ -25,7 +25,17 @@ function answer(req) {
     return {error: {message: `this fake daemon speaks protocol ${helloProtocol}`}};
   }
   if (req.method === 'listDomains') {
-    return {result: guests.map((name) => ({name, state: 'running', vcpus: 1, memoryKiB: 524288, file: `/nonexistent/${name}.xml`, autostart: false, problemCount: 0}))};
+    return {
+      result: guests.map((name) => ({
+        name,
+        state: 'running',
+        vcpus: 1,
+        memoryKiB: 524288,
+        file: `/nonexistent/${name}.xml`,
+        autostart: false,
+        problemCount: 0,
+      })),
+    };
   }
   return {error: {message: `unknown request '${String(req.method).slice(0, 64)}'`}};
 }

@@ -3,54 +3,57 @@
 import {EventEmitter} from 'node:events';
 
 export class FakeStdout extends EventEmitter {
-	readonly writes: string[] = [];
-	isTTY = true;
+  readonly writes: string[] = [];
+  isTTY = true;
 
-	constructor(readonly columns: number, readonly rows: number) {
-		super();
-	}
+  constructor(
+    readonly columns: number,
+    readonly rows: number,
+  ) {
+    super();
+  }
 
-	write(chunk: string): boolean {
-		this.writes.push(chunk);
-		this.emit('frame');
-		return true;
-	}
+  write(chunk: string): boolean {
+    this.writes.push(chunk);
+    this.emit('frame');
+    return true;
+  }
 }
 
 export class FakeStdin extends EventEmitter {
-	isTTY = true;
-	private readonly queue: string[] = [];
+  isTTY = true;
+  private readonly queue: string[] = [];
 
-	setRawMode(): this {
-		return this;
-	}
+  setRawMode(): this {
+    return this;
+  }
 
-	setEncoding(): this {
-		return this;
-	}
+  setEncoding(): this {
+    return this;
+  }
 
-	ref(): this {
-		return this;
-	}
+  ref(): this {
+    return this;
+  }
 
-	unref(): this {
-		return this;
-	}
+  unref(): this {
+    return this;
+  }
 
-	resume(): this {
-		return this;
-	}
+  resume(): this {
+    return this;
+  }
 
-	pause(): this {
-		return this;
-	}
+  pause(): this {
+    return this;
+  }
 
-	read(): string | null {
-		return this.queue.shift() ?? null;
-	}
+  read(): string | null {
+    return this.queue.shift() ?? null;
+  }
 
-	type(text: string): void {
-		this.queue.push(text);
-		this.emit('readable');
-	}
+  type(text: string): void {
+    this.queue.push(text);
+    this.emit('readable');
+  }
 }

@@ -68,7 +68,12 @@ export function removeSimDir(dir: string): void {
 /** Runs the built CLI; never throws, returns what a user would see. */
 export function cli(dir: string, args: string[], opts: {input?: string; env?: NodeJS.ProcessEnv} = {}): {status: number; stdout: string; stderr: string} {
   try {
-    const stdout = execFileSync(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: opts.input ?? '', ...(opts.env ? {env: opts.env} : {})});
+    const stdout = execFileSync(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      input: opts.input ?? '',
+      ...(opts.env ? {env: opts.env} : {}),
+    });
     return {status: 0, stdout, stderr: ''};
   } catch (e) {
     const err = e as {status: number | null; stdout: string; stderr: string};

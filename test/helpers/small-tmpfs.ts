@@ -18,7 +18,7 @@ export const tmpfsProblem: string | undefined = (() => {
     return undefined;
   } catch (e) {
     return `cannot mount a tmpfs here: ${String((e as {stderr?: Buffer}).stderr ?? e).trim()}`;
-  }  finally {
+  } finally {
     fs.rmSync(probe, {recursive: true, force: true});
   }
 })();

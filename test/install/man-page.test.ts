@@ -17,12 +17,25 @@ if (hasMandoc) {
     t.is(r.status, 0);
   });
 } else {
-  test.skip('man/bhyve-tui.8 is clean under mandoc -T lint -W warning (skipped: mandoc is not installed; .ci/run installs the Debian package mandoc)', (t) => t.pass());
+  test.skip('man/bhyve-tui.8 is clean under mandoc -T lint -W warning (skipped: mandoc is not installed; .ci/run installs the Debian package mandoc)', (t) =>
+    t.pass());
 }
 
 test('the man page is mdoc for section 8', (t) => {
   t.regex(text, /^\.Dt BHYVE-TUI 8$/m);
-  for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'COMMANDS', 'CONNECTION URIS', 'ENVIRONMENT', 'FILES', 'RC.CONF VARIABLES', 'EXIT STATUS', 'EXAMPLES', 'SEE ALSO']) {
+  for (const section of [
+    'NAME',
+    'SYNOPSIS',
+    'DESCRIPTION',
+    'COMMANDS',
+    'CONNECTION URIS',
+    'ENVIRONMENT',
+    'FILES',
+    'RC.CONF VARIABLES',
+    'EXIT STATUS',
+    'EXAMPLES',
+    'SEE ALSO',
+  ]) {
     t.regex(text, new RegExp(`^\\.Sh ${section}$`, 'm'), `section ${section} is missing`);
   }
 });
@@ -34,14 +47,25 @@ test('every verb of bhyve-tui --help has an entry under COMMANDS', (t) => {
   const verbs = [...commands.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!);
   t.true(verbs.length >= 15, `found only ${verbs.join(', ')} in --help`);
   const documented = new Set([...text.matchAll(/^\.It Cm ([a-z][a-z-]*)/gm)].map((m) => m[1]!));
-  t.deepEqual(verbs.filter((v) => !documented.has(v)), []);
+  t.deepEqual(
+    verbs.filter((v) => !documented.has(v)),
+    [],
+  );
 });
 
 test('every key of the domain list is in the Keys section', (t) => {
   // Keys are written with Ic; roff's \& guards (\&? \&:) are not part of the key.
   const written = new Set(
-    [...text.matchAll(/^(?:\.It )?\.?Ic (.*)$/gm)].flatMap((m) => m[1]!.replaceAll('\\&', '').split(/\s+/).filter((w) => w !== ',' && w !== 'Ic')),
+    [...text.matchAll(/^(?:\.It )?\.?Ic (.*)$/gm)].flatMap((m) =>
+      m[1]!
+        .replaceAll('\\&', '')
+        .split(/\s+/)
+        .filter((w) => w !== ',' && w !== 'Ic'),
+    ),
   );
   const keys = bindings.list.flatMap((b) => [...(b.chars ?? ''), ...(b.ctrl ? [`Ctrl-${b.ctrl.toUpperCase()}`] : [])]);
-  t.deepEqual([...new Set(keys)].filter((k) => !written.has(k)), []);
+  t.deepEqual(
+    [...new Set(keys)].filter((k) => !written.has(k)),
+    [],
+  );
 });

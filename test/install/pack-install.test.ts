@@ -80,7 +80,11 @@ test.before(() => {
   const strict = run(path.join(bin, 'npm'), ['config', 'get', 'strict-allow-scripts'], bareEnv).stdout.trim() === 'false';
   fs.mkdirSync(path.join(fresh, 'lib'), {recursive: true});
   // --offline: whatever the package needed from the registry would fail with ENOTCACHED.
-  install = run(path.join(bin, 'npm'), ['install', '-g', '--prefix', fresh, '--offline', '--no-audit', '--no-fund', ...(strict ? ['--strict-allow-scripts'] : []), path.join(work, info.filename)], bareEnv);
+  install = run(
+    path.join(bin, 'npm'),
+    ['install', '-g', '--prefix', fresh, '--offline', '--no-audit', '--no-fund', ...(strict ? ['--strict-allow-scripts'] : []), path.join(work, info.filename)],
+    bareEnv,
+  );
 });
 
 test.after.always(() => {
@@ -94,12 +98,26 @@ test('the install environment has node and npm but no compiler, make or python',
 });
 
 test('the tarball holds only what runs: the bundles, the relay, the rc.d script, the man page', (t) => {
-  const runtime = [/^package\.json$/, /^README\.md$/, /^dist\/bhyve-tui\.js$/, /^dist\/lib\/[\w-]+\.js$/, /^dist\/sim\/[\w-]+\.js$/, /^driver\/sim\/nmdm-relay\.py$/, /^freebsd\/rc\.d\/bhyve_tui$/, /^man\/bhyve-tui\.8$/];
+  const runtime = [
+    /^package\.json$/,
+    /^README\.md$/,
+    /^dist\/bhyve-tui\.js$/,
+    /^dist\/lib\/[\w-]+\.js$/,
+    /^dist\/sim\/[\w-]+\.js$/,
+    /^driver\/sim\/nmdm-relay\.py$/,
+    /^freebsd\/rc\.d\/bhyve_tui$/,
+    /^man\/bhyve-tui\.8$/,
+  ];
   const other = packedFiles.filter((f) => !runtime.some((re) => re.test(f)));
   t.deepEqual(other, [], `${other.length} files not needed at run time, e.g. ${other.slice(0, 8).join(', ')}`);
-  for (const tool of ['bhyve', 'bhyveload', 'bhyvectl', 'grub-bhyve', 'kldstat', 'kldload', 'ifconfig']) t.true(packedFiles.includes(`dist/sim/${tool}.js`), `dist/sim/${tool}.js is missing`);
-  for (const needed of ['dist/bhyve-tui.js', 'driver/sim/nmdm-relay.py', 'freebsd/rc.d/bhyve_tui', 'man/bhyve-tui.8']) t.true(packedFiles.includes(needed), `${needed} is missing`);
-  t.true(packedFiles.some((f) => f.startsWith('dist/lib/')), 'dist/lib/ (the chunks the launcher imports) is missing');
+  for (const tool of ['bhyve', 'bhyveload', 'bhyvectl', 'grub-bhyve', 'kldstat', 'kldload', 'ifconfig'])
+    t.true(packedFiles.includes(`dist/sim/${tool}.js`), `dist/sim/${tool}.js is missing`);
+  for (const needed of ['dist/bhyve-tui.js', 'driver/sim/nmdm-relay.py', 'freebsd/rc.d/bhyve_tui', 'man/bhyve-tui.8'])
+    t.true(packedFiles.includes(needed), `${needed} is missing`);
+  t.true(
+    packedFiles.some((f) => f.startsWith('dist/lib/')),
+    'dist/lib/ (the chunks the launcher imports) is missing',
+  );
 });
 
 test('the packed package.json needs no other package and runs nothing at install time', (t) => {
@@ -137,7 +155,7 @@ test('the installed bhyve-tui lists a simulated host through its own daemon and 
   t.true(wrapper.includes(path.join(fs.realpathSync(fresh), 'lib', 'node_modules', 'bhyve-tui', 'dist', 'sim', 'bhyve.js')), wrapper);
 });
 
-test('man bhyve-tui finds the page: npm links it into the prefix\'s share/man/man8', (t) => {
+test("man bhyve-tui finds the page: npm links it into the prefix's share/man/man8", (t) => {
   const linked = path.join(fresh, 'share', 'man', 'man8', 'bhyve-tui.8');
   t.true(fs.existsSync(linked), `${linked} is missing`);
   t.is(fs.readFileSync(linked, 'utf8'), fs.readFileSync(path.join(repoRoot, 'man', 'bhyve-tui.8'), 'utf8'));

@@ -47,13 +47,14 @@ function rcHost(t: {teardown(fn: () => void): void}, label: string): Rc {
     fs.mkdirSync(path.join(base, sub), {recursive: true});
     fs.symlinkSync(target, path.join(base, sub, name));
   };
-  for (const u of ['sh', 'sleep', 'cat', 'rm', 'mv', 'cp', 'ln', 'ls', 'mkdir', 'chmod', 'kill', 'test', 'echo', 'date']) link('bin', u, fs.realpathSync(`/bin/${u}`));
+  for (const u of ['sh', 'sleep', 'cat', 'rm', 'mv', 'cp', 'ln', 'ls', 'mkdir', 'chmod', 'kill', 'test', 'echo', 'date'])
+    link('bin', u, fs.realpathSync(`/bin/${u}`));
   for (const u of ['ps', 'stty']) link('bin', u, path.join(dir, 'bin', u));
   for (const u of ['kldstat', 'kldload', 'ifconfig', 'sysctl']) link('sbin', u, path.join(dir, 'sbin', u));
   for (const u of ['bhyve', 'bhyveload', 'bhyvectl']) link('usr/sbin', u, path.join(dir, 'usr/sbin', u));
   for (const u of ['env', 'id', 'tr']) link('usr/bin', u, fs.realpathSync(`/usr/bin/${u}`));
   const rcPath = ['sbin', 'bin', 'usr/sbin', 'usr/bin'].map((d) => path.join(base, d)).join(':');
-  if (spawnSync('/bin/sh', ['-c', 'command -v node'], {env: {PATH: rcPath}}).status === 0) throw new Error('node must not be on rc\'s PATH');
+  if (spawnSync('/bin/sh', ['-c', 'command -v node'], {env: {PATH: rcPath}}).status === 0) throw new Error("node must not be on rc's PATH");
 
   const rcSubr = path.join(repoRoot, 'test', 'install', 'rc.subr');
   const text = fs.readFileSync(script, 'utf8');
@@ -73,9 +74,17 @@ function rcHost(t: {teardown(fn: () => void): void}, label: string): Rc {
         bhyve_tui_shutdown_timeout: '3',
         ...conf,
       };
-      fs.writeFileSync(rcConf, Object.entries(knobs).map(([k, v]) => `${k}="${v}"\n`).join(''));
+      fs.writeFileSync(
+        rcConf,
+        Object.entries(knobs)
+          .map(([k, v]) => `${k}="${v}"\n`)
+          .join(''),
+      );
       const t0 = Date.now();
-      const res = spawnSync('/usr/bin/env', ['-i', `PATH=${rcPath}`, `RC_CONF=${rcConf}`, path.join(base, 'bin', 'sh'), copy, arg], {encoding: 'utf8', timeout: 90_000});
+      const res = spawnSync('/usr/bin/env', ['-i', `PATH=${rcPath}`, `RC_CONF=${rcConf}`, path.join(base, 'bin', 'sh'), copy, arg], {
+        encoding: 'utf8',
+        timeout: 90_000,
+      });
       return {status: res.status ?? -1, out: `${res.stdout}${res.stderr}`, ms: Date.now() - t0};
     },
   };
@@ -84,14 +93,14 @@ function rcHost(t: {teardown(fn: () => void): void}, label: string): Rc {
 const domains = (dir: string) => JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as DomainSummary[];
 const daemonPid = (dir: string) => Number(fs.readFileSync(path.join(dir, 'var/run/bhyve-tui/daemon.pid'), 'utf8'));
 
-test('under rc\'s PATH the program cannot run through its #! line: env finds no node', (t) => {
+test("under rc's PATH the program cannot run through its #! line: env finds no node", (t) => {
   const rc = rcHost(t, 'shebang');
   const r = spawnSync('/usr/bin/env', ['-i', `PATH=${rc.path}`, cliBundle, 'version'], {encoding: 'utf8'});
   t.is(r.status, 127, r.stdout);
   t.regex(r.stderr, /node/);
 });
 
-test('audit 4: start, status and stop work under rc\'s environment', (t) => {
+test("audit 4: start, status and stop work under rc's environment", (t) => {
   const rc = rcHost(t, 'start');
   const start = rc.run('start');
   t.is(start.status, 0, start.out);
@@ -102,7 +111,10 @@ test('audit 4: start, status and stop work under rc\'s environment', (t) => {
   t.is(status.status, 0, status.out);
   t.is(status.out, `bhyve_tui is running as pid ${pid}.\n`);
   // The daemon rc started is the one clients use.
-  t.deepEqual(domains(rc.dir).map((d) => d.name), ['db1', 'debian12', 'freebsd14', 'web1']);
+  t.deepEqual(
+    domains(rc.dir).map((d) => d.name),
+    ['db1', 'debian12', 'freebsd14', 'web1'],
+  );
   t.is(daemonPid(rc.dir), pid);
   const again = rc.run('start');
   t.regex(again.out, new RegExp(`already running\\? \\(pid=${pid}\\)`));
@@ -126,14 +138,16 @@ test('audit 7: stop shuts every guest down (ACPI, then forced) before the daemon
     const r = cli(rc.dir, ['start', n]);
     t.is(r.status, 0, r.stderr);
   }
-  const bhyvePids = domains(rc.dir).filter((d) => d.state === 'running').map((d) => d.pid!);
+  const bhyvePids = domains(rc.dir)
+    .filter((d) => d.state === 'running')
+    .map((d) => d.pid!);
   t.is(bhyvePids.length, 2);
   const stop = rc.run('stop');
   t.is(stop.status, 0, stop.out);
   t.regex(stop.out, /Shutting down 2 domains: db1, web1 \(forced power-off after 3 s\)/);
   t.regex(stop.out, /Domain 'web1' is shut off \(shutdown\)/);
   t.regex(stop.out, /Domain 'db1' is shut off/);
-  t.true(stop.out.indexOf('Domain \'db1\' is shut off') < stop.out.indexOf('Stopping bhyve_tui.'), 'guests are off before the daemon stops');
+  t.true(stop.out.indexOf("Domain 'db1' is shut off") < stop.out.indexOf('Stopping bhyve_tui.'), 'guests are off before the daemon stops');
   // db1 ignored the button: forced off after the 3 s timeout, well before init's SIGKILL.
   t.true(stop.ms < 20_000, `stop took ${stop.ms} ms`);
   for (const p of bhyvePids) t.false(pidAlive(p), `bhyve ${p} is gone`);
@@ -149,7 +163,7 @@ test('start says what is wrong when node is not where rc.conf says', (t) => {
   t.regex(off.out, /Cannot 'start' bhyve_tui\. Set bhyve_tui_enable to YES in \/etc\/rc\.conf or use 'onestart' instead of 'start'\./);
 });
 
-test('the script\'s defaults are where pkg and npm install -g put node and bhyve-tui', (t) => {
+test("the script's defaults are where pkg and npm install -g put node and bhyve-tui", (t) => {
   const text = fs.readFileSync(script, 'utf8');
   t.regex(text, /^: \$\{bhyve_tui_node:=\/usr\/local\/bin\/node\}$/m);
   const bin = (pkg as {bin: Record<string, string>}).bin['bhyve-tui']!.replace(/^\.\//, '');

@@ -30,7 +30,7 @@ function edit(dir: string, steps: Step[], input = ''): {status: number; stdout: 
 
 const leftovers = (dir: string) => (fs.existsSync(editsOf(dir)) ? fs.readdirSync(editsOf(dir)) : []);
 
-test('an edit that validates is defined: virsh\'s message, and no file is left behind', (t) => {
+test("an edit that validates is defined: virsh's message, and no file is left behind", (t) => {
   const dir = fastSimHost(t, 'edit-ok');
   t.regex(definition(dir), /<vcpu>1<\/vcpu>/);
   const r = edit(dir, [{replace: ['<vcpu>1</vcpu>', '<vcpu>2</vcpu>']}]);
@@ -70,7 +70,10 @@ test('a rejected edit goes back to the editor with the errors on top; fixed, it 
   );
   // The second time, the editor got the rejected text with the errors above it.
   const second = fs.readFileSync(`${r.stepsFile}.seen.2`, 'utf8');
-  t.true(second.startsWith('<!-- bhyve-tui: NOT SAVED. The definition was rejected:\n     XML error: maximum vcpus count must be an integer\n'), second.slice(0, 200));
+  t.true(
+    second.startsWith('<!-- bhyve-tui: NOT SAVED. The definition was rejected:\n     XML error: maximum vcpus count must be an integer\n'),
+    second.slice(0, 200),
+  );
   t.regex(second, /<vcpu>many<\/vcpu>/);
   // ... and the comment never reaches the definition.
   const now = definition(dir);
@@ -87,7 +90,10 @@ test('a rejected edit given up is kept in a file the message names; the definiti
     t.is(r.status, 1, `answer ${JSON.stringify(input)}`);
     t.is(r.stdout, '');
     const last = r.stderr.trimEnd().split('\n').at(-1)!;
-    const m = /^error: Domain 'web1' XML configuration not changed; your edit is kept in (\S+\.xml): fix it and run 'bhyve-tui -c sim:\/\/(\S+) define (\S+\.xml)'$/.exec(last);
+    const m =
+      /^error: Domain 'web1' XML configuration not changed; your edit is kept in (\S+\.xml): fix it and run 'bhyve-tui -c sim:\/\/(\S+) define (\S+\.xml)'$/.exec(
+        last,
+      );
     t.truthy(m, r.stderr);
     t.is(m![2], dir);
     t.is(m![3], m![1]);

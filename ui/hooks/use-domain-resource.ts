@@ -5,22 +5,26 @@ import {useEffect} from 'react';
 import type {Connection, DomainEvent} from '../../driver/client/connection.js';
 import {usePoll, type Polled} from './use-poll.js';
 
-export function concerns(event: DomainEvent, name: string): boolean {
-	return event.type === 'domains-changed' || event.type === 'host' || ('name' in event && event.name === name);
+function concerns(event: DomainEvent, name: string): boolean {
+  return event.type === 'domains-changed' || event.type === 'host' || ('name' in event && event.name === name);
 }
 
 export function useDomainResource<T>(
-	connection: Connection,
-	name: string,
-	fetch: (connection: Connection, name: string) => Promise<T>,
-	options: {intervalMs: number},
+  connection: Connection,
+  name: string,
+  fetch: (connection: Connection, name: string) => Promise<T>,
+  options: {intervalMs: number},
 ): Polled<T> {
-	const polled = usePoll(async () => fetch(connection, name), {intervalMs: options.intervalMs});
-	const {refresh} = polled;
-	useEffect(() => connection.subscribe(event => {
-		if (concerns(event, name)) {
-			void refresh();
-		}
-	}), [connection, name, refresh]);
-	return polled;
+  const polled = usePoll(async () => fetch(connection, name), {intervalMs: options.intervalMs});
+  const {refresh} = polled;
+  useEffect(
+    () =>
+      connection.subscribe((event) => {
+        if (concerns(event, name)) {
+          void refresh();
+        }
+      }),
+    [connection, name, refresh],
+  );
+  return polled;
 }

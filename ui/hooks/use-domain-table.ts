@@ -11,80 +11,94 @@ import {usePoll} from './use-poll.js';
 import {useStore} from './use-store.js';
 
 export interface DomainTable {
-	state: TableState;
-	store: Store<TableState, TableAction>;
-	/** the last listDomains() failure, cleared by the next success */
-	error: unknown;
-	settled: boolean;
-	refresh(): Promise<void>;
-	/** longest name among all domains (for the NAME column) */
-	longestName: number;
+  state: TableState;
+  store: Store<TableState, TableAction>;
+  /** the last listDomains() failure, cleared by the next success */
+  error: unknown;
+  settled: boolean;
+  refresh(): Promise<void>;
+  /** longest name among all domains (for the NAME column) */
+  longestName: number;
 }
 
-export function eventPatch(event: DomainEvent): {name: string; patch: Parameters<typeof tableReducer>[1] & {type: 'patch'}} | undefined {
-	if (event.type === 'domain') {
-		return {name: event.name, patch: {type: 'patch', name: event.name, patch: {state: event.state, reason: event.reason, ...(event.state === 'in shutdown' ? {} : {shutdownDeadline: undefined})}}};
-	}
+function eventPatch(event: DomainEvent): {name: string; patch: Parameters<typeof tableReducer>[1] & {type: 'patch'}} | undefined {
+  if (event.type === 'domain') {
+    return {
+      name: event.name,
+      patch: {
+        type: 'patch',
+        name: event.name,
+        patch: {state: event.state, reason: event.reason, ...(event.state === 'in shutdown' ? {} : {shutdownDeadline: undefined})},
+      },
+    };
+  }
 
-	if (event.type === 'shutdown') {
-		if (event.stage === 'acpi') {
-			return {name: event.name, patch: {type: 'patch', name: event.name, patch: {state: 'in shutdown', ...(event.deadline === undefined ? {} : {shutdownDeadline: event.deadline})}}};
-		}
+  if (event.type === 'shutdown') {
+    if (event.stage === 'acpi') {
+      return {
+        name: event.name,
+        patch: {type: 'patch', name: event.name, patch: {state: 'in shutdown', ...(event.deadline === undefined ? {} : {shutdownDeadline: event.deadline})}},
+      };
+    }
 
-		// Forced power-off, destroy, done: the countdown is over; the listing brings the state.
-		return {name: event.name, patch: {type: 'patch', name: event.name, patch: {shutdownDeadline: undefined}}};
-	}
+    // Forced power-off, destroy, done: the countdown is over; the listing brings the state.
+    return {name: event.name, patch: {type: 'patch', name: event.name, patch: {shutdownDeadline: undefined}}};
+  }
 
-	return undefined;
+  return undefined;
 }
 
 export function useDomainTable(
-	connection: Connection,
-	options: {
-		selected?: string;
-		filter?: string;
-		sort?: SortKey;
-		descending?: boolean;
-		/** safety poll when nothing runs */
-		idleMs: number;
-		/** poll while a guest runs (CPU%, RSS) */
-		busyMs: number;
-		/** a listing already fetched: the first render shows it */
-		initial?: readonly DomainSummary[] | undefined;
-	},
+  connection: Connection,
+  options: {
+    selected?: string;
+    filter?: string;
+    sort?: SortKey;
+    descending?: boolean;
+    /** safety poll when nothing runs */
+    idleMs: number;
+    /** poll while a guest runs (CPU%, RSS) */
+    busyMs: number;
+    /** a listing already fetched: the first render shows it */
+    initial?: readonly DomainSummary[] | undefined;
+  },
 ): DomainTable {
-	const [state, store] = useStore(tableReducer, () => {
-		const empty = initialTableState(options);
-		return options.initial === undefined ? empty : tableReducer(empty, {type: 'data', domains: options.initial});
-	});
-	const {error, settled, refresh} = usePoll(async () => connection.listDomains(), {
-		keep: false,
-		initial: options.initial,
-		onData(domains) {
-			store.dispatch({type: 'data', domains});
-		},
-		intervalMs() {
-			if (options.idleMs <= 0) {
-				return 0;
-			}
+  const [state, store] = useStore(tableReducer, () => {
+    const empty = initialTableState(options);
+    return options.initial === undefined ? empty : tableReducer(empty, {type: 'data', domains: options.initial});
+  });
+  const {error, settled, refresh} = usePoll(async () => connection.listDomains(), {
+    keep: false,
+    initial: options.initial,
+    onData(domains) {
+      store.dispatch({type: 'data', domains});
+    },
+    intervalMs() {
+      if (options.idleMs <= 0) {
+        return 0;
+      }
 
-			const busy = store.getState().all.some(domain => isActive(domain.state));
-			return busy ? Math.min(options.busyMs, options.idleMs) : options.idleMs;
-		},
-	});
+      const busy = store.getState().all.some((domain) => isActive(domain.state));
+      return busy ? Math.min(options.busyMs, options.idleMs) : options.idleMs;
+    },
+  });
 
-	useEffect(() => connection.subscribe(event => {
-		const patch = eventPatch(event);
-		if (patch !== undefined) {
-			store.dispatch(patch.patch);
-		}
+  useEffect(
+    () =>
+      connection.subscribe((event) => {
+        const patch = eventPatch(event);
+        if (patch !== undefined) {
+          store.dispatch(patch.patch);
+        }
 
-		if (event.type !== 'host') {
-			void refresh();
-		}
-	}), [connection, store, refresh]);
+        if (event.type !== 'host') {
+          void refresh();
+        }
+      }),
+    [connection, store, refresh],
+  );
 
-	const all = state.all;
-	const longestName = useMemo(() => all.reduce((longest, domain) => Math.max(longest, [...domain.name].length), 0), [all]);
-	return {state, store, error, settled, refresh, longestName};
+  const all = state.all;
+  const longestName = useMemo(() => all.reduce((longest, domain) => Math.max(longest, [...domain.name].length), 0), [all]);
+  return {state, store, error, settled, refresh, longestName};
 }

@@ -15,16 +15,16 @@ import type {Report} from './use-status.js';
 
 /** What the bootstrap's editor returns: the saved buffer, and where it kept a copy of it. */
 export interface EditResult {
-	text: string;
-	/** a file holding the edited text (e.g. under the state directory), shown to the operator */
-	savedAt?: string;
+  text: string;
+  /** a file holding the edited text (e.g. under the state directory), shown to the operator */
+  savedAt?: string;
 }
 
 export interface EditRequest {
-	/** the domain whose XML is edited */
-	name: string;
-	/** 1 for the first edit, 2 and up for re-edits after a failed save */
-	attempt: number;
+  /** the domain whose XML is edited */
+  name: string;
+  /** 1 for the first edit, 2 and up for re-edits after a failed save */
+  attempt: number;
 }
 
 /**
@@ -35,167 +35,180 @@ export interface EditRequest {
 export type EditText = (text: string, request: EditRequest) => Promise<EditResult | null>;
 
 /** An edit that did not validate, kept until it is saved or discarded. */
-export interface Draft {
-	text: string;
-	savedAt?: string | undefined;
-	message: string;
-	detail?: string | undefined;
-	attempt: number;
+interface Draft {
+  text: string;
+  savedAt?: string | undefined;
+  message: string;
+  detail?: string | undefined;
+  attempt: number;
 }
 
 interface EditJob {
-	name: string;
-	buffer: string;
-	original: string;
-	attempt: number;
+  name: string;
+  buffer: string;
+  original: string;
+  attempt: number;
 }
 
 export interface EditFlow {
-	/** an editor runs (or is about to): the App's key handler is off */
-	active: boolean;
-	/** the same, updated at once, for keys that arrive before React re-renders */
-	busy(): boolean;
-	/** the kept drafts by domain name */
-	drafts: ReadonlyMap<string, Draft>;
-	/** edits the domain's XML, or resumes its draft */
-	edit(name: string): Promise<void>;
-	/** drops the domain's draft */
-	discard(name: string): void;
+  /** an editor runs (or is about to): the App's key handler is off */
+  active: boolean;
+  /** the same, updated at once, for keys that arrive before React re-renders */
+  busy(): boolean;
+  /** the kept drafts by domain name */
+  drafts: ReadonlyMap<string, Draft>;
+  /** edits the domain's XML, or resumes its draft */
+  edit(name: string): Promise<void>;
+  /** drops the domain's draft */
+  discard(name: string): void;
 }
 
 export function useEditFlow(options: {
-	connection: Connection;
-	/** the bootstrap's editor; without it, E explains how to edit from the shell */
-	editText: EditText | undefined;
-	screenStore: Store<ScreenState, ScreenAction>;
-	tableStore: Store<TableState, TableAction>;
-	report: Report;
-	refreshAll(): Promise<void>;
-	mounted: {readonly current: boolean};
+  connection: Connection;
+  /** the bootstrap's editor; without it, E explains how to edit from the shell */
+  editText: EditText | undefined;
+  screenStore: Store<ScreenState, ScreenAction>;
+  tableStore: Store<TableState, TableAction>;
+  report: Report;
+  refreshAll(): Promise<void>;
+  mounted: {readonly current: boolean};
 }): EditFlow {
-	const {connection, screenStore, tableStore, report, refreshAll, mounted} = options;
-	const editingRef = useRef(false);
-	const draftsRef = useRef(new Map<string, Draft>());
-	const [editJob, setEditJob] = useState<EditJob | null>(null);
+  const {connection, screenStore, tableStore, report, refreshAll, mounted} = options;
+  const editingRef = useRef(false);
+  const draftsRef = useRef(new Map<string, Draft>());
+  const [editJob, setEditJob] = useState<EditJob | null>(null);
 
-	const startEdit = (job: EditJob) => {
-		if (editingRef.current) {
-			return;
-		}
+  const startEdit = (job: EditJob) => {
+    if (editingRef.current) {
+      return;
+    }
 
-		editingRef.current = true;
-		screenStore.dispatch({type: 'close'});
-		screenStore.dispatch({type: 'push', view: {kind: 'editing', name: job.name}});
-		// The editor runs from an effect, after Ink has drawn the editing screen and let go of stdin.
-		setEditJob(job);
-	};
+    editingRef.current = true;
+    screenStore.dispatch({type: 'close'});
+    screenStore.dispatch({type: 'push', view: {kind: 'editing', name: job.name}});
+    // The editor runs from an effect, after Ink has drawn the editing screen and let go of stdin.
+    setEditJob(job);
+  };
 
-	const edit = async (name: string) => {
-		if (options.editText === undefined) {
-			report(infoStatus(`Editing needs a terminal editor; run: bhyve-tui edit ${name}`));
-			return;
-		}
+  const edit = async (name: string) => {
+    if (options.editText === undefined) {
+      report(infoStatus(`Editing needs a terminal editor; run: bhyve-tui edit ${name}`));
+      return;
+    }
 
-		const draft = draftsRef.current.get(name);
-		if (draft !== undefined) {
-			startEdit({name, buffer: withErrorHeader(draft.text, draft.message, draft.detail), original: draft.text, attempt: draft.attempt + 1});
-			return;
-		}
+    const draft = draftsRef.current.get(name);
+    if (draft !== undefined) {
+      startEdit({name, buffer: withErrorHeader(draft.text, draft.message, draft.detail), original: draft.text, attempt: draft.attempt + 1});
+      return;
+    }
 
-		let xml: string;
-		try {
-			xml = await connection.domainXml(name);
-		} catch (error: unknown) {
-			report(errorStatus(error, {prefix: `Cannot read the XML of ${name}`, name}));
-			return;
-		}
+    let xml: string;
+    try {
+      xml = await connection.domainXml(name);
+    } catch (error: unknown) {
+      report(errorStatus(error, {prefix: `Cannot read the XML of ${name}`, name}));
+      return;
+    }
 
-		startEdit({name, buffer: xml, original: xml, attempt: 1});
-	};
+    startEdit({name, buffer: xml, original: xml, attempt: 1});
+  };
 
-	useEffect(() => {
-		if (editJob === null || options.editText === undefined) {
-			return;
-		}
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one run per edit job; a new report or store identity must not cancel the editor under way
+  useEffect(() => {
+    if (editJob === null || options.editText === undefined) {
+      return;
+    }
 
-		const {name, buffer, original, attempt} = editJob;
-		const editText = options.editText;
-		let cancelled = false;
-		void (async () => {
-			let result: EditResult | null;
-			try {
-				result = await editText(buffer, {name, attempt});
-			} catch (error: unknown) {
-				result = null;
-				if (!cancelled) {
-					report(errorStatus(error, {prefix: `Cannot run the editor for ${name}`, name}));
-				}
-			} finally {
-				editingRef.current = false;
-			}
+    const {name, buffer, original, attempt} = editJob;
+    const editText = options.editText;
+    let cancelled = false;
+    void (async () => {
+      let result: EditResult | null;
+      try {
+        result = await editText(buffer, {name, attempt});
+      } catch (error: unknown) {
+        result = null;
+        if (!cancelled) {
+          report(errorStatus(error, {prefix: `Cannot run the editor for ${name}`, name}));
+        }
+      } finally {
+        editingRef.current = false;
+      }
 
-			if (cancelled || !mounted.current) {
-				return;
-			}
+      if (cancelled || !mounted.current) {
+        return;
+      }
 
-			screenStore.dispatch({type: 'pop'});
-			setEditJob(null);
-			if (result === null) {
-				const kept = draftsRef.current.get(name);
-				if (kept === undefined) {
-					report(previous => previous?.tone === 'error' ? previous : infoStatus(`Edit of ${name} abandoned (the editor exited with an error); nothing changed`));
-				} else {
-					report(infoStatus(`Nothing changed; your earlier edit of ${name} is kept${kept.savedAt === undefined ? '' : ` in ${kept.savedAt}`} — E resumes it`));
-				}
+      screenStore.dispatch({type: 'pop'});
+      setEditJob(null);
+      if (result === null) {
+        const kept = draftsRef.current.get(name);
+        if (kept === undefined) {
+          report((previous) =>
+            previous?.tone === 'error' ? previous : infoStatus(`Edit of ${name} abandoned (the editor exited with an error); nothing changed`),
+          );
+        } else {
+          report(infoStatus(`Nothing changed; your earlier edit of ${name} is kept${kept.savedAt === undefined ? '' : ` in ${kept.savedAt}`} — E resumes it`));
+        }
 
-				return;
-			}
+        return;
+      }
 
-			const text = stripErrorHeader(result.text);
-			if (text === original && attempt === 1) {
-				report(infoStatus(`${name}: XML not changed`));
-				return;
-			}
+      const text = stripErrorHeader(result.text);
+      if (text === original && attempt === 1) {
+        report(infoStatus(`${name}: XML not changed`));
+        return;
+      }
 
-			report({tone: 'pending', text: `Checking and defining ${name}…`});
-			try {
-				const defined = await connection.define(text);
-				draftsRef.current.delete(name);
-				const summary = tableStore.getState().all.find(domain => domain.name === name);
-				const live = summary !== undefined && isActive(summary.state);
-				await refreshAll();
-				if (defined.name !== name) {
-					tableStore.dispatch({type: 'select', key: defined.name});
-				}
+      report({tone: 'pending', text: `Checking and defining ${name}…`});
+      try {
+        const defined = await connection.define(text);
+        draftsRef.current.delete(name);
+        const summary = tableStore.getState().all.find((domain) => domain.name === name);
+        const live = summary !== undefined && isActive(summary.state);
+        await refreshAll();
+        if (defined.name !== name) {
+          tableStore.dispatch({type: 'select', key: defined.name});
+        }
 
-				report({
-					tone: 'success',
-					text: defined.name === name
-						? `Domain '${name}' XML configuration edited${live ? ' (changes apply at the next start)' : ''}`
-						: `Domain '${defined.name}' defined from the edit of ${name}`,
-				});
-			} catch (error: unknown) {
-				const failure = error instanceof Error ? error : new Error(String(error));
-				const extra = failure as Error & {detail?: unknown};
-				const detail = typeof extra.detail === 'string' ? extra.detail : undefined;
-				draftsRef.current.set(name, {text, savedAt: result.savedAt, message: failure.message, detail, attempt});
-				screenStore.dispatch({type: 'push', view: {kind: 'edit-failed', name, message: failure.message, ...(detail === undefined ? {} : {detail}), ...(result.savedAt === undefined ? {} : {savedAt: result.savedAt})}});
-				report({tone: 'error', text: `Not saved: ${name}'s definition is unchanged — r re-edits`});
-				void refreshAll();
-			}
-		})();
-		return () => {
-			cancelled = true;
-		};
-	}, [editJob]);
+        report({
+          tone: 'success',
+          text:
+            defined.name === name
+              ? `Domain '${name}' XML configuration edited${live ? ' (changes apply at the next start)' : ''}`
+              : `Domain '${defined.name}' defined from the edit of ${name}`,
+        });
+      } catch (error: unknown) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        const extra = failure as Error & {detail?: unknown};
+        const detail = typeof extra.detail === 'string' ? extra.detail : undefined;
+        draftsRef.current.set(name, {text, savedAt: result.savedAt, message: failure.message, detail, attempt});
+        screenStore.dispatch({
+          type: 'push',
+          view: {
+            kind: 'edit-failed',
+            name,
+            message: failure.message,
+            ...(detail === undefined ? {} : {detail}),
+            ...(result.savedAt === undefined ? {} : {savedAt: result.savedAt}),
+          },
+        });
+        report({tone: 'error', text: `Not saved: ${name}'s definition is unchanged — r re-edits`});
+        void refreshAll();
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [editJob]);
 
-	return {
-		active: editJob !== null,
-		busy: () => editingRef.current,
-		drafts: draftsRef.current,
-		edit,
-		discard(name) {
-			draftsRef.current.delete(name);
-		},
-	};
+  return {
+    active: editJob !== null,
+    busy: () => editingRef.current,
+    drafts: draftsRef.current,
+    edit,
+    discard(name) {
+      draftsRef.current.delete(name);
+    },
+  };
 }

@@ -5,12 +5,16 @@ import type {Connection, HostStatus} from '../../driver/client/connection.js';
 import {usePoll, type Polled} from './use-poll.js';
 
 export function useHostStatus(connection: Connection, options: {intervalMs: number; initial?: HostStatus | undefined}): Polled<HostStatus> {
-	const polled = usePoll(async () => connection.hostStatus(), {intervalMs: options.intervalMs, initial: options.initial});
-	const {refresh} = polled;
-	useEffect(() => connection.subscribe(event => {
-		if (event.type === 'host') {
-			void refresh();
-		}
-	}), [connection, refresh]);
-	return polled;
+  const polled = usePoll(async () => connection.hostStatus(), {intervalMs: options.intervalMs, initial: options.initial});
+  const {refresh} = polled;
+  useEffect(
+    () =>
+      connection.subscribe((event) => {
+        if (event.type === 'host') {
+          void refresh();
+        }
+      }),
+    [connection, refresh],
+  );
+  return polled;
 }

@@ -10,15 +10,7 @@ import type {DomainSummary, HostStatus} from '../../driver/client/connection.js'
 import {complete, domainArgument, parseArgv, uiVerbs, withDefaultDomain} from '../app/command-line.js';
 import {answerFor} from '../components/ConfirmDialog.js';
 import {loadableModule, moduleCondition} from '../text/host-lines.js';
-import {
-	consoleRefusal,
-	destroyRefusal,
-	rebootRefusal,
-	shutdownRefusal,
-	startRefusal,
-	undefineRefusal,
-	type Refusal,
-} from './domain-rules.js';
+import {consoleRefusal, destroyRefusal, rebootRefusal, shutdownRefusal, startRefusal, undefineRefusal, type Refusal} from './domain-rules.js';
 import {selectedDomain, sortKeys, tableReducer, type SortKey, type TableAction, type TableState} from './domain-table-state.js';
 import {commandsFor, isInterrupt, type Command} from './keymap.js';
 import {promptEdits} from './prompt-input.js';
@@ -27,533 +19,562 @@ import {infoStatus, type Status} from './status.js';
 
 /** The parts of the screen that survive a round trip through the console. */
 export interface ResumeState {
-	filter: string;
-	sort: SortKey;
-	descending: boolean;
-	/** the view that was open (details, errors, log of a domain), if not the list */
-	view?: View;
+  filter: string;
+  sort: SortKey;
+  descending: boolean;
+  /** the view that was open (details, errors, log of a domain), if not the list */
+  view?: View;
 }
 
 /** What dispatchKey reads: the stores' states and a few facts from the App. */
 export interface KeyState {
-	screen: ScreenState;
-	table: TableState;
-	/** the last host status, if any arrived yet */
-	host: HostStatus | undefined;
-	/** rows a pager view shows (PgUp/PgDn scroll by one less) */
-	pagerRows: number;
-	/** the bootstrap can kldload (AppProps.loadModule); without it K tells the command to run */
-	canLoadModules: boolean;
-	/** edits that did not validate, kept per domain, and where each was saved */
-	drafts: ReadonlyMap<string, {readonly savedAt?: string | undefined}>;
-	/** quit or the console was asked for: nothing more is handled */
-	leaving: boolean;
-	/** the editor owns the terminal */
-	editing: boolean;
+  screen: ScreenState;
+  table: TableState;
+  /** the last host status, if any arrived yet */
+  host: HostStatus | undefined;
+  /** rows a pager view shows (PgUp/PgDn scroll by one less) */
+  pagerRows: number;
+  /** the bootstrap can kldload (AppProps.loadModule); without it K tells the command to run */
+  canLoadModules: boolean;
+  /** edits that did not validate, kept per domain, and where each was saved */
+  drafts: ReadonlyMap<string, {readonly savedAt?: string | undefined}>;
+  /** quit or the console was asked for: nothing more is handled */
+  leaving: boolean;
+  /** the editor owns the terminal */
+  editing: boolean;
 }
 
 /** An action on a domain or the host that calls the Connection (see use-domain-actions). */
 export type DomainAction =
-	| {type: 'start' | 'shutdown' | 'destroy' | 'reboot' | 'undefine'; name: string}
-	| {type: 'autostart'; name: string; enable: boolean}
-	| Extract<ConfirmAction, {type: 'kldload'}>;
+  | {type: 'start' | 'shutdown' | 'destroy' | 'reboot' | 'undefine'; name: string}
+  | {type: 'autostart'; name: string; enable: boolean}
+  | Extract<ConfirmAction, {type: 'kldload'}>;
 
 export type Effect =
-	| {type: 'screen'; action: ScreenAction}
-	| {type: 'table'; action: TableAction}
-	| {type: 'status'; status: Status}
-	| {type: 'quit'}
-	/** the bootstrap runs the console; `resume` restores the screen afterwards */
-	| {type: 'console'; name: string; resume: ResumeState}
-	/** `E`: edit the domain's XML (or resume the kept edit) */
-	| {type: 'edit'; name: string}
-	/** drop the kept edit of a domain */
-	| {type: 'discard-edit'; name: string}
-	| {type: 'refresh'}
-	/** a `:` verb that is not the TUI's own, with the selected domain filled in */
-	| {type: 'run-cli'; argv: string[]}
-	| DomainAction;
+  | {type: 'screen'; action: ScreenAction}
+  | {type: 'table'; action: TableAction}
+  | {type: 'status'; status: Status}
+  | {type: 'quit'}
+  /** the bootstrap runs the console; `resume` restores the screen afterwards */
+  | {type: 'console'; name: string; resume: ResumeState}
+  /** `E`: edit the domain's XML (or resume the kept edit) */
+  | {type: 'edit'; name: string}
+  /** drop the kept edit of a domain */
+  | {type: 'discard-edit'; name: string}
+  | {type: 'refresh'}
+  /** a `:` verb that is not the TUI's own, with the selected domain filled in */
+  | {type: 'run-cli'; argv: string[]}
+  | DomainAction;
 
 /** One dispatch: the state as the keys so far left it, and the effects so far. */
 interface Run {
-	readonly state: KeyState;
-	screen: ScreenState;
-	table: TableState;
-	/** table actions not yet applied to `table` */
-	tableQueue: TableAction[];
-	effects: Effect[];
+  readonly state: KeyState;
+  screen: ScreenState;
+  table: TableState;
+  /** table actions not yet applied to `table` */
+  tableQueue: TableAction[];
+  effects: Effect[];
 }
 
 const noKey: Key = {
-	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
-	return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
-	super: false, hyper: false, capsLock: false, numLock: false,
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
 };
 
 function tableOf(run: Run): TableState {
-	if (run.tableQueue.length > 0) {
-		run.table = run.tableQueue.reduce(tableReducer, run.table);
-		run.tableQueue = [];
-	}
+  if (run.tableQueue.length > 0) {
+    run.table = run.tableQueue.reduce(tableReducer, run.table);
+    run.tableQueue = [];
+  }
 
-	return run.table;
+  return run.table;
 }
 
 function toScreen(run: Run, action: ScreenAction): void {
-	run.screen = screenReducer(run.screen, action);
-	run.effects.push({type: 'screen', action});
+  run.screen = screenReducer(run.screen, action);
+  run.effects.push({type: 'screen', action});
 }
 
 function toTable(run: Run, action: TableAction): void {
-	run.tableQueue.push(action);
-	run.effects.push({type: 'table', action});
+  run.tableQueue.push(action);
+  run.effects.push({type: 'table', action});
 }
 
 function say(run: Run, status: Status): void {
-	run.effects.push({type: 'status', status});
+  run.effects.push({type: 'status', status});
 }
 
 function refuse(run: Run, refusal: Refusal): void {
-	say(run, {tone: refusal.error === true ? 'error' : 'info', text: refusal.text});
+  say(run, {tone: refusal.error === true ? 'error' : 'info', text: refusal.text});
 }
 
 /** Filter, sort and the open view of a domain, for the screen after the console. */
-export function resumeState(screen: ScreenState, table: TableState): ResumeState {
-	const view = topEntry(screen).view;
-	const keep = view.kind === 'details' || view.kind === 'errors' || view.kind === 'log';
-	return {filter: table.filter, sort: table.sort, descending: table.descending, ...(keep ? {view} : {})};
+function resumeState(screen: ScreenState, table: TableState): ResumeState {
+  const view = topEntry(screen).view;
+  const keep = view.kind === 'details' || view.kind === 'errors' || view.kind === 'log';
+  return {filter: table.filter, sort: table.sort, descending: table.descending, ...(keep ? {view} : {})};
 }
 
 function toConsole(run: Run, name: string): void {
-	run.effects.push({type: 'console', name, resume: resumeState(run.screen, tableOf(run))});
+  run.effects.push({type: 'console', name, resume: resumeState(run.screen, tableOf(run))});
 }
 
 /** The domain a command acts on: the list's selection, or the domain of the open view (its name when it is gone). */
 function target(run: Run): DomainSummary | string | undefined {
-	const view = topEntry(run.screen).view;
-	const table = tableOf(run);
-	if (view.kind === 'list') {
-		return selectedDomain(table);
-	}
+  const view = topEntry(run.screen).view;
+  const table = tableOf(run);
+  if (view.kind === 'list') {
+    return selectedDomain(table);
+  }
 
-	if ('name' in view) {
-		return table.all.find(domain => domain.name === view.name) ?? view.name;
-	}
+  if ('name' in view) {
+    return table.all.find((domain) => domain.name === view.name) ?? view.name;
+  }
 
-	return undefined;
+  return undefined;
 }
 
 function findDomain(run: Run, name: string): DomainSummary | undefined {
-	return tableOf(run).all.find(domain => domain.name === name);
+  return tableOf(run).all.find((domain) => domain.name === name);
 }
 
 type DomainCommand = 'start' | 'shutdown' | 'destroy' | 'reboot' | 'undefine' | 'autostart' | 'console' | 'edit' | 'log' | 'errors' | 'details';
 
 /** A command on the target domain; false stops the rest of the chunk. */
 function act(run: Run, type: DomainCommand): boolean {
-	const found = target(run);
-	if (found === undefined) {
-		const table = tableOf(run);
-		say(run, infoStatus(table.list.loaded ? (table.filter === '' ? 'No domain selected' : 'No domain matches the filter') : 'Still loading the domain list'));
-		return false;
-	}
+  const found = target(run);
+  if (found === undefined) {
+    const table = tableOf(run);
+    say(run, infoStatus(table.list.loaded ? (table.filter === '' ? 'No domain selected' : 'No domain matches the filter') : 'Still loading the domain list'));
+    return false;
+  }
 
-	const name = typeof found === 'string' ? found : found.name;
-	if (typeof found === 'string' && type !== 'log' && type !== 'errors' && type !== 'details' && type !== 'edit') {
-		say(run, {tone: 'error', text: `No domain named '${name}' any more`});
-		return false;
-	}
+  const name = typeof found === 'string' ? found : found.name;
+  if (typeof found === 'string' && type !== 'log' && type !== 'errors' && type !== 'details' && type !== 'edit') {
+    say(run, {tone: 'error', text: `No domain named '${name}' any more`});
+    return false;
+  }
 
-	switch (type) {
-		case 'details':
-		case 'errors':
-		case 'log': {
-			const view = topEntry(run.screen).view;
-			toScreen(run, {type: view.kind === 'list' ? 'push' : 'replace', view: {kind: type, name}});
-			return true;
-		}
+  switch (type) {
+    case 'details':
+    case 'errors':
+    case 'log': {
+      const view = topEntry(run.screen).view;
+      toScreen(run, {type: view.kind === 'list' ? 'push' : 'replace', view: {kind: type, name}});
+      return true;
+    }
 
-		case 'edit': {
-			run.effects.push({type: 'edit', name});
-			return false;
-		}
+    case 'edit': {
+      run.effects.push({type: 'edit', name});
+      return false;
+    }
 
-		default: {
-			break;
-		}
-	}
+    default: {
+      break;
+    }
+  }
 
-	if (typeof found === 'string') {
-		return false;
-	}
+  if (typeof found === 'string') {
+    return false;
+  }
 
-	const domain = found;
-	switch (type) {
-		case 'start':
-		case 'shutdown': {
-			const refusal = type === 'start' ? startRefusal(domain) : shutdownRefusal(domain);
-			if (refusal === undefined) {
-				run.effects.push({type, name});
-			} else {
-				refuse(run, refusal);
-			}
+  const domain = found;
+  switch (type) {
+    case 'start':
+    case 'shutdown': {
+      const refusal = type === 'start' ? startRefusal(domain) : shutdownRefusal(domain);
+      if (refusal === undefined) {
+        run.effects.push({type, name});
+      } else {
+        refuse(run, refusal);
+      }
 
-			return true;
-		}
+      return true;
+    }
 
-		case 'destroy':
-		case 'reboot': {
-			const refusal = type === 'destroy' ? destroyRefusal(domain) : rebootRefusal(domain);
-			if (refusal !== undefined) {
-				refuse(run, refusal);
-				return true;
-			}
+    case 'destroy':
+    case 'reboot': {
+      const refusal = type === 'destroy' ? destroyRefusal(domain) : rebootRefusal(domain);
+      if (refusal !== undefined) {
+        refuse(run, refusal);
+        return true;
+      }
 
-			toScreen(run, {type: 'open', dialog: {kind: 'confirm', action: {type, name}}});
-			// Keys typed after D in the same chunk must not answer the question.
-			return false;
-		}
+      toScreen(run, {type: 'open', dialog: {kind: 'confirm', action: {type, name}}});
+      // Keys typed after D in the same chunk must not answer the question.
+      return false;
+    }
 
-		case 'undefine': {
-			const refusal = undefineRefusal(domain);
-			if (refusal !== undefined) {
-				refuse(run, refusal);
-				return true;
-			}
+    case 'undefine': {
+      const refusal = undefineRefusal(domain);
+      if (refusal !== undefined) {
+        refuse(run, refusal);
+        return true;
+      }
 
-			toScreen(run, {type: 'open', dialog: {kind: 'type-name', name, value: ''}});
-			return false;
-		}
+      toScreen(run, {type: 'open', dialog: {kind: 'type-name', name, value: ''}});
+      return false;
+    }
 
-		case 'autostart': {
-			run.effects.push({type: 'autostart', name, enable: !domain.autostart});
-			return true;
-		}
+    case 'autostart': {
+      run.effects.push({type: 'autostart', name, enable: !domain.autostart});
+      return true;
+    }
 
-		case 'console': {
-			const refusal = consoleRefusal(domain);
-			if (refusal !== undefined) {
-				refuse(run, refusal);
-				return true;
-			}
+    case 'console': {
+      const refusal = consoleRefusal(domain);
+      if (refusal !== undefined) {
+        refuse(run, refusal);
+        return true;
+      }
 
-			toConsole(run, name);
-			return false;
-		}
-	}
+      toConsole(run, name);
+      return false;
+    }
+  }
 }
 
 function askKldload(run: Run): void {
-	const host = run.state.host;
-	if (host === undefined) {
-		say(run, infoStatus('Still checking the host'));
-		return;
-	}
+  const host = run.state.host;
+  if (host === undefined) {
+    say(run, infoStatus('Still checking the host'));
+    return;
+  }
 
-	const module = loadableModule(host);
-	if (module === undefined) {
-		const failed = host.modules.find(candidate => moduleCondition(candidate) === 'failed');
-		say(run, failed === undefined
-			? infoStatus('Every kernel module bhyve needs is loaded')
-			: {tone: 'error', text: `${failed.label} failed to start: no hardware virtualization (VT-x/AMD-V); kldload cannot fix that`});
-		return;
-	}
+  const module = loadableModule(host);
+  if (module === undefined) {
+    const failed = host.modules.find((candidate) => moduleCondition(candidate) === 'failed');
+    say(
+      run,
+      failed === undefined
+        ? infoStatus('Every kernel module bhyve needs is loaded')
+        : {tone: 'error', text: `${failed.label} failed to start: no hardware virtualization (VT-x/AMD-V); kldload cannot fix that`},
+    );
+    return;
+  }
 
-	if (!run.state.canLoadModules) {
-		say(run, infoStatus(`Run as root: ${module.fix ?? `kldload ${module.name}`}; at boot: ${module.persist ?? `sysrc kld_list+=${module.name}`}`));
-		return;
-	}
+  if (!run.state.canLoadModules) {
+    say(run, infoStatus(`Run as root: ${module.fix ?? `kldload ${module.name}`}; at boot: ${module.persist ?? `sysrc kld_list+=${module.name}`}`));
+    return;
+  }
 
-	toScreen(run, {type: 'open', dialog: {kind: 'confirm', action: {type: 'kldload', module: module.name, label: module.label, ...(module.persist === undefined ? {} : {persist: module.persist})}}});
+  toScreen(run, {
+    type: 'open',
+    dialog: {
+      kind: 'confirm',
+      action: {type: 'kldload', module: module.name, label: module.label, ...(module.persist === undefined ? {} : {persist: module.persist})},
+    },
+  });
 }
 
 /** y/N: the answer closes the dialog and acts or leaves things alone. */
 function answer(run: Run, action: ConfirmAction, yes: boolean): void {
-	toScreen(run, {type: 'close'});
-	if (action.type === 'kldload') {
-		if (yes && run.state.canLoadModules) {
-			run.effects.push(action);
-		} else {
-			say(run, infoStatus(`${action.label} not loaded`));
-		}
+  toScreen(run, {type: 'close'});
+  if (action.type === 'kldload') {
+    if (yes && run.state.canLoadModules) {
+      run.effects.push(action);
+    } else {
+      say(run, infoStatus(`${action.label} not loaded`));
+    }
 
-		return;
-	}
+    return;
+  }
 
-	if (yes) {
-		run.effects.push({type: action.type, name: action.name});
-	} else {
-		say(run, infoStatus(`Left ${action.name} alone`));
-	}
+  if (yes) {
+    run.effects.push({type: action.type, name: action.name});
+  } else {
+    say(run, infoStatus(`Left ${action.name} alone`));
+  }
 }
 
 /** A line typed at the `:` prompt: the TUI's own verbs act here, the rest go to the CLI runner. */
 function commandLine(run: Run, line: string): void {
-	const argv = parseArgv(line);
-	const [verb] = argv;
-	if (verb === undefined) {
-		return;
-	}
+  const argv = parseArgv(line);
+  const [verb] = argv;
+  if (verb === undefined) {
+    return;
+  }
 
-	toScreen(run, {type: 'remember', command: line});
-	const current = target(run);
-	const selected = current === undefined ? undefined : typeof current === 'string' ? current : current.name;
-	const full = withDefaultDomain(argv, selected);
-	const ui = Object.hasOwn(uiVerbs, verb) ? uiVerbs[verb] : undefined; // not Object's own names (`:constructor`)
-	if (ui === undefined) {
-		run.effects.push({type: 'run-cli', argv: full});
-		return;
-	}
+  toScreen(run, {type: 'remember', command: line});
+  const current = target(run);
+  const selected = current === undefined ? undefined : typeof current === 'string' ? current : current.name;
+  const full = withDefaultDomain(argv, selected);
+  const ui = Object.hasOwn(uiVerbs, verb) ? uiVerbs[verb] : undefined; // not Object's own names (`:constructor`)
+  if (ui === undefined) {
+    run.effects.push({type: 'run-cli', argv: full});
+    return;
+  }
 
-	switch (ui) {
-		case 'quit': {
-			run.effects.push({type: 'quit'});
-			return;
-		}
+  switch (ui) {
+    case 'quit': {
+      run.effects.push({type: 'quit'});
+      return;
+    }
 
-		case 'help': {
-			toScreen(run, {type: 'push', view: {kind: 'help', of: topEntry(run.screen).view.kind}});
-			return;
-		}
+    case 'help': {
+      toScreen(run, {type: 'push', view: {kind: 'help', of: topEntry(run.screen).view.kind}});
+      return;
+    }
 
-		case 'filter': {
-			toTable(run, {type: 'filter', text: argv.slice(1).join(' ')});
-			toScreen(run, {type: 'home'});
-			return;
-		}
+    case 'filter': {
+      toTable(run, {type: 'filter', text: argv.slice(1).join(' ')});
+      toScreen(run, {type: 'home'});
+      return;
+    }
 
-		case 'sort': {
-			const key = argv[1] as SortKey | undefined;
-			if (key !== undefined && !sortKeys.includes(key)) {
-				say(run, {tone: 'error', text: `sort: one of ${sortKeys.join(', ')}`});
-				return;
-			}
+    case 'sort': {
+      const key = argv[1] as SortKey | undefined;
+      if (key !== undefined && !sortKeys.includes(key)) {
+        say(run, {tone: 'error', text: `sort: one of ${sortKeys.join(', ')}`});
+        return;
+      }
 
-			toTable(run, key === undefined ? {type: 'sort'} : {type: 'sort', key});
-			say(run, infoStatus(`Sorted by ${tableOf(run).sort}`));
-			return;
-		}
+      toTable(run, key === undefined ? {type: 'sort'} : {type: 'sort', key});
+      say(run, infoStatus(`Sorted by ${tableOf(run).sort}`));
+      return;
+    }
 
-		default: {
-			break;
-		}
-	}
+    default: {
+      break;
+    }
+  }
 
-	const name = domainArgument(full);
-	if (name === undefined) {
-		say(run, {tone: 'error', text: `${verb}: which domain? e.g. :${verb} web1`});
-		return;
-	}
+  const name = domainArgument(full);
+  if (name === undefined) {
+    say(run, {tone: 'error', text: `${verb}: which domain? e.g. :${verb} web1`});
+    return;
+  }
 
-	const domain = findDomain(run, name);
-	if (domain === undefined && ui !== 'edit') {
-		say(run, {tone: 'error', text: `No domain named '${name}'`});
-		return;
-	}
+  const domain = findDomain(run, name);
+  if (domain === undefined && ui !== 'edit') {
+    say(run, {tone: 'error', text: `No domain named '${name}'`});
+    return;
+  }
 
-	if (ui === 'edit') {
-		run.effects.push({type: 'edit', name});
-		return;
-	}
+  if (ui === 'edit') {
+    run.effects.push({type: 'edit', name});
+    return;
+  }
 
-	if (ui === 'console') {
-		const refusal = domain === undefined ? undefined : consoleRefusal(domain);
-		if (refusal === undefined) {
-			toConsole(run, name);
-		} else {
-			refuse(run, refusal);
-		}
+  if (ui === 'console') {
+    const refusal = domain === undefined ? undefined : consoleRefusal(domain);
+    if (refusal === undefined) {
+      toConsole(run, name);
+    } else {
+      refuse(run, refusal);
+    }
 
-		return;
-	}
+    return;
+  }
 
-	const view = topEntry(run.screen).view;
-	toScreen(run, {type: view.kind === 'list' ? 'push' : 'replace', view: {kind: ui, name}});
+  const view = topEntry(run.screen).view;
+  toScreen(run, {type: view.kind === 'list' ? 'push' : 'replace', view: {kind: ui, name}});
 }
 
 /** Keys in a prompt (`/`, `:`) or the typed-name dialog (undefine). */
 function promptKey(run: Run, dialog: Extract<Dialog, {kind: 'prompt' | 'type-name'}>, input: string, key: Key): void {
-	for (const edit of promptEdits(input, key)) {
-		const now = run.screen.dialog;
-		if (now === null || now.kind === 'confirm') {
-			return;
-		}
+  for (const edit of promptEdits(input, key)) {
+    const now = run.screen.dialog;
+    if (now === null || now.kind === 'confirm') {
+      return;
+    }
 
-		switch (edit.type) {
-			case 'text': {
-				toScreen(run, {type: 'prompt-input', text: edit.text});
-				break;
-			}
+    switch (edit.type) {
+      case 'text': {
+        toScreen(run, {type: 'prompt-input', text: edit.text});
+        break;
+      }
 
-			case 'erase': {
-				toScreen(run, {type: 'prompt-erase', what: edit.what});
-				break;
-			}
+      case 'erase': {
+        toScreen(run, {type: 'prompt-erase', what: edit.what});
+        break;
+      }
 
-			case 'history': {
-				toScreen(run, {type: 'prompt-history', direction: edit.direction});
-				break;
-			}
+      case 'history': {
+        toScreen(run, {type: 'prompt-history', direction: edit.direction});
+        break;
+      }
 
-			case 'complete': {
-				if (now.kind === 'prompt' && now.purpose === 'command') {
-					const completed = complete(now.value, tableOf(run).all.map(domain => domain.name));
-					toScreen(run, {type: 'prompt-erase', what: 'all'});
-					toScreen(run, {type: 'prompt-input', text: completed});
-				}
+      case 'complete': {
+        if (now.kind === 'prompt' && now.purpose === 'command') {
+          const completed = complete(
+            now.value,
+            tableOf(run).all.map((domain) => domain.name),
+          );
+          toScreen(run, {type: 'prompt-erase', what: 'all'});
+          toScreen(run, {type: 'prompt-input', text: completed});
+        }
 
-				break;
-			}
+        break;
+      }
 
-			case 'escape': {
-				toScreen(run, {type: 'close'});
-				if (now.kind === 'prompt' && now.purpose === 'filter') {
-					toTable(run, {type: 'filter', text: ''});
-				} else if (now.kind === 'type-name') {
-					say(run, infoStatus(`Left ${now.name} alone`));
-				}
+      case 'escape': {
+        toScreen(run, {type: 'close'});
+        if (now.kind === 'prompt' && now.purpose === 'filter') {
+          toTable(run, {type: 'filter', text: ''});
+        } else if (now.kind === 'type-name') {
+          say(run, infoStatus(`Left ${now.name} alone`));
+        }
 
-				return;
-			}
+        return;
+      }
 
-			case 'enter': {
-				if (now.kind === 'type-name') {
-					if (now.value !== now.name) {
-						say(run, {tone: 'error', text: `Type '${now.name}' exactly to undefine it, or Esc to cancel`});
-						break;
-					}
+      case 'enter': {
+        if (now.kind === 'type-name') {
+          if (now.value !== now.name) {
+            say(run, {tone: 'error', text: `Type '${now.name}' exactly to undefine it, or Esc to cancel`});
+            break;
+          }
 
-					toScreen(run, {type: 'close'});
-					run.effects.push({type: 'undefine', name: now.name});
-					return;
-				}
+          toScreen(run, {type: 'close'});
+          run.effects.push({type: 'undefine', name: now.name});
+          return;
+        }
 
-				toScreen(run, {type: 'close'});
-				if (now.purpose === 'command') {
-					commandLine(run, now.value);
-					return;
-				}
+        toScreen(run, {type: 'close'});
+        if (now.purpose === 'command') {
+          commandLine(run, now.value);
+          return;
+        }
 
-				break;
-			}
-		}
+        break;
+      }
+    }
 
-		if (dialog.kind === 'prompt' && dialog.purpose === 'filter') {
-			// The list filters as the operator types.
-			const after = run.screen.dialog;
-			toTable(run, {type: 'filter', text: after?.kind === 'prompt' ? after.value : now.value});
-		}
-	}
+    if (dialog.kind === 'prompt' && dialog.purpose === 'filter') {
+      // The list filters as the operator types.
+      const after = run.screen.dialog;
+      toTable(run, {type: 'filter', text: after?.kind === 'prompt' ? after.value : now.value});
+    }
+  }
 }
 
 function openPrompt(run: Run, purpose: 'filter' | 'command', rest: string): void {
-	const value = purpose === 'filter' ? tableOf(run).filter : '';
-	toScreen(run, {type: 'open', dialog: {kind: 'prompt', purpose, value, history: 0}});
-	const dialog = run.screen.dialog;
-	if (rest !== '' && dialog?.kind === 'prompt') {
-		// `/web` in one chunk: the rest of it is typed into the prompt.
-		promptKey(run, dialog, rest, noKey);
-	}
+  const value = purpose === 'filter' ? tableOf(run).filter : '';
+  toScreen(run, {type: 'open', dialog: {kind: 'prompt', purpose, value, history: 0}});
+  const dialog = run.screen.dialog;
+  if (rest !== '' && dialog?.kind === 'prompt') {
+    // `/web` in one chunk: the rest of it is typed into the prompt.
+    promptKey(run, dialog, rest, noKey);
+  }
 }
 
 /** Applies one command of the keymap; false stops the rest of the input chunk. */
 function runCommand(run: Run, command: Command, rest: string): boolean {
-	const entry = topEntry(run.screen);
-	const inList = entry.view.kind === 'list';
-	switch (command.type) {
-		case 'move':
-		case 'page':
-		case 'first':
-		case 'last': {
-			if (inList) {
-				toTable(run, command);
-			} else if (command.type === 'move') {
-				toScreen(run, {type: 'scroll', delta: command.delta});
-			} else if (command.type === 'page') {
-				toScreen(run, {type: 'scroll', delta: command.direction * Math.max(1, run.state.pagerRows - 1)});
-			} else {
-				toScreen(run, {type: 'scroll-to', line: command.type === 'first' ? 'top' : 'bottom'});
-			}
+  const entry = topEntry(run.screen);
+  const inList = entry.view.kind === 'list';
+  switch (command.type) {
+    case 'move':
+    case 'page':
+    case 'first':
+    case 'last': {
+      if (inList) {
+        toTable(run, command);
+      } else if (command.type === 'move') {
+        toScreen(run, {type: 'scroll', delta: command.delta});
+      } else if (command.type === 'page') {
+        toScreen(run, {type: 'scroll', delta: command.direction * Math.max(1, run.state.pagerRows - 1)});
+      } else {
+        toScreen(run, {type: 'scroll-to', line: command.type === 'first' ? 'top' : 'bottom'});
+      }
 
-			return true;
-		}
+      return true;
+    }
 
-		case 'filter':
-		case 'command-line': {
-			openPrompt(run, command.type === 'filter' ? 'filter' : 'command', rest);
-			return false;
-		}
+    case 'filter':
+    case 'command-line': {
+      openPrompt(run, command.type === 'filter' ? 'filter' : 'command', rest);
+      return false;
+    }
 
-		case 'clear-filter': {
-			if (tableOf(run).filter !== '') {
-				toTable(run, {type: 'filter', text: ''});
-				say(run, infoStatus('Filter cleared'));
-			}
+    case 'clear-filter': {
+      if (tableOf(run).filter !== '') {
+        toTable(run, {type: 'filter', text: ''});
+        say(run, infoStatus('Filter cleared'));
+      }
 
-			return true;
-		}
+      return true;
+    }
 
-		case 'sort':
-		case 'reverse': {
-			toTable(run, {type: command.type});
-			const now = tableOf(run);
-			say(run, infoStatus(`Sorted by ${now.sort}${now.descending ? ', reversed' : ''}`));
-			return true;
-		}
+    case 'sort':
+    case 'reverse': {
+      toTable(run, {type: command.type});
+      const now = tableOf(run);
+      say(run, infoStatus(`Sorted by ${now.sort}${now.descending ? ', reversed' : ''}`));
+      return true;
+    }
 
-		case 'help': {
-			toScreen(run, entry.view.kind === 'help' ? {type: 'pop'} : {type: 'push', view: {kind: 'help', of: entry.view.kind}});
-			return false;
-		}
+    case 'help': {
+      toScreen(run, entry.view.kind === 'help' ? {type: 'pop'} : {type: 'push', view: {kind: 'help', of: entry.view.kind}});
+      return false;
+    }
 
-		case 'refresh': {
-			run.effects.push({type: 'refresh'});
-			return true;
-		}
+    case 'refresh': {
+      run.effects.push({type: 'refresh'});
+      return true;
+    }
 
-		case 'kldload': {
-			askKldload(run);
-			return false;
-		}
+    case 'kldload': {
+      askKldload(run);
+      return false;
+    }
 
-		case 'back': {
-			if (entry.view.kind === 'edit-failed') {
-				const name = entry.view.name;
-				const savedAt = run.state.drafts.get(name)?.savedAt;
-				say(run, infoStatus(`Your edit of ${name} is kept${savedAt === undefined ? '' : ` in ${savedAt}`}; E on ${name} resumes it`));
-			}
+    case 'back': {
+      if (entry.view.kind === 'edit-failed') {
+        const name = entry.view.name;
+        const savedAt = run.state.drafts.get(name)?.savedAt;
+        say(run, infoStatus(`Your edit of ${name} is kept${savedAt === undefined ? '' : ` in ${savedAt}`}; E on ${name} resumes it`));
+      }
 
-			toScreen(run, {type: 'pop'});
-			return false;
-		}
+      toScreen(run, {type: 'pop'});
+      return false;
+    }
 
-		case 'reedit':
-		case 'discard': {
-			if (entry.view.kind !== 'edit-failed') {
-				return false;
-			}
+    case 'reedit':
+    case 'discard': {
+      if (entry.view.kind !== 'edit-failed') {
+        return false;
+      }
 
-			const name = entry.view.name;
-			toScreen(run, {type: 'pop'});
-			if (command.type === 'discard') {
-				run.effects.push({type: 'discard-edit', name});
-				say(run, infoStatus(`Discarded your edit of ${name}; its definition is as it was`));
-			} else {
-				run.effects.push({type: 'edit', name});
-			}
+      const name = entry.view.name;
+      toScreen(run, {type: 'pop'});
+      if (command.type === 'discard') {
+        run.effects.push({type: 'discard-edit', name});
+        say(run, infoStatus(`Discarded your edit of ${name}; its definition is as it was`));
+      } else {
+        run.effects.push({type: 'edit', name});
+      }
 
-			return false;
-		}
+      return false;
+    }
 
-		case 'quit': {
-			run.effects.push({type: 'quit'});
-			return false;
-		}
+    case 'quit': {
+      run.effects.push({type: 'quit'});
+      return false;
+    }
 
-		default: {
-			return act(run, command.type);
-		}
-	}
+    default: {
+      return act(run, command.type);
+    }
+  }
 }
 
 /**
@@ -561,34 +582,34 @@ function runCommand(run: Run, command: Command, rest: string): boolean {
  * an open dialog takes every other key; otherwise the view's keymap decides.
  */
 export function dispatchKey(state: KeyState, input: string, key: Key): Effect[] {
-	if (state.leaving || state.editing) {
-		return [];
-	}
+  if (state.leaving || state.editing) {
+    return [];
+  }
 
-	if (isInterrupt(input, key)) {
-		return [{type: 'quit'}];
-	}
+  if (isInterrupt(input, key)) {
+    return [{type: 'quit'}];
+  }
 
-	const run: Run = {state, screen: state.screen, table: state.table, tableQueue: [], effects: []};
-	const dialog = state.screen.dialog;
-	if (dialog !== null) {
-		if (dialog.kind === 'confirm') {
-			const reply = answerFor(input, key);
-			if (reply !== undefined) {
-				answer(run, dialog.action, reply === 'yes');
-			}
-		} else {
-			promptKey(run, dialog, input, key);
-		}
+  const run: Run = {state, screen: state.screen, table: state.table, tableQueue: [], effects: []};
+  const dialog = state.screen.dialog;
+  if (dialog !== null) {
+    if (dialog.kind === 'confirm') {
+      const reply = answerFor(input, key);
+      if (reply !== undefined) {
+        answer(run, dialog.action, reply === 'yes');
+      }
+    } else {
+      promptKey(run, dialog, input, key);
+    }
 
-		return run.effects;
-	}
+    return run.effects;
+  }
 
-	for (const {command, rest} of commandsFor(topEntry(state.screen).view.kind, input, key)) {
-		if (!runCommand(run, command, rest)) {
-			break;
-		}
-	}
+  for (const {command, rest} of commandsFor(topEntry(state.screen).view.kind, input, key)) {
+    if (!runCommand(run, command, rest)) {
+      break;
+    }
+  }
 
-	return run.effects;
+  return run.effects;
 }

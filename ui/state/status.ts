@@ -1,40 +1,40 @@
 // The status line's model: the outcome of the last action, built from errors without stack traces.
 import {sanitizeLine} from '../text/format.js';
 
-export type StatusTone = 'info' | 'pending' | 'success' | 'error';
+type StatusTone = 'info' | 'pending' | 'success' | 'error';
 
 export interface Status {
-	tone: StatusTone;
-	/** one line */
-	text: string;
-	/** a few extra lines (a tool's stderr), already trimmed */
-	detail?: string[];
+  tone: StatusTone;
+  /** one line */
+  text: string;
+  /** a few extra lines (a tool's stderr), already trimmed */
+  detail?: string[];
 }
 
 /** How many stderr lines the status line shows at most. */
-export const MAX_DETAIL_LINES = 3;
+const MAX_DETAIL_LINES = 3;
 
 export function infoStatus(text: string): Status {
-	return {tone: 'info', text};
+  return {tone: 'info', text};
 }
 
 /** Keeps the last lines of a tool's output (where the fatal message usually is). */
 export function trimDetail(detail: string | undefined, maxLines = MAX_DETAIL_LINES): string[] {
-	if (detail === undefined) {
-		return [];
-	}
+  if (detail === undefined) {
+    return [];
+  }
 
-	const lines = detail
-		.split(/\r?\n|\r/)
-		.map(line => sanitizeLine(line).trimEnd())
-		.filter(line => line.trim() !== '');
-	if (lines.length <= maxLines) {
-		return lines;
-	}
+  const lines = detail
+    .split(/\r?\n|\r/)
+    .map((line) => sanitizeLine(line).trimEnd())
+    .filter((line) => line.trim() !== '');
+  if (lines.length <= maxLines) {
+    return lines;
+  }
 
-	const kept = lines.slice(lines.length - (maxLines - 1));
-	const hidden = lines.length - kept.length;
-	return [`… ${hidden} earlier line${hidden === 1 ? '' : 's'}`, ...kept];
+  const kept = lines.slice(lines.length - (maxLines - 1));
+  const hidden = lines.length - kept.length;
+  return [`… ${hidden} earlier line${hidden === 1 ? '' : 's'}`, ...kept];
 }
 
 /**
@@ -44,34 +44,34 @@ export function trimDetail(detail: string | undefined, maxLines = MAX_DETAIL_LIN
  * When the message does not name the domain, `context` (e.g. `Cannot start web1`) is put in front.
  */
 export function errorStatus(error: unknown, context?: {prefix: string; name: string}): Status {
-	let message: string;
-	let detail: string | undefined;
-	let exitCode: number | undefined;
-	if (error instanceof Error) {
-		message = error.message;
-		const extra = error as Error & {detail?: unknown; exitCode?: unknown};
-		detail = typeof extra.detail === 'string' ? extra.detail : undefined;
-		exitCode = typeof extra.exitCode === 'number' ? extra.exitCode : undefined;
-	} else {
-		message = String(error);
-	}
+  let message: string;
+  let detail: string | undefined;
+  let exitCode: number | undefined;
+  if (error instanceof Error) {
+    message = error.message;
+    const extra = error as Error & {detail?: unknown; exitCode?: unknown};
+    detail = typeof extra.detail === 'string' ? extra.detail : undefined;
+    exitCode = typeof extra.exitCode === 'number' ? extra.exitCode : undefined;
+  } else {
+    message = String(error);
+  }
 
-	const [first = '', ...more] = message.split(/\r?\n/).map(line => sanitizeLine(line).trimEnd());
-	let text = first.trim() === '' ? 'Unknown error' : first;
-	if (context !== undefined && !text.includes(context.name)) {
-		text = `${context.prefix}: ${text}`;
-	}
+  const [first = '', ...more] = message.split(/\r?\n/).map((line) => sanitizeLine(line).trimEnd());
+  let text = first.trim() === '' ? 'Unknown error' : first;
+  if (context !== undefined && !text.includes(context.name)) {
+    text = `${context.prefix}: ${text}`;
+  }
 
-	if (exitCode !== undefined) {
-		text += ` (exit code ${exitCode})`;
-	}
+  if (exitCode !== undefined) {
+    text += ` (exit code ${exitCode})`;
+  }
 
-	const extraLines = [more.join('\n'), detail ?? ''].filter(part => part.trim() !== '').join('\n');
-	const lines = trimDetail(extraLines === '' ? undefined : extraLines);
-	return lines.length > 0 ? {tone: 'error', text, detail: lines} : {tone: 'error', text};
+  const extraLines = [more.join('\n'), detail ?? ''].filter((part) => part.trim() !== '').join('\n');
+  const lines = trimDetail(extraLines === '' ? undefined : extraLines);
+  return lines.length > 0 ? {tone: 'error', text, detail: lines} : {tone: 'error', text};
 }
 
 /** Rows the status line occupies. */
 export function statusHeight(status: Status | null): number {
-	return 1 + (status?.detail?.length ?? 0);
+  return 1 + (status?.detail?.length ?? 0);
 }

@@ -2,10 +2,10 @@
 // Ink-free first frame (first-frame.ts) draws the same segments, so both show one thing.
 
 export interface Segment {
-	text: string;
-	/** a colour name Ink and chalk both know (already passed through tint()) */
-	color?: string | undefined;
-	bold?: boolean | undefined;
-	dim?: boolean | undefined;
-	inverse?: boolean | undefined;
+  text: string;
+  /** a colour name Ink and chalk both know (already passed through tint()) */
+  color?: string | undefined;
+  bold?: boolean | undefined;
+  dim?: boolean | undefined;
+  inverse?: boolean | undefined;
 }

@@ -6,6 +6,6 @@ export const SIMULATED_BADGE = ' SIMULATED HOST ';
 
 /** The connection and host name, cut to what is left beside the name and the badge. */
 export function titleInfo(uri: string, hostname: string | undefined, width: number, simulated: boolean): string {
-	const badgeWidth = simulated ? SIMULATED_BADGE.length + 1 : 0;
-	return truncate(`  ${uri}  ${hostname ?? '…'}`, Math.max(0, width - TITLE_NAME.length - badgeWidth));
+  const badgeWidth = simulated ? SIMULATED_BADGE.length + 1 : 0;
+  return truncate(`  ${uri}  ${hostname ?? '…'}`, Math.max(0, width - TITLE_NAME.length - badgeWidth));
 }

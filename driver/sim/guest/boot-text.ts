@@ -51,7 +51,12 @@ export function kernelBootLines(g: GuestConfig, now: Date): string[] {
   const realMb = Math.floor(g.memoryBytes / MB);
   const avail = Math.floor(g.memoryBytes * 0.92);
   const lines: string[] = [];
-  if (g.uefi) lines.push('BdsDxe: loading Boot0001 "UEFI BHYVE SATA DISK BHYVE-0000" from PciRoot(0x0)/Pci(0x3,0x0)/Sata(0x0,0xFFFF,0x0)', 'BdsDxe: starting Boot0001', '');
+  if (g.uefi)
+    lines.push(
+      'BdsDxe: loading Boot0001 "UEFI BHYVE SATA DISK BHYVE-0000" from PciRoot(0x0)/Pci(0x3,0x0)/Sata(0x0,0xFFFF,0x0)',
+      'BdsDxe: starting Boot0001',
+      '',
+    );
   lines.push(
     '---<<BOOT>>---',
     'Copyright (c) 1992-2024 The FreeBSD Project.',
@@ -73,10 +78,18 @@ export function kernelBootLines(g: GuestConfig, now: Date): string[] {
       `FreeBSD/SMP: ${g.sockets} package(s) x ${g.cores} core(s)${g.threads > 1 ? ` x ${g.threads} hardware threads` : ''}`,
     );
   }
-  lines.push('random: registering fast source Intel Secure Key RNG', 'ioapic0 <Version 1.1> irqs 0-31', 'Launching APs: ' + Array.from({length: g.cpus - 1}, (_, i) => i + 1).join(' '));
+  lines.push(
+    'random: registering fast source Intel Secure Key RNG',
+    'ioapic0 <Version 1.1> irqs 0-31',
+    'Launching APs: ' + Array.from({length: g.cpus - 1}, (_, i) => i + 1).join(' '),
+  );
   for (const d of g.devices) {
     if (d.dev.startsWith('vtnet')) lines.push(`${d.dev}: <VirtIO Networking Adapter> on virtio_pci0`, `${d.dev}: Ethernet address: ${d.mac}`);
-    else if (d.dev.startsWith('em')) lines.push(`${d.dev}: <Intel(R) PRO/1000 Network Connection> port 0x2000-0x203f mem 0xc0000000-0xc001ffff irq 16 at device 2.0 on pci0`, `${d.dev}: Ethernet address: ${d.mac}`);
+    else if (d.dev.startsWith('em'))
+      lines.push(
+        `${d.dev}: <Intel(R) PRO/1000 Network Connection> port 0x2000-0x203f mem 0xc0000000-0xc001ffff irq 16 at device 2.0 on pci0`,
+        `${d.dev}: Ethernet address: ${d.mac}`,
+      );
     else if (d.dev.startsWith('vtbd')) lines.push(`${d.dev}: <VirtIO Block Adapter> on virtio_pci1`);
   }
   lines.push('uart0: <16550 or compatible> port 0x3f8-0x3ff irq 4 flags 0x10 on acpi0', 'uart0: console (115200,n,8,1)');
@@ -96,7 +109,10 @@ export function kernelBootLines(g: GuestConfig, now: Date): string[] {
     'ELF ldconfig path: /lib /usr/lib /usr/lib/compat /usr/local/lib',
     '32-bit compatibility ldconfig path: /usr/lib32',
     `Setting hostname: ${g.vmName}.`,
-    `Starting Network: lo0${g.devices.filter((d) => d.mac).map((d) => ` ${d.dev}`).join('')}.`,
+    `Starting Network: lo0${g.devices
+      .filter((d) => d.mac)
+      .map((d) => ` ${d.dev}`)
+      .join('')}.`,
     'Starting devd.',
     'Creating and/or trimming log files.',
     'Starting syslogd.',
@@ -160,8 +176,8 @@ export function shutdownLines(action: PowerAction, uptimeSec: number, viaAcpi: b
     '.',
     'Terminated',
     `${formatDate(new Date())}`,
-    'Waiting (max 60 seconds) for system process `vnlru\' to stop... done',
-    'Waiting (max 60 seconds) for system process `syncer\' to stop... ',
+    "Waiting (max 60 seconds) for system process `vnlru' to stop... done",
+    "Waiting (max 60 seconds) for system process `syncer' to stop... ",
     'Syncing disks, vnodes remaining... 0 0 done',
     'All buffers synced.',
     `Uptime: ${formatUptimeShort(uptimeSec)}`,

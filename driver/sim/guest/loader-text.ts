@@ -56,7 +56,7 @@ export function grubScreen(root: string): string[] {
     '',
     '      Use the ^ and v keys to select which entry is highlighted.',
     "      Press enter to boot the selected OS, `e' to edit the commands",
-    '      before booting or `c\' for a command-line.',
+    "      before booting or `c' for a command-line.",
     '',
   ];
 }

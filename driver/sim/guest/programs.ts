@@ -109,7 +109,11 @@ function pump(host: JobHost, next: () => Buffer | null, finished: () => void): {
 export function yesJob(host: JobHost, args: string[]): Job {
   const line = `${args.length ? args.join(' ') : 'y'}\n`;
   const chunk = ttyOutput(host.tty, line.repeat(Math.max(1, Math.floor(8192 / line.length))));
-  const p = pump(host, () => chunk, () => {});
+  const p = pump(
+    host,
+    () => chunk,
+    () => {},
+  );
   return {
     input() {},
     interrupt() {
@@ -190,7 +194,12 @@ export function ddJob(host: JobHost, spec: DdSpec): Job {
   const summary = () => {
     const secs = Math.max(Number(process.hrtime.bigint() - started) / 1e9, 1e-6);
     const partial = inBlock > 0 ? 1 : 0;
-    host.write(ttyOutput(host.tty, `${blocks}+${partial} records in\n${blocks}+${partial} records out\n${bytes} bytes transferred in ${secs.toFixed(6)} secs (${Math.round(bytes / secs)} bytes/sec)\n`));
+    host.write(
+      ttyOutput(
+        host.tty,
+        `${blocks}+${partial} records in\n${blocks}+${partial} records out\n${bytes} bytes transferred in ${secs.toFixed(6)} secs (${Math.round(bytes / secs)} bytes/sec)\n`,
+      ),
+    );
   };
   const p = pump(host, next, () => {
     summary();
@@ -206,4 +215,3 @@ export function ddJob(host: JobHost, spec: DdSpec): Job {
     kill: () => p.stop(),
   };
 }
-

@@ -8,7 +8,7 @@ export interface ShellContext {
 }
 
 /** A program that works on the terminal itself; the guest runs it (programs.ts). */
-export interface Program {
+interface Program {
   name: 'stty' | 'cat' | 'yes' | 'dd';
   args: string[];
 }
@@ -99,7 +99,7 @@ const HELP = `Commands of this simulated FreeBSD guest:
 `;
 
 /** Split a command line into words, honouring simple single and double quotes. */
-export function splitWords(line: string): string[] {
+function splitWords(line: string): string[] {
   const words: string[] = [];
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
   let m: RegExpExecArray | null;
@@ -153,7 +153,10 @@ export function runShellCommand(ctx: ShellContext, line: string): ShellResult {
     case 'pwd':
       return {output: '/root\n'};
     case 'ls':
-      if (args.includes('/')) return {output: 'COPYRIGHT\tboot\t\tetc\t\tlib\t\tmedia\t\tproc\t\tsbin\t\ttmp\t\tvar\nbin\t\tdev\t\thome\t\tlibexec\t\tmnt\t\trescue\t\troot\t\tusr\n'};
+      if (args.includes('/'))
+        return {
+          output: 'COPYRIGHT\tboot\t\tetc\t\tlib\t\tmedia\t\tproc\t\tsbin\t\ttmp\t\tvar\nbin\t\tdev\t\thome\t\tlibexec\t\tmnt\t\trescue\t\troot\t\tusr\n',
+        };
       return {output: ''};
     case 'freebsd-version':
       return {output: `${GUEST_RELEASE}\n`};

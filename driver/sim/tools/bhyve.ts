@@ -21,15 +21,7 @@ import {simLayout} from '../layout.js';
 import {parseMemsize} from '../memsize.js';
 import {Guest, EXIT_STATUS} from '../guest/guest.js';
 import {closeTaps} from '../taps.js';
-import {
-  checkVmName,
-  destroyVmInstance,
-  ensureVmmUsable,
-  readVmInstance,
-  updateVmInstance,
-  vmInstancePath,
-  withVmCreate,
-} from '../vm-instance.js';
+import {checkVmName, destroyVmInstance, ensureVmmUsable, readVmInstance, updateVmInstance, vmInstancePath, withVmCreate} from '../vm-instance.js';
 import {fail, hostPath, recordInvocation, strerror, writeErr, writeOut} from '../tool-runtime.js';
 
 interface Topology {

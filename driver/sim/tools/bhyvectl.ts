@@ -57,7 +57,7 @@ function parse(argv: string[]): Map<string, string> {
       usage();
     }
     if (LONG_OPTS[full]) {
-      let v: string | undefined = eq < 0 ? argv[++i] : a.slice(eq + 1);
+      const v: string | undefined = eq < 0 ? argv[++i] : a.slice(eq + 1);
       if (v === undefined) {
         writeErr(`bhyvectl: option requires an argument -- ${full}\n`);
         usage();
@@ -83,21 +83,23 @@ export function bhyvectlMain(argv: string[]): number {
   if (o.has('create')) {
     const clean = checkVmName(vmName);
     const why = clean ? ensureVmmUsable(root) : 'EINVAL';
-    const created = !why && withHostLockSync(root, () => {
-      if (readVmInstance(root, clean!)) return false;
-      writeVmInstance(root, {
-        name: clean!,
-        memoryBytes: 0,
-        creatorPid: process.pid,
-        createdBy: 'bhyvectl',
-        createdAt: new Date().toISOString(),
-        state: 'created',
-        bhyvePid: null,
-        activeCpus: [],
-        suspendRequest: null,
+    const created =
+      !why &&
+      withHostLockSync(root, () => {
+        if (readVmInstance(root, clean!)) return false;
+        writeVmInstance(root, {
+          name: clean!,
+          memoryBytes: 0,
+          creatorPid: process.pid,
+          createdBy: 'bhyvectl',
+          createdAt: new Date().toISOString(),
+          state: 'created',
+          bhyvePid: null,
+          activeCpus: [],
+          suspendRequest: null,
+        });
+        return true;
       });
-      return true;
-    });
     if (!created) {
       writeOut(`errno = ${ERRNO[why ?? 'EEXIST']}\n`);
       return 255;
@@ -123,7 +125,7 @@ export function bhyvectlMain(argv: string[]): number {
     writeOut(`vcpu${cpu} stats:\n` + stats.map(([d, v]) => `${d.padEnd(40)}\t${v}\n`).join(''));
   }
   if (o.has('get-active-cpus') || o.has('get-all')) {
-    const cpus = running ? vm.activeCpus ?? [] : [];
+    const cpus = running ? (vm.activeCpus ?? []) : [];
     writeOut(`active cpus:\t ${cpus.length ? cpus.join(', ') : '(none)'}\n`);
   }
   if (o.has('get-suspended-cpus')) writeOut('suspended cpus:\t (none)\n');

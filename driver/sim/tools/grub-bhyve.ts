@@ -121,7 +121,9 @@ export async function grubBhyveMain(argv: string[]): Promise<number> {
   recordInvocation(root, 'grub-bhyve', argv);
   const {opts, operands} = parseArgs(argv);
   if (opts.has('help') || opts.has('usage')) {
-    writeOut(opts.has('help') ? HELP : 'Usage: grub-bhyve [-envS?V] [-c cons-dev] [-d DIR] [-g CFG] [-H[SECS]] [-m FILE] [-M MBYTES] [-r DEVICE_NAME] vmname\n');
+    writeOut(
+      opts.has('help') ? HELP : 'Usage: grub-bhyve [-envS?V] [-c cons-dev] [-d DIR] [-g CFG] [-H[SECS]] [-m FILE] [-M MBYTES] [-r DEVICE_NAME] vmname\n',
+    );
     return 0;
   }
   if (opts.has('version')) {
@@ -173,7 +175,7 @@ export async function grubBhyveMain(argv: string[]): Promise<number> {
   // still stops it, as it stops GRUB's countdown.
   if (st.grubTimeout === undefined) await grubMenu(con, 1, pace * 4, false);
   else await grubMenu(con, st.grubTimeout, 1000, true);
-  con.write('   Booting `Linux\'\r\n\r\n');
+  con.write("   Booting `Linux'\r\n\r\n");
   await sleep(pace);
   // The kernel goes into guest memory through grub-bhyve's mapping; the first call on
   // the VM is grub_emu_bhyve_boot32()'s register setup, each one inside assert().
@@ -182,7 +184,9 @@ export async function grubBhyveMain(argv: string[]): Promise<number> {
   });
   await con.drain();
   if (!loaded) {
-    writeErr('Assertion failed: (vm_set_register(bhyve_vcpu, VM_REG_GUEST_CR0, cr0) == 0), function grub_emu_bhyve_boot32, file kern/emu/bhyve_hostif.c, line 227.\n');
+    writeErr(
+      'Assertion failed: (vm_set_register(bhyve_vcpu, VM_REG_GUEST_CR0, cr0) == 0), function grub_emu_bhyve_boot32, file kern/emu/bhyve_hostif.c, line 227.\n',
+    );
     // abort(3); grub-bhyve runs as nobody by then (setuid), so FreeBSD writes no core.
     // Any core Linux writes lands in the sim tree.
     try {

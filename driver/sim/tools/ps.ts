@@ -44,7 +44,7 @@ function etime(seconds: number): string {
 const num = (header: string, f: (p: ProcInfo) => number | string): Keyword => ({header, right: true, value: (p) => String(f(p))});
 const str = (header: string, f: (p: ProcInfo, ctx: {cflag: boolean}) => string): Keyword => ({header, right: false, value: f});
 
-const pcpu = num('%CPU', (p) => (p.elapsedSeconds > 0 ? Math.min(100 * p.cpuSeconds / p.elapsedSeconds, 999.9) : 0).toFixed(1));
+const pcpu = num('%CPU', (p) => (p.elapsedSeconds > 0 ? Math.min((100 * p.cpuSeconds) / p.elapsedSeconds, 999.9) : 0).toFixed(1));
 const command = str('COMMAND', (p, ctx) => (ctx.cflag ? p.comm : freebsdCommand(p)));
 const stat = str('STAT', (p) => freebsdStat(p));
 

@@ -15,28 +15,171 @@ const USAGE = 'usage: stty [-a | -e | -g] [-f file] [arguments]';
 /** modes.c: flags that take an optional leading '-'. */
 const MODES = new Set([
   // cflag
-  'cs5', 'cs6', 'cs7', 'cs8', 'cstopb', 'cread', 'parenb', 'parodd', 'hupcl', 'hup', 'clocal', 'crtscts', 'ctsflow', 'rtsflow', 'mdmbuf',
+  'cs5',
+  'cs6',
+  'cs7',
+  'cs8',
+  'cstopb',
+  'cread',
+  'parenb',
+  'parodd',
+  'hupcl',
+  'hup',
+  'clocal',
+  'crtscts',
+  'ctsflow',
+  'rtsflow',
+  'mdmbuf',
   // iflag
-  'ignbrk', 'brkint', 'ignpar', 'parmrk', 'inpck', 'istrip', 'inlcr', 'igncr', 'icrnl', 'ixon', 'ixoff', 'ixany', 'imaxbel', 'decctlq', 'tandem',
+  'ignbrk',
+  'brkint',
+  'ignpar',
+  'parmrk',
+  'inpck',
+  'istrip',
+  'inlcr',
+  'igncr',
+  'icrnl',
+  'ixon',
+  'ixoff',
+  'ixany',
+  'imaxbel',
+  'decctlq',
+  'tandem',
   // lflag
-  'echoke', 'crtkill', 'echoe', 'crterase', 'echo', 'echonl', 'echoctl', 'ctlecho', 'echoprt', 'prterase', 'echok', 'isig', 'icanon', 'iexten', 'tostop', 'flusho', 'pendin', 'noflsh', 'crtbs', 'altwerase', 'nokerninfo', 'kerninfo', 'extproc',
+  'echoke',
+  'crtkill',
+  'echoe',
+  'crterase',
+  'echo',
+  'echonl',
+  'echoctl',
+  'ctlecho',
+  'echoprt',
+  'prterase',
+  'echok',
+  'isig',
+  'icanon',
+  'iexten',
+  'tostop',
+  'flusho',
+  'pendin',
+  'noflsh',
+  'crtbs',
+  'altwerase',
+  'nokerninfo',
+  'kerninfo',
+  'extproc',
   // oflag
-  'opost', 'litout', 'onlcr', 'ocrnl', 'onocr', 'onlret', 'oxtabs', 'tab0', 'tab3', 'tabs',
+  'opost',
+  'litout',
+  'onlcr',
+  'ocrnl',
+  'onocr',
+  'onlret',
+  'oxtabs',
+  'tab0',
+  'tab3',
+  'tabs',
   // combinations (modes.c)
-  'evenp', 'parity', 'oddp', 'pass8', 'raw', 'nl',
+  'evenp',
+  'parity',
+  'oddp',
+  'pass8',
+  'raw',
+  'nl',
 ]);
 
 /** key.c: keywords; the value says how many arguments follow. */
 const KEYS: Record<string, number> = {
-  all: 0, cbreak: 0, cols: 1, columns: 1, cooked: 0, dec: 0, ek: 0, everything: 0, f: 0, g: 0,
-  ispeed: 1, new: 0, newcrt: 0, crt: 0, nl: 0, old: 0, ospeed: 1, raw: 0, rows: 1, sane: 0, size: 0, speed: 0, tty: 0,
+  all: 0,
+  cbreak: 0,
+  cols: 1,
+  columns: 1,
+  cooked: 0,
+  dec: 0,
+  ek: 0,
+  everything: 0,
+  f: 0,
+  g: 0,
+  ispeed: 1,
+  new: 0,
+  newcrt: 0,
+  crt: 0,
+  nl: 0,
+  old: 0,
+  ospeed: 1,
+  raw: 0,
+  rows: 1,
+  sane: 0,
+  size: 0,
+  speed: 0,
+  tty: 0,
 };
 
 /** cchar.c: control characters; each takes a value. */
-const CCHARS = new Set(['discard', 'dsusp', 'eof', 'eol', 'eol2', 'erase', 'erase2', 'intr', 'kill', 'lnext', 'min', 'quit', 'reprint', 'start', 'status', 'stop', 'susp', 'time', 'werase']);
+const CCHARS = new Set([
+  'discard',
+  'dsusp',
+  'eof',
+  'eol',
+  'eol2',
+  'erase',
+  'erase2',
+  'intr',
+  'kill',
+  'lnext',
+  'min',
+  'quit',
+  'reprint',
+  'start',
+  'status',
+  'stop',
+  'susp',
+  'time',
+  'werase',
+]);
 
 /** What GNU stty does not know or prints in its own format: not simulated. */
-const NOT_SIMULATED = new Set(['all', 'everything', 'dec', 'new', 'old', 'newcrt', 'crt', 'tty', 'f', 'g', 'altwerase', 'nokerninfo', 'kerninfo', 'mdmbuf', 'ctsflow', 'rtsflow', 'decctlq', 'tandem', 'crtkill', 'crterase', 'ctlecho', 'prterase', 'crtbs', 'oxtabs', 'litout', 'pass8', 'erase2', 'dsusp', 'status', 'size', 'speed', 'ek', 'cbreak', 'cooked', 'hup', 'tab0', 'tab3']);
+const NOT_SIMULATED = new Set([
+  'all',
+  'everything',
+  'dec',
+  'new',
+  'old',
+  'newcrt',
+  'crt',
+  'tty',
+  'f',
+  'g',
+  'altwerase',
+  'nokerninfo',
+  'kerninfo',
+  'mdmbuf',
+  'ctsflow',
+  'rtsflow',
+  'decctlq',
+  'tandem',
+  'crtkill',
+  'crterase',
+  'ctlecho',
+  'prterase',
+  'crtbs',
+  'oxtabs',
+  'litout',
+  'pass8',
+  'erase2',
+  'dsusp',
+  'status',
+  'size',
+  'speed',
+  'ek',
+  'cbreak',
+  'cooked',
+  'hup',
+  'tab0',
+  'tab3',
+]);
 
 function sttyDelay(): number {
   try {
@@ -60,7 +203,7 @@ export function sttyMain(argv: string[]): number {
     else fail(70, `stty: -${o.opt} is not simulated (its output differs from FreeBSD's)`);
   }
   const ops = p.operands;
-  if (ops.length === 0) fail(70, 'stty: printing the settings is not simulated (its output differs from FreeBSD\'s)');
+  if (ops.length === 0) fail(70, "stty: printing the settings is not simulated (its output differs from FreeBSD's)");
   const pass: string[] = [];
   for (let i = 0; i < ops.length; i++) {
     const a = ops[i]!;
@@ -101,8 +244,16 @@ export function sttyMain(argv: string[]): number {
   const r = spawnSync('/bin/sh', ['-c', 'exec "$0" "$@" <&3', systemStty(), ...pass], {stdio: ['ignore', 'inherit', 'pipe', tty]});
   if (r.status !== 0) {
     // GNU's wording is not FreeBSD's; say what failed the way stty(1) does.
-    if (/Inappropriate ioctl|not a tty/i.test(r.stderr?.toString() ?? '')) fail(1, 'stty: stdin isn\'t a terminal');
-    fail(1, `stty: ${r.stderr?.toString().trim().replace(/^stty: /, '') || 'failed'}`);
+    if (/Inappropriate ioctl|not a tty/i.test(r.stderr?.toString() ?? '')) fail(1, "stty: stdin isn't a terminal");
+    fail(
+      1,
+      `stty: ${
+        r.stderr
+          ?.toString()
+          .trim()
+          .replace(/^stty: /, '') || 'failed'
+      }`,
+    );
   }
   // A loaded host: the modes are set, but stty is slow to finish (faults["*"].sttyDelayMs).
   const delay = sttyDelay();

@@ -8,9 +8,7 @@ import {readHostStateSync, updateHostStateSync, type HostState} from '../host-st
 import {registeredModules} from '../kld.js';
 import {fail, simRootFromEnv, writeErr, writeOut} from '../tool-runtime.js';
 
-const USAGE =
-  'usage: sysctl [-bdeiNnoqTtWx] [ -B <bufsize> ] [-f filename] name[=value] ...\n' +
-  '       sysctl [-bdeNnoqTtWx] [ -B <bufsize> ] -a';
+const USAGE = 'usage: sysctl [-bdeiNnoqTtWx] [ -B <bufsize> ] [-f filename] name[=value] ...\n' + '       sysctl [-bdeNnoqTtWx] [ -B <bufsize> ] -a';
 
 interface Oid {
   value(st: HostState): string;
@@ -21,7 +19,7 @@ interface Oid {
 }
 
 /** __FreeBSD_version of a release, e.g. 14.2-RELEASE → 1402000. */
-export function osreldate(osrelease: string): number {
+function osreldate(osrelease: string): number {
   const m = /^(\d+)\.(\d+)/.exec(osrelease);
   return m ? Number(m[1]) * 100000 + Number(m[2]) * 1000 : 0;
 }
@@ -63,7 +61,9 @@ const OIDS: Record<string, Oid> = {
 
 function visible(st: HostState): string[] {
   const mods = new Set(registeredModules(st).map((m) => m.name));
-  return Object.keys(OIDS).filter((k) => !OIDS[k]!.module || mods.has(OIDS[k]!.module!)).sort();
+  return Object.keys(OIDS)
+    .filter((k) => !OIDS[k]!.module || mods.has(OIDS[k]!.module!))
+    .sort();
 }
 
 export function sysctlMain(argv: string[]): number {

@@ -123,7 +123,8 @@ function processesFor(dir: string, name: string): number[] {
   return pids;
 }
 
-const taps = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, 'host.json'), 'utf8')) as HostState).interfaces.filter((i) => i.driver === 'tap').map((i) => i.name);
+const taps = (dir: string) =>
+  (JSON.parse(fs.readFileSync(path.join(dir, 'host.json'), 'utf8')) as HostState).interfaces.filter((i) => i.driver === 'tap').map((i) => i.name);
 
 test('a device missing from a config-tree bhyve (pci slot B:S:F form) is missing, as in the S:F form libvirt matches', (t) => {
   const usage = 'Usage: bhyve [-aCDeHhPSuWwxY]\n       -u: RTC keeps UTC time\n';
@@ -268,7 +269,7 @@ test.serial("domcapabilities: graphics and video only where bhyve has fbuf, the 
   let r = run(dir, ['domcapabilities']);
   t.is(r.status, 0, r.stderr);
   t.is(r.stderr, '');
-  t.regex(r.stdout, /^<domainCapabilities>\n  <path>\/usr\/sbin\/bhyve<\/path>\n  <domain>bhyve<\/domain>\n  <arch>x86_64<\/arch>\n/);
+  t.regex(r.stdout, /^<domainCapabilities>\n {2}<path>\/usr\/sbin\/bhyve<\/path>\n {2}<domain>bhyve<\/domain>\n {2}<arch>x86_64<\/arch>\n/);
   t.regex(r.stdout, /<loader supported='yes'>\n\s+<value>\/usr\/local\/share\/uefi-firmware\/BHYVE_UEFI\.fd<\/value>/);
   t.regex(r.stdout, /<graphics supported='yes'>/);
   t.regex(r.stdout, /<video supported='yes'>/);
@@ -286,8 +287,14 @@ test.serial("domcapabilities: graphics and video only where bhyve has fbuf, the 
 
   t.is(cli(dir, ['domcapabilities', '--virttype', 'kvm']).stderr, 'error: invalid argument: unknown virttype: kvm\n');
   t.is(cli(dir, ['domcapabilities', '--arch', 'vax']).stderr, 'error: invalid argument: unknown architecture: vax\n');
-  t.is(cli(dir, ['domcapabilities', '--arch', 'aarch64']).stderr, 'error: this function is not supported by the connection driver: unsupported architecture: aarch64\n');
-  t.regex(cli(dir, ['domcapabilities', '--emulatorbin', '/opt/bhyve', '--arch', 'i686']).stdout, /<path>\/opt\/bhyve<\/path>\n  <domain>bhyve<\/domain>\n  <arch>i686<\/arch>/);
+  t.is(
+    cli(dir, ['domcapabilities', '--arch', 'aarch64']).stderr,
+    'error: this function is not supported by the connection driver: unsupported architecture: aarch64\n',
+  );
+  t.regex(
+    cli(dir, ['domcapabilities', '--emulatorbin', '/opt/bhyve', '--arch', 'i686']).stdout,
+    /<path>\/opt\/bhyve<\/path>\n {2}<domain>bhyve<\/domain>\n {2}<arch>i686<\/arch>/,
+  );
   t.regex(cli(dir, ['--help']).stdout, /^ {2}domcapabilities \[--virttype TYPE\]/m);
 });
 
@@ -320,7 +327,10 @@ test.serial('no bhyve, or one that cannot be probed: no caps, and every verb tha
   await stopDaemon(dir); // the next daemon puts a bhyve back (ensureSimHost)
   const odd = await capabilities(dir);
   t.deepEqual(odd.caps, []);
-  t.regex(odd.problem ?? '', /^`bhyve -h` printed no usage text \(exit status 78: bhyve \(simulated\): host\.json: osrelease '12\.4-RELEASE' is not a FreeBSD release the simulator models; set it to one of /);
+  t.regex(
+    odd.problem ?? '',
+    /^`bhyve -h` printed no usage text \(exit status 78: bhyve \(simulated\): host\.json: osrelease '12\.4-RELEASE' is not a FreeBSD release the simulator models; set it to one of /,
+  );
   r = cli(dir, ['start', 'web1']);
   t.is(r.status, 1);
   t.regex(r.stderr, /^error: cannot start 'web1': `bhyve -h` printed no usage text \(exit status 78: /);

@@ -19,19 +19,31 @@ const toNative = (xml: string) => domainXmlToNative(xml, {...caps, parse: ids});
 const word = fc.stringMatching(/^[a-zA-Z0-9_./-]{1,12}$/);
 const imagePath = word.map((w) => `/vm/${w}.img`);
 const slot = fc.tuple(fc.integer({min: 1, max: 31}), fc.integer({min: 0, max: 7})).map(([s, f]) => `${s}:${f}`);
-const mac = fc.array(fc.integer({min: 0, max: 255}), {minLength: 5, maxLength: 5}).map((b) => ['52', ...b.map((x) => x.toString(16).padStart(2, '0'))].join(':'));
+const mac = fc
+  .array(fc.integer({min: 0, max: 255}), {minLength: 5, maxLength: 5})
+  .map((b) => ['52', ...b.map((x) => x.toString(16).padStart(2, '0'))].join(':'));
 const uuid = fc.uuid();
 
 /** One bhyve option as the fixtures write it: a flag, or a flag and its argument. */
 const bhyveOption: fc.Arbitrary<readonly string[]> = fc.oneof(
   fc.integer({min: 1, max: 16}).map((n) => ['-c', String(n)]),
-  fc.oneof(fc.integer({min: 1, max: 65536}).map(String), fc.integer({min: 1, max: 64}).map((n) => `${n}M`), fc.integer({min: 1, max: 8}).map((n) => `${n}G`)).map((m) => ['-m', m]),
+  fc
+    .oneof(
+      fc.integer({min: 1, max: 65536}).map(String),
+      fc.integer({min: 1, max: 64}).map((n) => `${n}M`),
+      fc.integer({min: 1, max: 8}).map((n) => `${n}G`),
+    )
+    .map((m) => ['-m', m]),
   fc.constantFrom(['-A'], ['-I'], ['-H'], ['-P'], ['-u'], ['-w'], ['-S'], ['-W'], ['-x']),
   uuid.map((u) => ['-U', u]),
   fc.constant(['-s', '0:0,hostbridge']),
   slot.map((s) => ['-s', `${s},lpc`]),
-  fc.tuple(slot, fc.constantFrom('ahci-hd', 'ahci-cd', 'virtio-blk', 'ahci,hd:', 'ahci,cd:'), imagePath).map(([s, dev, p]) => ['-s', dev.endsWith(':') ? `${s},${dev}${p}` : `${s},${dev},${p}`]),
-  fc.tuple(slot, fc.constantFrom('virtio-net', 'e1000'), fc.integer({min: 0, max: 9}), fc.option(mac)).map(([s, dev, n, m]) => ['-s', `${s},${dev},tap${n}${m ? `,mac=${m}` : ''}`]),
+  fc
+    .tuple(slot, fc.constantFrom('ahci-hd', 'ahci-cd', 'virtio-blk', 'ahci,hd:', 'ahci,cd:'), imagePath)
+    .map(([s, dev, p]) => ['-s', dev.endsWith(':') ? `${s},${dev}${p}` : `${s},${dev},${p}`]),
+  fc
+    .tuple(slot, fc.constantFrom('virtio-net', 'e1000'), fc.integer({min: 0, max: 9}), fc.option(mac))
+    .map(([s, dev, n, m]) => ['-s', `${s},${dev},tap${n}${m ? `,mac=${m}` : ''}`]),
   slot.map((s) => ['-s', `${s},virtio-rnd`]),
   fc.tuple(fc.constantFrom('com1', 'com2'), fc.integer({min: 0, max: 9})).map(([c, n]) => ['-l', `${c},/dev/nmdm${n}A`]),
   fc.constant(['-l', 'bootrom,/usr/local/share/uefi-firmware/BHYVE_UEFI.fd']),
@@ -41,21 +53,35 @@ const bhyveOption: fc.Arbitrary<readonly string[]> = fc.oneof(
 const name = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_-]{0,10}$/);
 
 /** A bhyve command line, and sometimes a bhyveload line before it, for one name. */
-const commandLines = fc.tuple(name, fc.array(bhyveOption, {minLength: 1, maxLength: 10}), fc.option(fc.tuple(fc.integer({min: 1, max: 4096}), imagePath))).map(([n, opts, loader]) => {
-  const bhyve = ['/usr/sbin/bhyve', ...opts.flat(), n].join(' ');
-  return loader ? `/usr/sbin/bhyveload -m ${loader[0]} -d ${loader[1]} ${n}\n${bhyve}\n` : `${bhyve}\n`;
-});
+const commandLines = fc
+  .tuple(name, fc.array(bhyveOption, {minLength: 1, maxLength: 10}), fc.option(fc.tuple(fc.integer({min: 1, max: 4096}), imagePath)))
+  .map(([n, opts, loader]) => {
+    const bhyve = ['/usr/sbin/bhyve', ...opts.flat(), n].join(' ');
+    return loader ? `/usr/sbin/bhyveload -m ${loader[0]} -d ${loader[1]} ${n}\n${bhyve}\n` : `${bhyve}\n`;
+  });
 
 /** `lines` with one character replaced by one that matters to the grammar. */
 function mutated(lines: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return lines.chain((text) => fc.tuple(fc.nat(), fc.constantFrom(' ', '\n', "'", '"', '\\', '-', ',', ':', '=', '\\\n', '\0')).map(([at, c]) => text.slice(0, at % text.length) + c + text.slice((at % text.length) + 1)));
+  return lines.chain((text) =>
+    fc
+      .tuple(fc.nat(), fc.constantFrom(' ', '\n', "'", '"', '\\', '-', ',', ':', '=', '\\\n', '\0'))
+      .map(([at, c]) => text.slice(0, at % text.length) + c + text.slice((at % text.length) + 1)),
+  );
 }
 
 /** Words from the option grammar and junk, quoted and not, over one or more lines. */
 const anyText = fc.oneof(
   commandLines,
   mutated(commandLines),
-  fc.array(fc.oneof(fc.constantFrom('/usr/sbin/bhyve', '/usr/sbin/bhyveload', '/usr/local/sbin/grub-bhyve', '-s', '-l', '-m', '-c', '-U', '\\\n', "'", '"', '\n'), word), {maxLength: 40}).map((w) => w.join(' ')),
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom('/usr/sbin/bhyve', '/usr/sbin/bhyveload', '/usr/local/sbin/grub-bhyve', '-s', '-l', '-m', '-c', '-U', '\\\n', "'", '"', '\n'),
+        word,
+      ),
+      {maxLength: 40},
+    )
+    .map((w) => w.join(' ')),
   fc.string({unit: 'binary', maxLength: 300}),
 );
 
@@ -77,7 +103,7 @@ test('every error is one line', (t) => {
     'native-argv: errors',
     fc.property(anyText, (text) => {
       const e = throwsOnly(() => fromNative(text), [VirError]) as Error | undefined;
-      if (e && e.message.includes('\n')) throw new Error(`a message of several lines: ${JSON.stringify(e.message)}`);
+      if (e?.message.includes('\n')) throw new Error(`a message of several lines: ${JSON.stringify(e.message)}`);
     }),
     2000,
   );
@@ -121,12 +147,16 @@ const exactLines = fc
     fc.integer({min: 1, max: 65536}),
     fc.subarray(['-A', '-I', '-u', '-w', '-S']),
     imagePath,
-    fc.uniqueArray(fc.integer({min: 2, max: 31}), {minLength: 1, maxLength: 6}).chain((slots) => fc.tuple(fc.constant(slots), fc.array(device, {minLength: slots.length - 1, maxLength: slots.length - 1}))),
+    fc
+      .uniqueArray(fc.integer({min: 2, max: 31}), {minLength: 1, maxLength: 6})
+      .chain((slots) => fc.tuple(fc.constant(slots), fc.array(device, {minLength: slots.length - 1, maxLength: slots.length - 1}))),
     fc.option(fc.integer({min: 0, max: 9}), {nil: undefined}),
   )
   .map(([n, cpus, mem, flags, bootDisk, [slots, devices], com1]) => {
     const args = ['/usr/sbin/bhyve', '-c', String(cpus), '-m', String(mem), ...flags, '-H', '-P', '-s', '0:0,hostbridge'];
-    [`virtio-blk,${bootDisk}`, ...devices].forEach((dev, i) => args.push('-s', `${slots[i]}:0,${dev}`));
+    [`virtio-blk,${bootDisk}`, ...devices].forEach((dev, i) => {
+      args.push('-s', `${slots[i]}:0,${dev}`);
+    });
     if (com1 !== undefined) args.push('-s', '1,lpc', '-l', `com1,/dev/nmdm${com1}A`);
     return `/usr/sbin/bhyveload -m ${mem} -d ${bootDisk} ${n}\n${[...args, n].join(' ')}\n`;
   });

@@ -11,14 +11,18 @@ const canSwitchUser = process.getuid?.() === 0;
 
 /** Daemons of this simulated host, from /proc. */
 function daemonsOf(dir: string): number[] {
-  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
-    try {
-      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return argv.includes(`sim://${dir}`) && argv.includes('daemon');
-    } catch {
-      return false;
-    }
-  });
+  return fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv.includes(`sim://${dir}`) && argv.includes('daemon');
+      } catch {
+        return false;
+      }
+    });
 }
 
 (canSwitchUser ? test : test.skip)('a user without access to the socket gets one line, and no second daemon is started', (t) => {
@@ -33,7 +37,10 @@ function daemonsOf(dir: string): number[] {
     const t0 = Date.now();
     const r = spawnSync(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...verb], {uid: nobody, gid: nobody, cwd: '/', encoding: 'utf8', timeout: 30_000});
     t.is(r.status, 1, `${verb.join(' ')}: ${r.stderr}`);
-    t.is(r.stderr, `error: cannot reach the bhyve-tui daemon: permission denied on ${dir}/var/run/bhyve-tui/daemon.sock; run as the user who owns the simulated host\n`);
+    t.is(
+      r.stderr,
+      `error: cannot reach the bhyve-tui daemon: permission denied on ${dir}/var/run/bhyve-tui/daemon.sock; run as the user who owns the simulated host\n`,
+    );
     t.true(Date.now() - t0 < 10_000, `answered in ${Date.now() - t0} ms`);
   }
   t.deepEqual(daemonsOf(dir), [first], 'still the one daemon');

@@ -35,7 +35,9 @@ async function stopDaemon(dir: string): Promise<void> {
 /** Starts the stand-in daemon at the host's socket; resolves with its pid once it listens. */
 async function fakeDaemon(t: {teardown(fn: () => void): void}, dir: string, mode: string, guests: string[] = []): Promise<{pid: number; log: string}> {
   const log = path.join(dir, 'fake-daemon.log');
-  const child = spawn(process.execPath, [path.join(repoRoot, 'test/helpers/fake-daemon.mjs'), sockOf(dir), mode, guests.join(','), log], {stdio: ['ignore', 'pipe', 'inherit']});
+  const child = spawn(process.execPath, [path.join(repoRoot, 'test/helpers/fake-daemon.mjs'), sockOf(dir), mode, guests.join(','), log], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   t.teardown(() => {
     if (pidAlive(child.pid)) child.kill('SIGKILL');
   });
@@ -52,7 +54,12 @@ test.serial('a daemon of another protocol that supervises no guests is replaced 
   const old = await fakeDaemon(t, dir, 'hello:1');
   const r = cli(dir, ['list', '--all']);
   t.is(r.status, 0, r.stderr);
-  t.regex(r.stderr, new RegExp(String.raw`^warning: the bhyve-tui daemon for sim://${esc(dir)} speaks protocol 1 \(build fake-1\), this client protocol ${PROTOCOL} \(build ${clientBuild}\); it supervises no guests: replacing it\n$`));
+  t.regex(
+    r.stderr,
+    new RegExp(
+      String.raw`^warning: the bhyve-tui daemon for sim://${esc(dir)} speaks protocol 1 \(build fake-1\), this client protocol ${PROTOCOL} \(build ${clientBuild}\); it supervises no guests: replacing it\n$`,
+    ),
+  );
   t.regex(r.stdout, /\bweb1\s+shut off\b/);
   t.false(pidAlive(old.pid), 'the old daemon was ended');
   t.is(fs.readFileSync(old.log, 'utf8'), 'hello\n', 'the hello was the first and only request it got');
@@ -71,7 +78,12 @@ test.serial('a daemon from before the hello is replaced too; the new daemon answ
   const old = await fakeDaemon(t, dir, 'before-hello');
   const r = cli(dir, ['dumpxml', 'web1']);
   t.is(r.status, 0, r.stderr);
-  t.regex(r.stderr, new RegExp(String.raw`^warning: the bhyve-tui daemon for sim://${esc(dir)} speaks protocol 1 \(build unknown\), this client protocol ${PROTOCOL} \(build ${clientBuild}\); it supervises no guests: replacing it\n$`));
+  t.regex(
+    r.stderr,
+    new RegExp(
+      String.raw`^warning: the bhyve-tui daemon for sim://${esc(dir)} speaks protocol 1 \(build unknown\), this client protocol ${PROTOCOL} \(build ${clientBuild}\); it supervises no guests: replacing it\n$`,
+    ),
+  );
   t.regex(r.stdout, /<name>web1<\/name>/);
   t.false(pidAlive(old.pid));
   t.is(fs.readFileSync(old.log, 'utf8'), 'hello\nlistDomains\nping\n', 'what it has in common with this protocol: the list and the ping');
@@ -91,7 +103,12 @@ test.serial('a daemon from before the hello is replaced too; the new daemon answ
   });
   const answer = JSON.parse(reply) as {id: number; error?: {message: string}};
   t.is(answer.id, 7);
-  t.regex(answer.error?.message ?? '', new RegExp(String.raw`^this bhyve-tui daemon \(protocol ${PROTOCOL}, build ${clientBuild}\) got a request before a hello: the client is an older bhyve-tui; quit it and start the installed one$`));
+  t.regex(
+    answer.error?.message ?? '',
+    new RegExp(
+      String.raw`^this bhyve-tui daemon \(protocol ${PROTOCOL}, build ${clientBuild}\) got a request before a hello: the client is an older bhyve-tui; quit it and start the installed one$`,
+    ),
+  );
 });
 
 test.serial('with a guest running, the old daemon is not replaced: one line says how to upgrade, and doing so keeps the guest', async (t) => {
@@ -110,7 +127,9 @@ test.serial('with a guest running, the old daemon is not replaced: one line says
       r.stderr,
       new RegExp(
         String.raw`^error: the bhyve-tui daemon for sim://${esc(dir)} speaks protocol 1 \(build unknown\), this client protocol ${PROTOCOL} \(build ${clientBuild}\); ` +
-          esc(`it supervises web1, so it is not replaced: the guests do not depend on the daemon, so end it with 'kill ${old.pid}' (not 'service bhyve_tui restart', which shuts the guests down first) and run bhyve-tui again: the new daemon adopts the running guests`) +
+          esc(
+            `it supervises web1, so it is not replaced: the guests do not depend on the daemon, so end it with 'kill ${old.pid}' (not 'service bhyve_tui restart', which shuts the guests down first) and run bhyve-tui again: the new daemon adopts the running guests`,
+          ) +
           '\n$',
       ),
       verb.join(' '),
@@ -135,7 +154,12 @@ test.serial('a daemon of a newer protocol is left alone: one line names its buil
   const newer = await fakeDaemon(t, dir, `hello:${PROTOCOL + 1}`);
   const r = cli(dir, ['list']);
   t.is(r.status, 1);
-  t.regex(r.stderr, new RegExp(String.raw`^error: the bhyve-tui daemon for sim://${esc(dir)} speaks protocol ${PROTOCOL + 1} \(build fake-${PROTOCOL + 1}\), this client protocol ${PROTOCOL} \(build ${clientBuild}\); the daemon is newer: use the bhyve-tui it was started from \(fake-${PROTOCOL + 1}\)\n$`));
+  t.regex(
+    r.stderr,
+    new RegExp(
+      String.raw`^error: the bhyve-tui daemon for sim://${esc(dir)} speaks protocol ${PROTOCOL + 1} \(build fake-${PROTOCOL + 1}\), this client protocol ${PROTOCOL} \(build ${clientBuild}\); the daemon is newer: use the bhyve-tui it was started from \(fake-${PROTOCOL + 1}\)\n$`,
+    ),
+  );
   t.true(pidAlive(newer.pid));
 });
 

@@ -13,7 +13,40 @@ import {checkProperty, throwsOnly, timed} from '../../helpers/property-runs.js';
 
 /** Pieces of URIs in libvirt's grammar, glued in any order, and plain junk. */
 const uriText = fc.oneof(
-  fc.array(fc.constantFrom('bhyve', 'sim', '+ssh', '+unix', '://', '/', 'system', 'root@', '@', 'host', ':22', ':', '?', 'socket=', '#', '%', '%2e', '%2F', '%00', '%zz', '..', '.', 'tmp', '\0', '\n', ' ', 'é'), {maxLength: 30}).map((p) => p.join('')),
+  fc
+    .array(
+      fc.constantFrom(
+        'bhyve',
+        'sim',
+        '+ssh',
+        '+unix',
+        '://',
+        '/',
+        'system',
+        'root@',
+        '@',
+        'host',
+        ':22',
+        ':',
+        '?',
+        'socket=',
+        '#',
+        '%',
+        '%2e',
+        '%2F',
+        '%00',
+        '%zz',
+        '..',
+        '.',
+        'tmp',
+        '\0',
+        '\n',
+        ' ',
+        'é',
+      ),
+      {maxLength: 30},
+    )
+    .map((p) => p.join('')),
   fc.string({unit: 'binary', maxLength: 200}),
   fc.tuple(fc.constantFrom('sim://', 'bhyve://', 'sim:///', 'bhyve+ssh://'), fc.string({unit: 'grapheme', maxLength: 100})).map(([a, b]) => a + b),
   // the longest URIs there are, and past them
@@ -56,10 +89,15 @@ test('bhyve:///system and its remote forms parse to their parts', (t) => {
   checkProperty(
     t,
     'uri: remote forms',
-    fc.property(fc.option(fc.stringMatching(/^[a-z_][a-z0-9_-]{0,8}$/), {nil: undefined}), fc.domain(), fc.option(fc.integer({min: 1, max: 65535}), {nil: undefined}), (user, host, port) => {
-      const uri = `bhyve+ssh://${user ? `${user}@` : ''}${host}${port ? `:${port}` : ''}/system`;
-      throwsOnly(() => parseConnectionUri(uri), [DriverError]);
-    }),
+    fc.property(
+      fc.option(fc.stringMatching(/^[a-z_][a-z0-9_-]{0,8}$/), {nil: undefined}),
+      fc.domain(),
+      fc.option(fc.integer({min: 1, max: 65535}), {nil: undefined}),
+      (user, host, port) => {
+        const uri = `bhyve+ssh://${user ? `${user}@` : ''}${host}${port ? `:${port}` : ''}/system`;
+        throwsOnly(() => parseConnectionUri(uri), [DriverError]);
+      },
+    ),
     500,
   );
 });
@@ -68,15 +106,21 @@ test('escape characters: parsed or refused with UsageError in one line', (t) => 
   checkProperty(
     t,
     'escape: any text',
-    fc.property(fc.oneof(fc.string({unit: 'binary', maxLength: 40}), fc.string({unit: fc.constantFrom('^', ']', '[', '@', '_', 'a', 'z', '~', '\x7f', '\n', 'é'), maxLength: 4})), (spec) => {
-      const e = throwsOnly(() => parseEscape(spec), [UsageError]) as Error | undefined;
-      if (e && /[\n\r]/.test(e.message)) throw new Error(`a message of several lines: ${JSON.stringify(e.message)}`);
-      if (e && e.message.length > 120) throw new Error(`a message of ${e.message.length} characters`);
-      if (!e) {
-        const code = parseEscape(spec);
-        if (!(Number.isInteger(code) && code >= 0 && code < 0x80)) throw new Error(`${JSON.stringify(spec)} gave ${code}`);
-      }
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({unit: 'binary', maxLength: 40}),
+        fc.string({unit: fc.constantFrom('^', ']', '[', '@', '_', 'a', 'z', '~', '\x7f', '\n', 'é'), maxLength: 4}),
+      ),
+      (spec) => {
+        const e = throwsOnly(() => parseEscape(spec), [UsageError]) as Error | undefined;
+        if (e && /[\n\r]/.test(e.message)) throw new Error(`a message of several lines: ${JSON.stringify(e.message)}`);
+        if (e && e.message.length > 120) throw new Error(`a message of ${e.message.length} characters`);
+        if (!e) {
+          const code = parseEscape(spec);
+          if (!(Number.isInteger(code) && code >= 0 && code < 0x80)) throw new Error(`${JSON.stringify(spec)} gave ${code}`);
+        }
+      },
+    ),
     5000,
   );
 });

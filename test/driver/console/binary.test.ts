@@ -6,8 +6,8 @@
 import test from 'ava';
 import {attached, hostWithGuest, loginRoot, ptyClient} from './helpers.js';
 
-function allBytesBut(escape: number): Buffer {
-  const up = Array.from({length: 256}, (_, i) => i).filter((b) => b !== escape);
+function allBytesBut(escapeByte: number): Buffer {
+  const up = Array.from({length: 256}, (_, i) => i).filter((b) => b !== escapeByte);
   return Buffer.from([...up, ...[...up].reverse()]);
 }
 

@@ -53,7 +53,12 @@ export class PtyClient {
 
   /** Waits until the output after `from` matches; fails with the output seen. */
   waitFor(what: string | RegExp | ((out: Buffer) => boolean), from = 0, timeoutMs = 60_000): Promise<void> {
-    const test = typeof what === 'function' ? () => what(this.out.subarray(from)) : typeof what === 'string' ? () => this.text(from).includes(what) : () => what.test(this.text(from));
+    const test =
+      typeof what === 'function'
+        ? () => what(this.out.subarray(from))
+        : typeof what === 'string'
+          ? () => this.text(from).includes(what)
+          : () => what.test(this.text(from));
     return new Promise((resolve, reject) => {
       const check = () => {
         if (!test()) return;
@@ -62,7 +67,11 @@ export class PtyClient {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${String(what)}; terminal showed:\n${JSON.stringify(this.text(Math.max(from, this.out.length - 1500)))}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${String(what)}; terminal showed:\n${JSON.stringify(this.text(Math.max(from, this.out.length - 1500)))}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -77,7 +86,13 @@ export class PtyClient {
   async exit(timeoutMs = 30_000): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the client did not exit within ${timeoutMs} ms; terminal showed:\n${JSON.stringify(this.text(Math.max(0, this.out.length - 1500)))}`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`the client did not exit within ${timeoutMs} ms; terminal showed:\n${JSON.stringify(this.text(Math.max(0, this.out.length - 1500)))}`),
+          ),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([this.exited, timeout]);

@@ -113,10 +113,14 @@ test.serial('a guest that ignores the ACPI button is forced off after the timeou
   t.is(cli(dir, ['start', 'web1']).status, 0);
   const started = Date.now();
   t.is(cli(dir, ['shutdown', 'web1', '--timeout', '1']).status, 0);
-  await eventually('in shutdown with a deadline', () => {
-    const d = dom(dir, 'web1');
-    return d.state === 'in shutdown' && typeof d.shutdownDeadline === 'number';
-  }, 3000).catch(() => {});
+  await eventually(
+    'in shutdown with a deadline',
+    () => {
+      const d = dom(dir, 'web1');
+      return d.state === 'in shutdown' && typeof d.shutdownDeadline === 'number';
+    },
+    3000,
+  ).catch(() => {});
   await eventually('forced off', () => dom(dir, 'web1').state === 'shut off', 20_000);
   t.true(Date.now() - started >= 1000, 'not before the timeout');
   t.regex(fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8'), /bhyvectl --force-poweroff --vm=web1/);
@@ -155,7 +159,11 @@ test.serial('define writes atomically and an invalid definition never replaces a
   fs.writeFileSync(better, good.replace('<vcpu>1</vcpu>', '<vcpu>2</vcpu>'));
   t.is(cli(dir, ['define', better]).status, 0);
   t.is(dom(dir, 'web1').vcpus, 2);
-  t.deepEqual(fs.readdirSync(domainsDir(dir)).filter((f) => f.startsWith('.')), [], 'no temp files left');
+  t.deepEqual(
+    fs.readdirSync(domainsDir(dir)).filter((f) => f.startsWith('.')),
+    [],
+    'no temp files left',
+  );
 });
 
 test.serial('undefine refuses a running domain and removes a shut-off one', (t) => {
@@ -178,14 +186,18 @@ test.serial('autostart: marked domains start in order when the daemon starts wit
   const old = killDaemon(dir);
   await eventually('the daemon to die', () => !alive(old));
   const boot = cliAsync(dir, ['daemon', '--boot']);
-  await eventually('both autostarted', () => {
-    try {
-      const l = list(dir);
-      return l.find((d) => d.name === 'web1')?.state === 'running' && l.find((d) => d.name === 'db1')?.state === 'running';
-    } catch {
-      return false;
-    }
-  }, 30_000);
+  await eventually(
+    'both autostarted',
+    () => {
+      try {
+        const l = list(dir);
+        return l.find((d) => d.name === 'web1')?.state === 'running' && l.find((d) => d.name === 'db1')?.state === 'running';
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+  );
   const log = fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/daemon.log'), 'utf8');
   t.true(log.indexOf('autostart: started db1') < log.indexOf('autostart: started web1'), 'order respected');
   t.is(cli(dir, ['autostart', 'web1', '--disable']).status, 0);
@@ -248,7 +260,13 @@ test.serial('preflight: a console already used by a running domain, and more vCP
   const dir = fastSimHost(t, 'preflight');
   const web1 = fs.readFileSync(path.join(domainsDir(dir), 'web1.xml'), 'utf8');
   const twin = path.join(dir, 'twin.xml');
-  fs.writeFileSync(twin, web1.replace('<name>web1</name>', '<name>twin</name>').replace(/<uuid>[^<]*<\/uuid>/, '').replace('/vm/web1/disk0.img', '/vm/db1/disk0.img'));
+  fs.writeFileSync(
+    twin,
+    web1
+      .replace('<name>web1</name>', '<name>twin</name>')
+      .replace(/<uuid>[^<]*<\/uuid>/, '')
+      .replace('/vm/web1/disk0.img', '/vm/db1/disk0.img'),
+  );
   t.is(cli(dir, ['define', twin]).status, 0);
   t.is(cli(dir, ['start', 'web1']).status, 0);
   const r = cli(dir, ['start', 'twin']);
@@ -271,7 +289,9 @@ test.serial('a daemon killed while the loader runs: the next one waits for the l
   const starting = cliAsync(dir, ['start', 'web1']);
   await eventually('the loader to run', () => {
     try {
-      return dom(dir, 'web1').state === 'bootloader' && fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8').includes('run: /usr/sbin/bhyveload');
+      return (
+        dom(dir, 'web1').state === 'bootloader' && fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8').includes('run: /usr/sbin/bhyveload')
+      );
     } catch {
       return false;
     }

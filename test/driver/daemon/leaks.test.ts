@@ -73,12 +73,16 @@ async function heapAfterGc(pid: number, snapDir: string): Promise<{objectsKiB: n
   for (const f of fs.readdirSync(snapDir).filter(mine)) fs.rmSync(path.join(snapDir, f));
   process.kill(pid, 'SIGUSR2');
   let text = '';
-  await eventually('the daemon to write its heap snapshot', () => {
-    const f = fs.readdirSync(snapDir).find(mine);
-    if (!f) return false;
-    text = fs.readFileSync(path.join(snapDir, f), 'utf8');
-    return text.endsWith('}') && text.length > 1000;
-  }, 60_000);
+  await eventually(
+    'the daemon to write its heap snapshot',
+    () => {
+      const f = fs.readdirSync(snapDir).find(mine);
+      if (!f) return false;
+      text = fs.readFileSync(path.join(snapDir, f), 'utf8');
+      return text.endsWith('}') && text.length > 1000;
+    },
+    60_000,
+  );
   const snap = JSON.parse(text) as {snapshot: {meta: {node_fields: string[]; node_types: [string[]]}}; nodes: number[]};
   const fields = snap.snapshot.meta.node_fields;
   const typeAt = fields.indexOf('type');
@@ -127,7 +131,7 @@ test.serial(`${cycles} start/destroy cycles of one guest leave no descriptors, p
   const settled = async (measureHeap = false): Promise<Sample> => {
     // (the daemon's own short-lived tools, such as the tap sweep's ifconfig after a run
     // ends, are waited for too: a child that stays is what counts)
-    await eventually('the guest\'s processes to end', () => hostProcesses(dir, daemon).length === 0 && children(daemon).length === 0, 20_000).catch(() => {});
+    await eventually("the guest's processes to end", () => hostProcesses(dir, daemon).length === 0 && children(daemon).length === 0, 20_000).catch(() => {});
     const sample: Sample = {fds: fds(daemon), children: children(daemon), rssKiB: rssKiB(daemon), processes: hostProcesses(dir, daemon)};
     if (measureHeap) sample.heap = await heapAfterGc(daemon, snapDir);
     return sample;
@@ -145,12 +149,14 @@ test.serial(`${cycles} start/destroy cycles of one guest leave no descriptors, p
   const last = await settled(true);
   const took = (Date.now() - started) / 1000;
   const heap = (s: Sample) => `objects ${s.heap!.objectsKiB} KiB, code ${s.heap!.codeKiB} KiB, RSS ${s.heap!.rssKiB} KiB`;
-  t.log(`${cycles} cycles in ${took.toFixed(0)} s; daemon fds ${first!.fds.length} → ${middle!.fds.length} → ${last.fds.length}, children ${first!.children.length} → ${last.children.length}`);
+  t.log(
+    `${cycles} cycles in ${took.toFixed(0)} s; daemon fds ${first!.fds.length} → ${middle!.fds.length} → ${last.fds.length}, children ${first!.children.length} → ${last.children.length}`,
+  );
   t.log(`after a full GC: cycle 1: ${heap(first!)}; cycle ${cycles / 2}: ${heap(middle!)}; cycle ${cycles}: ${heap(last)}`);
 
   t.deepEqual(last.processes, [], 'no relay, recorder, loader or bhyve of the guest is left');
   const runFiles = fs.readdirSync(path.join(dir, 'var/run/bhyve-tui')).filter((f) => f.includes('leak1'));
-  t.deepEqual(runFiles, ['leak1.last.json'], 'of the guest\'s run files only its stop record is left');
+  t.deepEqual(runFiles, ['leak1.last.json'], "of the guest's run files only its stop record is left");
   t.deepEqual(last.children, [], 'the daemon has no child processes');
   t.deepEqual(first!.children, []);
   // Exactly the descriptors it had after the first cycle.
@@ -196,7 +202,10 @@ test.serial("grub-bhyve's device map does not outlive the loader (nor the guest)
   const dir = fastSimHost(t, 'device-map');
   const map = path.join(dir, 'var/run/bhyve-tui/grub_bhyve-debian12-device.map');
   t.is(cli(dir, ['start', 'debian12']).status, 0);
-  t.regex(fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/debian12.log'), 'utf8'), /run: \/usr\/local\/sbin\/grub-bhyve .*--device-map \/var\/run\/bhyve-tui\/grub_bhyve-debian12-device.map/);
+  t.regex(
+    fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/debian12.log'), 'utf8'),
+    /run: \/usr\/local\/sbin\/grub-bhyve .*--device-map \/var\/run\/bhyve-tui\/grub_bhyve-debian12-device.map/,
+  );
   t.false(fs.existsSync(map), 'removed once grub-bhyve has run, as libvirt does');
   t.is(cli(dir, ['destroy', 'debian12']).status, 0);
   t.false(fs.existsSync(map));

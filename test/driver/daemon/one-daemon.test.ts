@@ -93,7 +93,8 @@ test.serial(`${racers} daemons started at once after a kill -9 leave exactly one
     if (alive.length !== 1) break;
     const survivor = alive[0]!;
     let answered = await ping(dir);
-    for (const until = Date.now() + 15_000; answered !== survivor && Date.now() < until; answered = await ping(dir)) await new Promise((r) => setTimeout(r, 50));
+    for (const until = Date.now() + 15_000; answered !== survivor && Date.now() < until; answered = await ping(dir))
+      await new Promise((r) => setTimeout(r, 50));
     t.is(answered, survivor, `round ${round}: the survivor answers on daemon.sock`);
     await eventually(`round ${round}: the survivor adopts web1`, () => runRecord(dir, 'web1')?.daemonPid === survivor, 15_000).catch(() => {});
     t.is(runRecord(dir, 'web1')?.daemonPid, survivor, `round ${round}: web1's run record names the survivor`);
@@ -110,10 +111,14 @@ test.serial(`${racers} daemons started at once after a kill -9 leave exactly one
   const log = path.join(dir, 'var/log/bhyve-tui/web1.log');
   const offset = fs.statSync(log).size;
   t.is(cli(dir, ['reboot', 'web1']).status, 0);
-  await eventually('web1 to run again', () => {
-    const d = list().find((x) => x.name === 'web1')!;
-    return d.state === 'running' && d.pid !== undefined && d.pid !== bhyve;
-  }, 30_000);
+  await eventually(
+    'web1 to run again',
+    () => {
+      const d = list().find((x) => x.name === 'web1')!;
+      return d.state === 'running' && d.pid !== undefined && d.pid !== bhyve;
+    },
+    30_000,
+  );
   // Time for a second supervisor, if any, to act on the same exit.
   await new Promise((r) => setTimeout(r, 3000));
   const after = fs.readFileSync(log, 'utf8').slice(offset);
@@ -158,7 +163,11 @@ test.serial('racers that find the stale pid file at the same instant still leave
 
 test.serial('a lock that refuses connections while the pid file names its live writer is held (FreeBSD: a full listen queue)', async (t) => {
   const dir = fastSimHost(t, 'busy-holder');
-  const gens = () => fs.readdirSync(runDir(dir)).filter((f) => /^\.daemon\.\d+\.lock$/.test(f)).sort();
+  const gens = () =>
+    fs
+      .readdirSync(runDir(dir))
+      .filter((f) => /^\.daemon\.\d+\.lock$/.test(f))
+      .sort();
   const first = daemons(dir);
   t.is(first.length, 1);
   process.kill(first[0]!, 'SIGKILL');
@@ -176,7 +185,10 @@ test.serial('a lock that refuses connections while the pid file names its live w
   t.is(r.code, 0, r.stderr);
   t.is(r.stderr, '');
   t.deepEqual(gens(), before, 'no new lock generation');
-  t.regex(fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/daemon.log'), 'utf8'), new RegExp(`another daemon \\(pid ${holder.pid} \\(its socket refuses connections`));
+  t.regex(
+    fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/daemon.log'), 'utf8'),
+    new RegExp(`another daemon \\(pid ${holder.pid} \\(its socket refuses connections`),
+  );
   // The same pid in a pid file written long before the process started: a reused pid, the
   // lock is stale and the next daemon takes it.
   const old = (Date.now() - 3600_000) / 1000;
@@ -208,7 +220,10 @@ test.serial("destroying what a domain named 'daemon' left behind leaves the daem
   // A run record without a process (a daemon killed between writing it and the start).
   const gone = spawn('true');
   await new Promise((r) => gone.on('close', r));
-  fs.writeFileSync(path.join(runDir(dir), 'daemon.json'), JSON.stringify({name: 'daemon', daemonPid: before[0], phase: 'running', pid: gone.pid, taps: [], startedAt: new Date().toISOString(), restarts: []}));
+  fs.writeFileSync(
+    path.join(runDir(dir), 'daemon.json'),
+    JSON.stringify({name: 'daemon', daemonPid: before[0], phase: 'running', pid: gone.pid, taps: [], startedAt: new Date().toISOString(), restarts: []}),
+  );
   const state = () => (JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as DomainSummary[]).find((d) => d.name === 'daemon')?.state;
   t.is(state(), 'orphaned');
   const r = cli(dir, ['destroy', 'daemon']);
@@ -216,5 +231,9 @@ test.serial("destroying what a domain named 'daemon' left behind leaves the daem
   t.true(fs.existsSync(path.join(runDir(dir), 'daemon.sock')), 'daemon.sock is still there');
   t.is(fs.readFileSync(path.join(runDir(dir), 'daemon.pid'), 'utf8').trim(), String(before[0]), 'daemon.pid is still there');
   t.is(state(), 'shut off');
-  t.deepEqual(daemons(dir), before, `the next client reached the same daemon; no second one. daemon.log:\n${fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/daemon.log'), 'utf8')}`);
+  t.deepEqual(
+    daemons(dir),
+    before,
+    `the next client reached the same daemon; no second one. daemon.log:\n${fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/daemon.log'), 'utf8')}`,
+  );
 });

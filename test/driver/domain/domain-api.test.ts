@@ -62,14 +62,32 @@ test('parse: the documented sample with an nmdm console', (t) => {
 test('build: dry run uses tap0 and the documented argument order', (t) => {
   const def = parseDomainXml(sample, {generateMac: () => '52:54:00:12:34:56'});
   t.deepEqual(buildBhyveCommand(def, ctx()), [
-    '/usr/sbin/bhyve', '-c', '1', '-m', '214', '-A', '-I', '-u', '-H', '-P', '-s', '0:0,hostbridge', '-s', '1:0,lpc',
-    '-s', '2:0,ahci,hd:/path/to/bhyve_freebsd.img', '-s', '3:0,virtio-net,tap0,mac=52:54:00:12:34:56',
-    '-l', 'com1,/dev/nmdmdf3be7e7-a104-11e3-aeb0-50e5492bd3dcA', 'bhyve',
+    '/usr/sbin/bhyve',
+    '-c',
+    '1',
+    '-m',
+    '214',
+    '-A',
+    '-I',
+    '-u',
+    '-H',
+    '-P',
+    '-s',
+    '0:0,hostbridge',
+    '-s',
+    '1:0,lpc',
+    '-s',
+    '2:0,ahci,hd:/path/to/bhyve_freebsd.img',
+    '-s',
+    '3:0,virtio-net,tap0,mac=52:54:00:12:34:56',
+    '-l',
+    'com1,/dev/nmdmdf3be7e7-a104-11e3-aeb0-50e5492bd3dcA',
+    'bhyve',
   ]);
   t.deepEqual(buildLoaderCommand(def, ctx()), {argv: ['/usr/sbin/bhyveload', '-m', '214', '-d', '/path/to/bhyve_freebsd.img', 'bhyve']});
 });
 
-test('build: real start uses the caller\'s tap names', (t) => {
+test("build: real start uses the caller's tap names", (t) => {
   const def = parseDomainXml(sample);
   const argv = buildBhyveCommand(def, ctx({dryRun: false, tapNames: ['tap7']}));
   t.true(argv.some((a) => a.startsWith('3:0,virtio-net,tap7,mac=')));
@@ -98,7 +116,7 @@ test('UEFI: no loader command, firmware picked from the directory', (t) => {
   t.is(e!.message, 'unsupported configuration: no firmwares found in /none');
 });
 
-test('capability gates use libvirt\'s messages', (t) => {
+test("capability gates use libvirt's messages", (t) => {
   const def = parseDomainXml(sample.replace("<clock offset='utc'/>", "<clock offset='utc'/>"));
   const caps = new Set(defaultHostCaps().caps);
   caps.delete('RTC_UTC');
@@ -126,8 +144,9 @@ test('format: inactive XML shows the defaults libvirt adds', (t) => {
 
 test('native argv round trip: domxml-to-native output parses back', (t) => {
   const def = parseDomainXml(sample.replace(/<serial[^>]*>/, ''), {generateMac: () => '52:54:00:12:34:56'});
-  const text = renderCommandLine(buildLoaderCommand(def, ctx())!.argv, {basenameProgram: false, linebreaks: false})
-    + renderCommandLine(buildBhyveCommand(def, ctx()), {basenameProgram: false, linebreaks: false});
+  const text =
+    renderCommandLine(buildLoaderCommand(def, ctx())!.argv, {basenameProgram: false, linebreaks: false}) +
+    renderCommandLine(buildBhyveCommand(def, ctx()), {basenameProgram: false, linebreaks: false});
   t.is(splitNativeCommands(text).length, 2);
   const back = parseNativeArgv(text, {caps: defaultHostCaps().caps});
   t.is(back.name, 'bhyve');

@@ -18,10 +18,12 @@ const xml = `<domain type='bhyve'>
   </devices>
 </domain>`;
 
-test('the details preview: libvirt\'s bhyve line, bhyveload on the console, devices', (t) => {
+test("the details preview: libvirt's bhyve line, bhyveload on the console, devices", (t) => {
   const def = parseDomainXml(xml);
   const d = domainPreview(simHostLayout('/nonexistent-root'), def, '/x/web1.xml', {state: 'shut off', autostart: false, taps: []});
-  const native = domainXmlToNative(xml, {...defaultHostCaps()}).trimEnd().split('\n');
+  const native = domainXmlToNative(xml, {...defaultHostCaps()})
+    .trimEnd()
+    .split('\n');
   t.is(d.commands?.bhyve, native[1]);
   t.is(d.commands?.loader, '/usr/sbin/bhyveload -c /dev/nmdm0A -m 512 -d /vm/web1/disk0.img web1');
   t.is(d.boot, 'bhyveload');

@@ -19,7 +19,7 @@ test('XML memory units: binary, decimal and bytes', (t) => {
   t.is(parseMemorySize('1', 'TiB'), 1024 ** 3);
 });
 
-test('bad XML memory values are rejected with libvirt\'s errors', (t) => {
+test("bad XML memory values are rejected with libvirt's errors", (t) => {
   t.is(t.throws(() => parseMemorySize('12abc'), {instanceOf: VirError})!.message, 'XML error: could not parse element memory');
   t.is(t.throws(() => parseMemorySize('-5'), {instanceOf: VirError})!.message, 'XML error: could not parse element memory');
   t.is(t.throws(() => parseMemorySize('1', 'XiB'), {instanceOf: VirError})!.message, "invalid argument: unknown suffix 'XiB'");

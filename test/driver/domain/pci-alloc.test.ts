@@ -20,7 +20,7 @@ test('a slot with any function in use is not handed out', (t) => {
   t.is(a.next().slot, 2);
 });
 
-test('double use of one function is refused with libvirt\'s message', (t) => {
+test("double use of one function is refused with libvirt's message", (t) => {
   const a = new PciSlotAllocator();
   a.reserve({domain: 0, bus: 0, slot: 5, function: 0});
   a.reserve({domain: 0, bus: 0, slot: 5, function: 1});
@@ -43,8 +43,7 @@ test('addresses outside bus 0 slots 1-31 are refused', (t) => {
 
 const dom = (devices: string, os = '') => `<domain type='bhyve'><name>t</name><uuid>df3be7e7-a104-11e3-aeb0-50e5492bd3dc</uuid>
 <memory>1024</memory><os><type>hvm</type>${os}</os><devices>${devices}</devices></domain>`;
-const disk = (dev: string, bus = 'sata', extra = '') =>
-  `<disk type='file'><source file='/tmp/${dev}.img'/><target dev='${dev}' bus='${bus}'/>${extra}</disk>`;
+const disk = (dev: string, bus = 'sata', extra = '') => `<disk type='file'><source file='/tmp/${dev}.img'/><target dev='${dev}' bus='${bus}'/>${extra}</disk>`;
 const nic = (extra = '') => `<interface type='bridge'><source bridge='b0'/><model type='virtio'/>${extra}</interface>`;
 
 test('slot 1 stays free for the LPC bridge; sata, then NIC, then virtio disks', (t) => {
@@ -66,7 +65,9 @@ test('a user device on slot 1 pushes the ISA controller to the next free slot', 
 });
 
 test('user addresses on any device are reserved first', (t) => {
-  const def = parseDomainXml(dom(disk('hda') + "<hostdev mode='subsystem' type='pci'><address type='pci' domain='0' bus='0' slot='2' function='0'/></hostdev>"));
+  const def = parseDomainXml(
+    dom(disk('hda') + "<hostdev mode='subsystem' type='pci'><address type='pci' domain='0' bus='0' slot='2' function='0'/></hostdev>"),
+  );
   t.is(slot(def.controllers.find((c) => c.type === 'sata')!.info.address), 3);
 });
 

@@ -30,7 +30,12 @@ function sourceFiles(dir: string): string[] {
 
 /** Every module a file names: static imports and re-exports (also multi-line), side-effect imports, import() and require(). */
 function importedSpecifiers(text: string): string[] {
-  const patterns = [/\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   return patterns.flatMap((re) => [...text.matchAll(re)].map((m) => m[1]!));
 }
 
@@ -58,7 +63,7 @@ test('the backend choice exists and is where the simulator is named (the scan se
   t.true(simImports(backendChoice).length > 0, `${backendChoice} imports nothing from ${simDir}: the scan is broken or the allowance is stale`);
 });
 
-test("only the simulator reads its host.json: no code outside driver/sim/ names the file", (t) => {
+test('only the simulator reads its host.json: no code outside driver/sim/ names the file', (t) => {
   const naming = outsideSim.filter((f) => /['"`/]host\.json['"`]/.test(fs.readFileSync(path.join(repoRoot, f), 'utf8')));
-  t.deepEqual(naming, [], 'these name the simulator\'s host.json; its facts come from the backend (hostFacts())');
+  t.deepEqual(naming, [], "these name the simulator's host.json; its facts come from the backend (hostFacts())");
 });

@@ -23,11 +23,14 @@ interface Line {
 
 function validate(dir: string): {status: number; lines: Line[]; stdout: string} {
   const r = cli(dir, ['host-validate']);
-  const lines = r.stdout.trimEnd().split('\n').map((l) => {
-    const m = /^(PASS|WARN|FAIL)  (.+?)  +(\S.*)$/.exec(l);
-    if (!m) throw new Error(`not a check line: '${l}'\n${r.stdout}${r.stderr}`);
-    return {status: m[1]!, title: m[2]!.trim(), text: m[3]!};
-  });
+  const lines = r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => {
+      const m = /^(PASS|WARN|FAIL) {2}(.+?) {2,}(\S.*)$/.exec(l);
+      if (!m) throw new Error(`not a check line: '${l}'\n${r.stdout}${r.stderr}`);
+      return {status: m[1]!, title: m[2]!.trim(), text: m[3]!};
+    });
   return {status: r.status, lines, stdout: r.stdout};
 }
 
@@ -41,21 +44,24 @@ test('a new simulated host passes: every check PASS, only the daemon and rc.d wa
   const dir = simHost(t, 'hv-ok');
   const r = validate(dir);
   t.is(r.status, 0, r.stdout);
-  t.deepEqual(r.lines.map((l) => l.title), [
-    'CPU virtualization',
-    'vmm module',
-    'if_tuntap/if_tap module',
-    'if_bridge module',
-    'nmdm module',
-    'net.link.tap.up_on_open',
-    'UEFI firmware',
-    'grub-bhyve',
-    'bhyve capabilities',
-    'Node.js',
-    'daemon socket',
-    'settings',
-    'rc.d service',
-  ]);
+  t.deepEqual(
+    r.lines.map((l) => l.title),
+    [
+      'CPU virtualization',
+      'vmm module',
+      'if_tuntap/if_tap module',
+      'if_bridge module',
+      'nmdm module',
+      'net.link.tap.up_on_open',
+      'UEFI firmware',
+      'grub-bhyve',
+      'bhyve capabilities',
+      'Node.js',
+      'daemon socket',
+      'settings',
+      'rc.d service',
+    ],
+  );
   for (const l of r.lines) if (!['daemon socket', 'rc.d service'].includes(l.title)) t.is(l.status, 'PASS', `${l.title}: ${l.text}`);
   t.is(line(r.lines, 'rc.d service').status, 'WARN');
   t.regex(line(r.lines, 'rc.d service').text, /sysrc bhyve_tui_enable=YES/);
@@ -67,35 +73,67 @@ test('a new simulated host passes: every check PASS, only the daemon and rc.d wa
 
 /** Each fault and the check it must make FAIL, with a word of the fix it must name. */
 const faults: {check: string; fix: RegExp; apply(dir: string): void}[] = [
-  {check: 'CPU virtualization', fix: /enable Intel VT-x in the BIOS\/UEFI setup/, apply: (d) => state(d, (s) => void ((s.vmmHardware = false), (s.modules.vmm = 'unloaded')))},
+  {
+    check: 'CPU virtualization',
+    fix: /enable Intel VT-x in the BIOS\/UEFI setup/,
+    apply: (d) =>
+      state(d, (s) => {
+        s.vmmHardware = false;
+        s.modules.vmm = 'unloaded';
+      }),
+  },
   {check: 'vmm module', fix: /kldload vmm; make it permanent with: sysrc kld_list\+=vmm/, apply: (d) => state(d, (s) => void (s.modules.vmm = 'unloaded'))},
   {check: 'nmdm module', fix: /kldload nmdm/, apply: (d) => state(d, (s) => void (s.modules.nmdm = 'absent'))},
   {check: 'if_bridge module', fix: /kldload if_bridge/, apply: (d) => state(d, (s) => void (s.modules.if_bridge = 'unloaded'))},
   {check: 'if_tuntap/if_tap module', fix: /kldload if_tuntap/, apply: (d) => state(d, (s) => void (s.modules.if_tuntap = 'absent'))},
   {check: 'net.link.tap.up_on_open', fix: /kldload if_tuntap/, apply: (d) => state(d, (s) => void (s.modules.if_tuntap = 'unloaded'))},
-  {check: 'UEFI firmware', fix: /pkg install bhyve-firmware/, apply: (d) => {
-    state(d, (s) => void s.absentPaths.push('/usr/local/share/uefi-firmware/BHYVE_UEFI.fd'));
-    const web1 = path.join(d, 'usr/local/etc/bhyve-tui/domains/web1.xml');
-    fs.writeFileSync(web1, fs.readFileSync(web1, 'utf8').replace('<type>hvm</type>', "<type>hvm</type>\n    <loader readonly='yes' type='pflash'>/usr/local/share/uefi-firmware/BHYVE_UEFI.fd</loader>"));
-  }},
+  {
+    check: 'UEFI firmware',
+    fix: /pkg install bhyve-firmware/,
+    apply: (d) => {
+      state(d, (s) => void s.absentPaths.push('/usr/local/share/uefi-firmware/BHYVE_UEFI.fd'));
+      const web1 = path.join(d, 'usr/local/etc/bhyve-tui/domains/web1.xml');
+      fs.writeFileSync(
+        web1,
+        fs
+          .readFileSync(web1, 'utf8')
+          .replace('<type>hvm</type>', "<type>hvm</type>\n    <loader readonly='yes' type='pflash'>/usr/local/share/uefi-firmware/BHYVE_UEFI.fd</loader>"),
+      );
+    },
+  },
   {check: 'grub-bhyve', fix: /pkg install grub2-bhyve/, apply: (d) => state(d, (s) => void s.absentPaths.push('/usr/local/sbin/grub-bhyve'))},
   {check: 'bhyve capabilities', fix: /reinstall the base system/, apply: (d) => state(d, (s) => void s.absentPaths.push('/usr/sbin/bhyve'))},
-  {check: 'bhyve capabilities', fix: /change those domains .* or upgrade FreeBSD/, apply: (d) => {
-    // an older bhyve (10.4 has no CPU topology) and a domain that asks for one
-    state(d, (s) => void (s.osrelease = '10.4-RELEASE'));
-    const web1 = path.join(d, 'usr/local/etc/bhyve-tui/domains/web1.xml');
-    fs.writeFileSync(web1, fs.readFileSync(web1, 'utf8').replace('<vcpu>1</vcpu>', "<vcpu>1</vcpu>\n  <cpu><topology sockets='1' cores='1' threads='1'/></cpu>"));
-  }},
-  {check: 'Node.js', fix: /pkg install node22/, apply: (d) => {
-    const node = path.join(d, 'usr/local/bin/node');
-    fs.rmSync(node);
-    fs.writeFileSync(node, '#!/bin/sh\necho v18.20.4\n', {mode: 0o755});
-  }},
+  {
+    check: 'bhyve capabilities',
+    fix: /change those domains .* or upgrade FreeBSD/,
+    apply: (d) => {
+      // an older bhyve (10.4 has no CPU topology) and a domain that asks for one
+      state(d, (s) => void (s.osrelease = '10.4-RELEASE'));
+      const web1 = path.join(d, 'usr/local/etc/bhyve-tui/domains/web1.xml');
+      fs.writeFileSync(
+        web1,
+        fs.readFileSync(web1, 'utf8').replace('<vcpu>1</vcpu>', "<vcpu>1</vcpu>\n  <cpu><topology sockets='1' cores='1' threads='1'/></cpu>"),
+      );
+    },
+  },
+  {
+    check: 'Node.js',
+    fix: /pkg install node22/,
+    apply: (d) => {
+      const node = path.join(d, 'usr/local/bin/node');
+      fs.rmSync(node);
+      fs.writeFileSync(node, '#!/bin/sh\necho v18.20.4\n', {mode: 0o755});
+    },
+  },
   {check: 'daemon socket', fix: /chmod 700 \/var\/run\/bhyve-tui/, apply: (d) => fs.chmodSync(path.join(d, 'var/run/bhyve-tui'), 0o755)},
-  {check: 'rc.d service', fix: /install -m 555 .*freebsd\/rc\.d\/bhyve_tui \/usr\/local\/etc\/rc\.d\//, apply: (d) => {
-    fs.mkdirSync(path.join(d, 'etc'), {recursive: true});
-    fs.writeFileSync(path.join(d, 'etc/rc.conf'), 'hostname="simhost"\nbhyve_tui_enable="YES"\n');
-  }},
+  {
+    check: 'rc.d service',
+    fix: /install -m 555 .*freebsd\/rc\.d\/bhyve_tui \/usr\/local\/etc\/rc\.d\//,
+    apply: (d) => {
+      fs.mkdirSync(path.join(d, 'etc'), {recursive: true});
+      fs.writeFileSync(path.join(d, 'etc/rc.conf'), 'hostname="simhost"\nbhyve_tui_enable="YES"\n');
+    },
+  },
 ];
 
 function state(dir: string, fn: (s: HostState) => void): void {
@@ -132,6 +170,9 @@ test('the daemon reports the same findings for the host panel', async (t) => {
     await new Promise((r) => setTimeout(r, 200));
   }
   const fromCli = validate(dir).lines;
-  t.deepEqual(checks?.map((c) => `${c.status} ${c.title}`), fromCli.map((l) => `${l.status} ${l.title}`));
+  t.deepEqual(
+    checks?.map((c) => `${c.status} ${c.title}`),
+    fromCli.map((l) => `${l.status} ${l.title}`),
+  );
   t.is(checks?.find((c) => c.id === 'module:nmdm')?.fix, 'kldload nmdm; make it permanent with: sysrc kld_list+=nmdm');
 });

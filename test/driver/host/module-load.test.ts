@@ -9,7 +9,13 @@ import {updateHostStateSync} from '../../../driver/sim/host-state.js';
 const kldloads = (dir: string): string[][] => {
   const file = path.join(dir, 'var/run/bhyve-sim/invocations.log');
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as {tool: string; argv: string[]}).filter((r) => r.tool === 'kldload').map((r) => r.argv);
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as {tool: string; argv: string[]})
+    .filter((r) => r.tool === 'kldload')
+    .map((r) => r.argv);
 };
 
 test('loadModule: anything but vmm, nmdm, if_bridge, if_tuntap is refused and kldload never runs', async (t) => {

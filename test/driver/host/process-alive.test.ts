@@ -6,7 +6,7 @@ import path from 'node:path';
 import {spawn} from 'node:child_process';
 import {eventually, makeSimDir, removeSimDir} from '../../helpers/sim-dir.js';
 import {ensureSimHost} from '../../../driver/sim/sim-host.js';
-import {pidAlive, useProcessTable} from '../../../driver/host/process-alive.js';
+import {pidAlive, setProcessTable} from '../../../driver/host/process-alive.js';
 
 test('audit 10: without procfs a zombie is dead, as ps -o stat= says', async (t) => {
   const dir = makeSimDir('zombie');
@@ -17,9 +17,9 @@ test('audit 10: without procfs a zombie is dead, as ps -o stat= says', async (t)
   t.teardown(() => parent.kill('SIGKILL'));
   const zombie = Number(await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString()))));
   await eventually('the zombie', () => fs.readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '), 5000);
-  t.teardown(() => useProcessTable({proc: '/proc', ps: '/bin/ps'}));
+  t.teardown(() => setProcessTable({proc: '/proc', ps: '/bin/ps'}));
   // FreeBSD: no /proc; the host's ps answers.
-  useProcessTable({proc: path.join(dir, 'proc'), ps: path.join(dir, 'bin', 'ps')});
+  setProcessTable({proc: path.join(dir, 'proc'), ps: path.join(dir, 'bin', 'ps')});
   t.false(pidAlive(zombie), 'a zombie is not alive');
   t.true(pidAlive(parent.pid), 'its parent is');
 });

@@ -16,7 +16,11 @@ const freebsdPath = (dir: string) => ['sbin', 'bin', 'usr/sbin', 'usr/bin'].map(
 
 function cli(dir: string, args: string[]): {status: number; stdout: string; stderr: string} {
   try {
-    const stdout = execFileSync(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, PATH: freebsdPath(dir)}});
+    const stdout = execFileSync(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {...process.env, PATH: freebsdPath(dir)},
+    });
     return {status: 0, stdout, stderr: ''};
   } catch (e) {
     const err = e as {status: number | null; stdout: string; stderr: string};
@@ -30,7 +34,14 @@ const simHost = (t: {teardown(fn: () => void): void}, label: string) => fastSimH
 const domains = (dir: string): DomainSummary[] => JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as DomainSummary[];
 const ps = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
   try {
-    return {status: 0, stdout: execFileSync(path.join(dir, 'bin', 'ps'), args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, COLUMNS: '', ...env}})};
+    return {
+      status: 0,
+      stdout: execFileSync(path.join(dir, 'bin', 'ps'), args, {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {...process.env, COLUMNS: '', ...env},
+      }),
+    };
   } catch (e) {
     const err = e as {status: number; stdout: string};
     return {status: err.status, stdout: err.stdout};
@@ -68,17 +79,22 @@ test('audit 5: running guests show CPU% and RSS (one ps keyword per -o)', async 
   const dir = simHost(t, 'pcpu');
   t.is(cli(dir, ['start', 'web1']).status, 0);
   // The daemon samples at most every 2 s; the first listing may come before a sample.
-  await eventually('CPU% and RSS of web1', () => {
-    const web1 = domains(dir).find((d) => d.name === 'web1');
-    return typeof web1?.cpuPercent === 'number' && typeof web1.rssKiB === 'number' && web1.rssKiB > 0;
-  }, 10_000);
+  await eventually(
+    'CPU% and RSS of web1',
+    () => {
+      const web1 = domains(dir).find((d) => d.name === 'web1');
+      return typeof web1?.cpuPercent === 'number' && typeof web1.rssKiB === 'number' && web1.rssKiB > 0;
+    },
+    10_000,
+  );
   t.is(cli(dir, ['destroy', 'web1']).status, 0);
 });
 
 test('audit 6: a long domain name does not slow its start down (ps -ww)', async (t) => {
   const dir = simHost(t, 'longname');
   const name = `guest-${'a'.repeat(90)}`;
-  const xml = fs.readFileSync(path.join(dir, 'usr/local/etc/bhyve-tui/domains/web1.xml'), 'utf8')
+  const xml = fs
+    .readFileSync(path.join(dir, 'usr/local/etc/bhyve-tui/domains/web1.xml'), 'utf8')
     .replace('<name>web1</name>', `<name>${name}</name>`)
     .replace(/<uuid>[^<]*<\/uuid>/, '')
     .replaceAll('/dev/nmdm-web1.1', '/dev/nmdmlong1')

@@ -22,9 +22,18 @@ function mkfifo(file: string): void {
 }
 
 /** The CLI as a real process with a deadline: a hang is a failure, not a stuck test. */
-function cliTimed(dir: string, args: string[], opts: {input?: string; timeoutMs?: number} = {}): {status: number | null; stdout: string; stderr: string; ms: number; timedOut: boolean} {
+function cliTimed(
+  dir: string,
+  args: string[],
+  opts: {input?: string; timeoutMs?: number} = {},
+): {status: number | null; stdout: string; stderr: string; ms: number; timedOut: boolean} {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeoutMs ?? 20_000, killSignal: 'SIGKILL'});
+  const r = spawnSync(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    timeout: opts.timeoutMs ?? 20_000,
+    killSignal: 'SIGKILL',
+  });
   return {status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0, timedOut: r.error !== undefined || r.signal === 'SIGKILL'};
 }
 
@@ -106,7 +115,11 @@ test('CLI: define from a pipe (/dev/stdin) still works', (t) => {
   const file = path.join(dir, 'piped.xml');
   fs.writeFileSync(file, xml);
   // A shell pipeline, as an operator would type it (stdin is a pipe, /dev/stdin a FIFO).
-  const r = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" -c "sim://$4" define /dev/stdin', 'sh', file, process.execPath, cliBundle, dir], {encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL'});
+  const r = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" -c "sim://$4" define /dev/stdin', 'sh', file, process.execPath, cliBundle, dir], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    killSignal: 'SIGKILL',
+  });
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /Domain 'piped' defined from \/dev\/stdin/);
 });
@@ -123,8 +136,14 @@ test('daemon: a FIFO and a symlink to /dev/zero among the definitions are listed
   t.false(r.timedOut, `list answered (${r.ms} ms)`);
   t.is(r.status, 0, r.stderr);
   const all = JSON.parse(r.stdout) as DomainSummary[];
-  t.like(all.find((d) => d.name === 'stuck'), {state: 'invalid', error: 'the file is a FIFO, not a regular file'});
-  t.like(all.find((d) => d.name === 'endless'), {state: 'invalid', error: 'the file is a character device, not a regular file'});
+  t.like(
+    all.find((d) => d.name === 'stuck'),
+    {state: 'invalid', error: 'the file is a FIFO, not a regular file'},
+  );
+  t.like(
+    all.find((d) => d.name === 'endless'),
+    {state: 'invalid', error: 'the file is a character device, not a regular file'},
+  );
   t.is(all.find((d) => d.name === 'web1')?.state, 'shut off', 'the others are unaffected');
   const x = cliTimed(dir, ['dumpxml', 'stuck']);
   t.false(x.timedOut);

@@ -89,7 +89,10 @@ diskTest(`a full log disk: the console keeps flowing, the daemon stays up and sa
     paused2 = (await conn2.hostStatus()).loggingPaused ?? [];
     if (!paused2.some((p) => p.file.endsWith('/web1.console.log'))) break;
   }
-  t.false(paused2.some((p) => p.file.endsWith('/web1.console.log')), `the console log resumed: ${JSON.stringify(paused2)}`);
+  t.false(
+    paused2.some((p) => p.file.endsWith('/web1.console.log')),
+    `the console log resumed: ${JSON.stringify(paused2)}`,
+  );
   const domainLog = fs.readFileSync(path.join(logDir(dir), 'web1.log'), 'utf8');
   t.regex(domainLog, /console logging resumed; paused since \S+: no space left on device \(ENOSPC\); \d+ bytes of console output were not logged/);
   const daemonLog = fs.readFileSync(path.join(logDir(dir), 'daemon.log'), 'utf8');
@@ -164,7 +167,11 @@ diskTest(`a guest that stops while the run directory is full stops for its own r
   // The ACPI button: bhyve exits 1. Its recorder cannot write the status file; the daemon
   // that spawned it reads the status from the recorder's own exit.
   t.is(cli(dir, ['shutdown', 'web1']).status, 0);
-  await eventually('web1 off', () => (JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as {name: string; state: string}[]).find((d) => d.name === 'web1')?.state === 'shut off', 20_000);
+  await eventually(
+    'web1 off',
+    () => (JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as {name: string; state: string}[]).find((d) => d.name === 'web1')?.state === 'shut off',
+    20_000,
+  );
   const log = fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8');
   t.regex(log, /bhyve exited with status 1 \(powered off\)/);
   t.notRegex(log, /bhyve exited with status 255/);

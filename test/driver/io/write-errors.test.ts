@@ -17,7 +17,10 @@ const skipNote = tmpfsProblem === undefined ? '' : ` (skipped: ${tmpfsProblem})`
 
 /** What the test wrote into the directory: the simulator's own root marker aside. */
 function ownFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter((name) => name !== SIM_ROOT_MARKER).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name !== SIM_ROOT_MARKER)
+    .sort();
 }
 
 function fullTmpfs(t: {teardown(fn: () => void): void}, label: string): {dir: string; filler: string} {

@@ -23,7 +23,9 @@ function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
 
 const cuts = fc.array(fc.nat(), {maxLength: 40});
 /** Protocol lines: any text without a newline, multi-byte characters and all. */
-const line = fc.string({unit: fc.oneof(fc.constantFrom('€', '𝄞', 'é', '"', '{', '}', ' ', '\\'), fc.string({unit: 'grapheme', minLength: 1, maxLength: 1})), maxLength: 60}).filter((s) => !s.includes('\n'));
+const line = fc
+  .string({unit: fc.oneof(fc.constantFrom('€', '𝄞', 'é', '"', '{', '}', ' ', '\\'), fc.string({unit: 'grapheme', minLength: 1, maxLength: 1})), maxLength: 60})
+  .filter((s) => !s.includes('\n'));
 
 test('protocol lines: any chunking gives back the same lines, byte for byte', (t) => {
   checkProperty(
@@ -76,13 +78,23 @@ test('console frames: any chunking gives back the same frames, byte for byte', (
 
 test('console frames: any bytes are taken or refused with ConsoleFrameError, quickly', (t) => {
   // Lengths near the bound, as a hostile peer would send them, and random ones.
-  const header = fc.tuple(fc.nat({max: 255}), fc.oneof(fc.nat({max: 64}), fc.integer({min: MAX_FRAME - 2, max: MAX_FRAME + 2}), fc.nat())).map(([type, len]) => {
-    const h = Buffer.alloc(5);
-    h[0] = type;
-    h.writeUInt32BE(len >>> 0, 1);
-    return h;
-  });
-  const stream = fc.array(fc.oneof(header, fc.uint8Array({maxLength: 200}).map((b) => Buffer.from(b))), {maxLength: 20}).map((parts) => Buffer.concat(parts));
+  const header = fc
+    .tuple(fc.nat({max: 255}), fc.oneof(fc.nat({max: 64}), fc.integer({min: MAX_FRAME - 2, max: MAX_FRAME + 2}), fc.nat()))
+    .map(([type, len]) => {
+      const h = Buffer.alloc(5);
+      h[0] = type;
+      h.writeUInt32BE(len >>> 0, 1);
+      return h;
+    });
+  const stream = fc
+    .array(
+      fc.oneof(
+        header,
+        fc.uint8Array({maxLength: 200}).map((b) => Buffer.from(b)),
+      ),
+      {maxLength: 20},
+    )
+    .map((parts) => Buffer.concat(parts));
   checkProperty(
     t,
     'framing: any bytes to FrameReader',

@@ -20,7 +20,9 @@ test('the longest name the checks accept works all the way (define, autostart, s
   while (domainNameProblem('v'.repeat(n)) !== null) n--;
   t.log(`longest accepted name: ${n} characters`);
   const name = `v${'x'.repeat(n - 2)}1`;
-  const xml = cli(dir, ['dumpxml', 'web1']).stdout.replace('<name>web1</name>', `<name>${name}</name>`).replace(/<uuid>.*<\/uuid>/, '');
+  const xml = cli(dir, ['dumpxml', 'web1'])
+    .stdout.replace('<name>web1</name>', `<name>${name}</name>`)
+    .replace(/<uuid>.*<\/uuid>/, '');
   const file = path.join(dir, 'long.xml');
   fs.writeFileSync(file, xml);
   const steps: [string, string[]][] = [
@@ -48,7 +50,9 @@ test('the longest name the checks accept works all the way (define, autostart, s
   fs.writeFileSync(file, xml.replace(`<name>${name}</name>`, `<name>${longer}</name>`));
   const r = cli(dir, ['define', file]);
   t.is(r.status, 1);
-  t.deepEqual(errorLines(r.stderr), [`error: domain name 'v${'x'.repeat(39)}…' is ${n + 1} characters; at most ${n} fit in the names of its files (255 bytes)`]);
+  t.deepEqual(errorLines(r.stderr), [
+    `error: domain name 'v${'x'.repeat(39)}…' is ${n + 1} characters; at most ${n} fit in the names of its files (255 bytes)`,
+  ]);
   t.is(dom(dir, longer), undefined);
 });
 
@@ -88,15 +92,18 @@ test('autostart --order and --delay: bounds from the CLI and from the socket; a 
   t.regex(cli(dir, ['dominfo', 'web1']).stdout, /Autostart:\s+enable \(order 2147483647, delay 2147483 s\)/);
   const r1 = cli(dir, ['autostart', 'web1', '--order', '2147483648']);
   t.is(r1.status, 2);
-  t.deepEqual(errorLines(r1.stderr), ['error: option --order: the autostart order must be a whole number from 0 to 2147483647, not \'2147483648\'']);
+  t.deepEqual(errorLines(r1.stderr), ["error: option --order: the autostart order must be a whole number from 0 to 2147483647, not '2147483648'"]);
   const r2 = cli(dir, ['autostart', 'web1', '--delay', '2147484']);
   t.is(r2.status, 2);
-  t.deepEqual(errorLines(r2.stderr), ['error: option --delay: the autostart delay must be a whole number from 0 to 2147483 seconds, not \'2147484\'']);
+  t.deepEqual(errorLines(r2.stderr), ["error: option --delay: the autostart delay must be a whole number from 0 to 2147483 seconds, not '2147484'"]);
   const r3 = cli(dir, ['autostart', 'web1', '--delay', '9'.repeat(400)]);
   t.is(r3.status, 2);
   t.is(errorLines(r3.stderr).length, 1);
   const reply = await request(dir, 'setAutostart', ['web1', true, 0, 1e10]);
-  t.regex(reply.error?.message ?? '', /^cannot mark 'web1' as autostarted: the autostart delay must be a whole number from 0 to 2147483 seconds, not 10000000000$/);
+  t.regex(
+    reply.error?.message ?? '',
+    /^cannot mark 'web1' as autostarted: the autostart delay must be a whole number from 0 to 2147483 seconds, not 10000000000$/,
+  );
   t.regex(cli(dir, ['dominfo', 'web1']).stdout, /delay 2147483 s/, 'the refused requests changed nothing');
 
   // An entry written by hand, with values a timer or the sort cannot hold.
@@ -115,7 +122,7 @@ test('log --tail: up to what one protocol line can carry', async (t) => {
   t.is(ok.stdout.length, 2097152);
   const over = cli(dir, ['log', 'web1', '--tail', '2097153']);
   t.is(over.status, 2);
-  t.deepEqual(errorLines(over.stderr), ['error: option --tail: the log tail must be a whole number from 0 to 2097152 bytes, not \'2097153\'']);
+  t.deepEqual(errorLines(over.stderr), ["error: option --tail: the log tail must be a whole number from 0 to 2097152 bytes, not '2097153'"]);
   const reply = await request(dir, 'domainLog', ['web1', 1e12]);
   t.regex(reply.error?.message ?? '', /^cannot read the log of 'web1': the log tail must be a whole number from 0 to 2097152 bytes/);
 });
@@ -125,11 +132,20 @@ test('settings: whole KiB within bounds are used, anything else is reported and 
   const file = path.join(dir, 'usr/local/etc/bhyve-tui/bhyve-tui.json');
   const check = (console: object) => {
     fs.writeFileSync(file, JSON.stringify({console}));
-    const line = cli(dir, ['host-validate']).stdout.split('\n').find((l) => /^\w+\s+settings\s/.test(l)) ?? '';
+    const line =
+      cli(dir, ['host-validate'])
+        .stdout.split('\n')
+        .find((l) => /^\w+\s+settings\s/.test(l)) ?? '';
     return line.replace(/^(\w+)\s+settings\s+/, '$1 ');
   };
   t.is(check({scrollbackKiB: 65536, logMaxKiB: 1048576}), 'PASS console escape ^], scrollback 65536 KiB, log rotated at 1048576 KiB');
   t.is(check({scrollbackKiB: 1, logMaxKiB: 16}), 'PASS console escape ^], scrollback 1 KiB, log rotated at 16 KiB');
-  t.is(check({scrollbackKiB: 65537}), 'FAIL /usr/local/etc/bhyve-tui/bhyve-tui.json: console.scrollbackKiB must be a whole number from 1 to 65536, not 65537; using 256 — correct /usr/local/etc/bhyve-tui/bhyve-tui.json');
-  t.regex(check({scrollbackKiB: 1.5, logMaxKiB: 15}), /^FAIL .*console\.scrollbackKiB must be a whole number from 1 to 65536, not 1\.5; using 256; console\.logMaxKiB must be a whole number from 16 to 1048576, not 15; using 1024 — /);
+  t.is(
+    check({scrollbackKiB: 65537}),
+    'FAIL /usr/local/etc/bhyve-tui/bhyve-tui.json: console.scrollbackKiB must be a whole number from 1 to 65536, not 65537; using 256 — correct /usr/local/etc/bhyve-tui/bhyve-tui.json',
+  );
+  t.regex(
+    check({scrollbackKiB: 1.5, logMaxKiB: 15}),
+    /^FAIL .*console\.scrollbackKiB must be a whole number from 1 to 65536, not 1\.5; using 256; console\.logMaxKiB must be a whole number from 16 to 1048576, not 15; using 1024 — /,
+  );
 });

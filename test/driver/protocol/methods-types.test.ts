@@ -5,7 +5,8 @@ import test from 'ava';
 import type {DaemonConnection} from '../../../driver/client/daemon-client.js';
 import {PROTOCOL, type Params, type Result} from '../../../driver/protocol/methods.js';
 
-// Never called: only compiled.
+// Never called: only compiled (exported so that the compiler keeps it).
+// biome-ignore lint/suspicious/noExportsInTest: the point is the compile-time errors, not a test
 export async function misuses(conn: DaemonConnection): Promise<void> {
   // @ts-expect-error a method the daemon does not have
   await conn.request('listDomain', []);

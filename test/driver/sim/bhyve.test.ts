@@ -56,7 +56,10 @@ test('bhyve checks vCPUs against the host and needs existing disks', async (t) =
   t.is(r.stderr, '8 vCPUs requested but only 4 available\n');
   r = await runTool(t, dir, 'bhyve', ['-s', '2,virtio-blk,/vm/gone.img', 'vm1']);
   t.is(r.code, 4);
-  t.is(r.stderr, 'bhyve: Could not open backing file: /vm/gone.img: No such file or directory\nDevice emulation initialization error: No such file or directory\n');
+  t.is(
+    r.stderr,
+    'bhyve: Could not open backing file: /vm/gone.img: No such file or directory\nDevice emulation initialization error: No such file or directory\n',
+  );
 });
 
 test('full boot on nmdm: login as root, uname -a, poweroff exits 1', async (t) => {
@@ -66,7 +69,9 @@ test('full boot on nmdm: login as root, uname -a, poweroff exits 1', async (t) =
   const con = await attachConsole(t, dir);
   await loginAsRoot(con, 'web1');
   // the process title, as FreeBSD's ps (the sim's) shows it
-  const title = execFileSync(path.join(dir, 'bin', 'ps'), ['-ww', '-o', 'command=', '-p', String(bhyve.child.pid)]).toString().trim();
+  const title = execFileSync(path.join(dir, 'bin', 'ps'), ['-ww', '-o', 'command=', '-p', String(bhyve.child.pid)])
+    .toString()
+    .trim();
   t.is(title, 'bhyve: web1 (bhyve)');
   con.clear();
   con.send('uname -a\r');

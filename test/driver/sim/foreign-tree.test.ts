@@ -174,7 +174,7 @@ test("URIs that name the filesystem root are refused with one line and never tou
   for (const p of ['/host.json', `/${MARKER}`, '/vm', '/dev/vmm', '/var/run/bhyve-sim']) t.false(fs.existsSync(p), p);
 });
 
-test('a new directory and an empty one become simulated hosts, marked as the simulator\'s', (t) => {
+test("a new directory and an empty one become simulated hosts, marked as the simulator's", (t) => {
   const tmp = scratch(t, 'new');
   const fresh = path.join(tmp, 'a', 'b', 'new');
   const empty = path.join(tmp, 'empty');
@@ -196,7 +196,7 @@ test('a simulated host made before the marker existed is adopted; one with forei
     fs.rmSync(path.join(dir, MARKER), {force: true}); // what an older bhyve-tui left
   }
   fs.mkdirSync(path.join(dirs[1]!, 'lib'));
-  fs.writeFileSync(path.join(dirs[1]!, 'lib', 'libc.so.7'), 'not the simulator\'s');
+  fs.writeFileSync(path.join(dirs[1]!, 'lib', 'libc.so.7'), "not the simulator's");
   const hostJson = fs.readFileSync(path.join(dirs[0]!, 'host.json'), 'utf8');
   const r = bhyveTui(`sim://${dirs[0]}`, ['list', '--all', '--name']);
   t.is(r.status, 0, r.stderr);
@@ -207,7 +207,10 @@ test('a simulated host made before the marker existed is adopted; one with forei
   const before = snapshot(dirs[1]!);
   const refused = bhyveTui(`sim://${dirs[1]}`, ['list']);
   t.is(refused.status, 1);
-  t.is(oneErrorLine(refused), `${dirs[1]} looks like a simulated host of an older bhyve-tui but also holds lib, which the simulator does not make; move it out, or use a new or empty directory, e.g. sim:///tmp/bhyve-sim`);
+  t.is(
+    oneErrorLine(refused),
+    `${dirs[1]} looks like a simulated host of an older bhyve-tui but also holds lib, which the simulator does not make; move it out, or use a new or empty directory, e.g. sim:///tmp/bhyve-sim`,
+  );
   t.deepEqual(snapshot(dirs[1]!), before);
 });
 
@@ -221,7 +224,10 @@ test('inside its own root the simulator never replaces a tool it did not write; 
   fs.utimesSync(kldstat, OLD, OLD);
   const before = snapshot(dir);
   const e = await t.throwsAsync(ensureSimHost(dir), {instanceOf: DriverError});
-  t.is(e?.message, `${kldstat} was not written by the bhyve-tui simulator, so it is not replaced; remove it, or list /sbin/kldstat in ${path.join(dir, 'host.json')}'s absentPaths to keep it`);
+  t.is(
+    e?.message,
+    `${kldstat} was not written by the bhyve-tui simulator, so it is not replaced; remove it, or list /sbin/kldstat in ${path.join(dir, 'host.json')}'s absentPaths to keep it`,
+  );
   t.deepEqual(snapshot(dir), before);
   // The CLI says the same in one line.
   const r = bhyveTui(`sim://${dir}`, ['host-validate']);

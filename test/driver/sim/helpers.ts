@@ -187,7 +187,25 @@ export async function loadVm(t: ExecutionContext, dir: string, name: string, nmd
 }
 
 export function bhyveArgs(name: string, nmdm = 'nmdm0', extra: string[] = []): string[] {
-  return ['-A', '-H', '-P', '-c', '2', '-m', '512M', '-s', '0,hostbridge', '-s', '2,virtio-blk,/vm/disk.img', ...extra, '-s', '31,lpc', '-l', `com1,/dev/${nmdm}A`, name];
+  return [
+    '-A',
+    '-H',
+    '-P',
+    '-c',
+    '2',
+    '-m',
+    '512M',
+    '-s',
+    '0,hostbridge',
+    '-s',
+    '2,virtio-blk,/vm/disk.img',
+    ...extra,
+    '-s',
+    '31,lpc',
+    '-l',
+    `com1,/dev/${nmdm}A`,
+    name,
+  ];
 }
 
 export async function loginAsRoot(con: ConsoleClient, name: string): Promise<void> {

@@ -38,7 +38,7 @@ test('bridge members, groups, description and errors', async (t) => {
   t.is(r.stderr, 'ifconfig: BRDGADD tap9: No such file or directory\n');
   r = await runTool(t, dir, 'ifconfig', ['bridge0']);
   t.regex(r.stdout, /^bridge0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n/);
-  t.regex(r.stdout, /\n\tmember: tap0 flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>\n\t        ifmaxaddr 0 port 5 priority 128 path cost 2000000\n/);
+  t.regex(r.stdout, /\n\tmember: tap0 flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>\n\t {8}ifmaxaddr 0 port 5 priority 128 path cost 2000000\n/);
   r = await runTool(t, dir, 'ifconfig', ['tap0']);
   t.regex(r.stdout, /^tap0: flags=8903<UP,BROADCAST,PROMISC,SIMPLEX,MULTICAST>/);
   t.regex(r.stdout, /\n\tdescription: vmnet\/web1\/0\/public\n/);

@@ -48,7 +48,7 @@ test('kldstat messages for missing modules and files', async (t) => {
   t.is(r.stderr, "kldstat: can't find file vmm: No such file or directory\n");
   r = await runTool(t, dir, 'kldstat', ['-m', 'if_bridge']);
   t.is(r.code, 0);
-  t.regex(r.stdout, /^Id  Refs Name\n *\d+ +1 if_bridge\n$/);
+  t.regex(r.stdout, /^Id {2}Refs Name\n *\d+ +1 if_bridge\n$/);
   r = await runTool(t, dir, 'kldstat', ['-z']);
   t.is(r.code, 1);
   t.regex(r.stderr, /^kldstat: illegal option -- z\nusage: kldstat/);

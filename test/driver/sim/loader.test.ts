@@ -24,7 +24,11 @@ test('bhyveload creates /dev/vmm/NAME and reinitialises it', async (t) => {
 test('bhyveload option errors', async (t) => {
   const dir = await simHost(t);
   const cases: [string[], number, string][] = [
-    [[], 1, 'usage: bhyveload [-S][-c <console-device>] [-d <disk-path>] [-e <name=value>]\n                 [-h <host-path>] [-m memsize[K|k|M|m|G|g|T|t]] <vmname>\n'],
+    [
+      [],
+      1,
+      'usage: bhyveload [-S][-c <console-device>] [-d <disk-path>] [-e <name=value>]\n                 [-h <host-path>] [-m memsize[K|k|M|m|G|g|T|t]] <vmname>\n',
+    ],
     [['-m', '12X', 'vm1'], 64, "bhyveload: Invalid memsize '12X'\n"],
     [['-d', '/vm/missing.img', 'vm1'], 64, "bhyveload: Could not open '/vm/missing.img'\n"],
     [['-c', '/dev/ttyNope', 'vm1'], 64, "bhyveload: Could not open '/dev/ttyNope'\n"],
@@ -153,9 +157,13 @@ test('bhyveload has no signal handlers: SIGTERM, SIGINT and SIGHUP at the menu k
     const loader = startTool(t, dir, 'bhyveload', ['-c', `/dev/nmdm-${name}A`, '-e', 'autoboot_delay=NO', name]);
     // It made the VM before its menu; with autoboot_delay NO it then waits there for good.
     // (Its menu text is not awaited: a console attached after it was printed never sees it.)
-    await within(10000, (async () => {
-      while (!fs.existsSync(vmFile(dir, name))) await new Promise((r) => setTimeout(r, 20));
-    })(), `${name}: the VM instance`);
+    await within(
+      10000,
+      (async () => {
+        while (!fs.existsSync(vmFile(dir, name))) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      `${name}: the VM instance`,
+    );
     await new Promise((r) => setTimeout(r, 300));
     loader.child.kill(sig);
     const r = await within(5000, loader.done, `bhyveload after ${sig}`);
@@ -195,7 +203,10 @@ test('grub-bhyve at its menu outlives the destroy of its VM; booting then fails 
   con.send('\r');
   const r = await within(10000, grub.done, 'grub-bhyve exit');
   t.is(r.signal, 'SIGABRT');
-  t.regex(r.stderr, /^Assertion failed: \(vm_set_register\(bhyve_vcpu, VM_REG_GUEST_CR0, cr0\) == 0\), function grub_emu_bhyve_boot32, file .*bhyve_hostif\.c, line \d+\.\n$/);
+  t.regex(
+    r.stderr,
+    /^Assertion failed: \(vm_set_register\(bhyve_vcpu, VM_REG_GUEST_CR0, cr0\) == 0\), function grub_emu_bhyve_boot32, file .*bhyve_hostif\.c, line \d+\.\n$/,
+  );
   await con.waitFor(/Booting `Linux'/);
   t.false(fs.existsSync(vmFile(dir, 'lin7')));
 });

@@ -97,13 +97,35 @@ async function closeAndWaitForReset(dir: string, a: number, dev: string): Promis
   throw new Error(`${dev} never got its default modes back`);
 }
 
-const FREEBSD_DEFAULTS = ['-clocal', 'hupcl', 'cread', 'cs8', 'brkint', 'icrnl', 'ixon', 'ixany', 'imaxbel', 'opost', 'onlcr', 'isig', 'icanon', 'iexten', 'echo', 'echoe', 'echoke', 'echoctl'];
+const FREEBSD_DEFAULTS = [
+  '-clocal',
+  'hupcl',
+  'cread',
+  'cs8',
+  'brkint',
+  'icrnl',
+  'ixon',
+  'ixany',
+  'imaxbel',
+  'opost',
+  'onlcr',
+  'isig',
+  'icanon',
+  'iexten',
+  'echo',
+  'echoe',
+  'echoke',
+  'echoctl',
+];
 
-test('a new pair: both sides start with FreeBSD\'s default modes (cooked, echo, hupcl, no clocal)', async (t) => {
+test("a new pair: both sides start with FreeBSD's default modes (cooked, echo, hupcl, no clocal)", async (t) => {
   const dir = await simHost(t);
   const a = openSide(t, dir, '/dev/nmdm5A');
   const b = openSide(t, dir, '/dev/nmdm5B');
-  for (const [side, fd] of [['A', a], ['B', b]] as const) {
+  for (const [side, fd] of [
+    ['A', a],
+    ['B', b],
+  ] as const) {
     const m = modes(fd);
     for (const flag of FREEBSD_DEFAULTS) t.true(m.includes(flag), `side ${side}: ${flag} in ${m.join(' ')}`);
     t.true(m.includes('9600'), `side ${side}: 9600 baud`);
@@ -166,7 +188,7 @@ test('an open of a zombie side while its earlier openers still hold it is record
   await forgetViolations(dir, 'nmdm6');
 });
 
-test('with CLOCAL, B keeps working when A closes and sees A\'s next opener', async (t) => {
+test("with CLOCAL, B keeps working when A closes and sees A's next opener", async (t) => {
   const dir = await simHost(t);
   const b = openSide(t, dir, '/dev/nmdm7B');
   stty(b, ['raw', '-echo', 'clocal']);
@@ -192,7 +214,12 @@ test('the buggy open pattern is recorded: B reopened (libuv) while held without 
   rs.on('error', () => undefined);
   await until(15_000, () => simViolations(dir).length > 0, 'a recorded violation');
   const lines = simViolations(dir);
-  t.regex(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z /dev/nmdm8B pids [\\d,]*\\b${process.pid}\\b[\\d,]*: open of /dev/nmdm8B would block on FreeBSD: no CLOCAL and no carrier \\(tty\\.c ttydev_open\\)$`));
+  t.regex(
+    lines[0]!,
+    new RegExp(
+      `^\\d{4}-\\d\\d-\\d\\dT\\S+Z /dev/nmdm8B pids [\\d,]*\\b${process.pid}\\b[\\d,]*: open of /dev/nmdm8B would block on FreeBSD: no CLOCAL and no carrier \\(tty\\.c ttydev_open\\)$`,
+    ),
+  );
   rs.destroy();
   await forgetViolations(dir, 'nmdm8');
 });

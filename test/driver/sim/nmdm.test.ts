@@ -3,8 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import {attachConsole, bhyveArgs, loadVm, simHost, startTool, within} from './helpers.js';
 
-const relayPid = (dir: string, base = 'nmdm0'): number =>
-  Number(fs.readFileSync(path.join(dir, 'var', 'run', 'bhyve-sim', 'nmdm', `${base}.pid`), 'utf8'));
+const relayPid = (dir: string, base = 'nmdm0'): number => Number(fs.readFileSync(path.join(dir, 'var', 'run', 'bhyve-sim', 'nmdm', `${base}.pid`), 'utf8'));
 
 /** utime + stime of a process, in clock ticks. */
 function cpuTicks(pid: number): number {

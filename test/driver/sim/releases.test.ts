@@ -60,8 +60,15 @@ for (const [rel, probes] of cases) {
     t.is(grub.code, 0);
     t.regex(grub.stdout, /^ {2}-c, --cons-dev=cons-dev {4}a tty\(4\) device to use for terminal I\/O$/m, 'grub2-bhyve has --cons-dev whatever the release');
     // every run of bhyve and grub-bhyve is in the sim's log, so probes can be counted
-    const logged = fs.readFileSync(simLayout(dir).invocations, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as {tool: string; argv: string[]});
-    t.deepEqual(logged.map((l) => [l.tool, ...l.argv].join(' ')), [...probes.map(([a]) => ['bhyve', ...a].join(' ')), 'grub-bhyve --help']);
+    const logged = fs
+      .readFileSync(simLayout(dir).invocations, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {tool: string; argv: string[]});
+    t.deepEqual(
+      logged.map((l) => [l.tool, ...l.argv].join(' ')),
+      [...probes.map(([a]) => ['bhyve', ...a].join(' ')), 'grub-bhyve --help'],
+    );
   });
 }
 

@@ -33,7 +33,11 @@ async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
 
 async function destroyAtMenu(t: ExecutionContext, dir: string, name: string, loader: RegExp, menu: RegExp): Promise<void> {
   const starting = cliAsync(dir, ['start', name]);
-  await eventually(`${name}'s loader at its menu`, () => dom(dir, name).state === 'bootloader' && fs.existsSync(path.join(dir, 'dev/vmm', name)) && menu.test(consoleLog(dir, name)), 20_000);
+  await eventually(
+    `${name}'s loader at its menu`,
+    () => dom(dir, name).state === 'bootloader' && fs.existsSync(path.join(dir, 'dev/vmm', name)) && menu.test(consoleLog(dir, name)),
+    20_000,
+  );
   const loaderPid = dom(dir, name).pid!;
   t.regex(fs.readFileSync(`/proc/${loaderPid}/cmdline`, 'utf8'), loader);
 

@@ -34,7 +34,7 @@ test('255 is exit(-1), not a signal: FreeBSD has none past SIGRTMAX (126)', (t) 
   t.is(loaderExitMeaning('bhyveload', 130), 'killed by signal 2');
 });
 
-test('bhyveload: its documented statuses; a signal is named without bhyve\'s notes', (t) => {
+test("bhyveload: its documented statuses; a signal is named without bhyve's notes", (t) => {
   t.is(loaderExitMeaning('bhyveload', 1), 'the loader quit, or setting up the VM failed (see its output)');
   t.is(loaderExitMeaning('bhyveload', 2), 'the loader asked for a reboot');
   t.is(loaderExitMeaning('bhyveload', 64), 'usage error (a bad option or an unopenable disk or console)');
@@ -42,7 +42,7 @@ test('bhyveload: its documented statuses; a signal is named without bhyve\'s not
   t.is(loaderExitMeaning('bhyveload', 137), 'killed by signal 9');
 });
 
-test('grub-bhyve: status 1 is GRUB exiting; other loaders\' statuses are named by number', (t) => {
+test("grub-bhyve: status 1 is GRUB exiting; other loaders' statuses are named by number", (t) => {
   t.is(loaderExitMeaning('grub-bhyve', 1), 'GRUB exited, or setting up the VM failed (see its output)');
   t.is(loaderExitMeaning('grub-bhyve', 2), 'exit status 2');
   t.is(loaderExitMeaning('grub-bhyve', 64), 'exit status 64');

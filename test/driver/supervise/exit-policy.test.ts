@@ -5,11 +5,15 @@ import test from 'ava';
 import {crashLoopLimit, crashLoopWindowMs, exitDecision, type ExitContext} from '../../../driver/supervise/exit-policy.js';
 import type {LifecycleAction} from '../../../driver/domain/model.js';
 
-const policies = (onReboot: LifecycleAction = 'restart', onPoweroff: LifecycleAction = 'destroy', onCrash: LifecycleAction = 'destroy') => ({onReboot, onPoweroff, onCrash});
+const policies = (onReboot: LifecycleAction = 'restart', onPoweroff: LifecycleAction = 'destroy', onCrash: LifecycleAction = 'destroy') => ({
+  onReboot,
+  onPoweroff,
+  onCrash,
+});
 const now = 1_000_000_000;
 const ctx = (over: Partial<ExitContext> = {}): ExitContext => ({policies: policies(), restarts: [], now, ...over});
 
-test('the rule is libvirt\'s: 3 restarts in 60 s', (t) => {
+test("the rule is libvirt's: 3 restarts in 60 s", (t) => {
   t.is(crashLoopLimit, 3);
   t.is(crashLoopWindowMs, 60_000);
 });

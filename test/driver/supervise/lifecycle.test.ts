@@ -44,7 +44,10 @@ test.serial('a new simulated host lists its demo domains as JSON', (t) => {
   const r = cli(dir, ['list', '--all', '--json']);
   t.is(r.status, 0, r.stderr);
   const list = JSON.parse(r.stdout) as DomainSummary[];
-  t.deepEqual(list.map((d) => d.name), ['db1', 'debian12', 'freebsd14', 'web1']);
+  t.deepEqual(
+    list.map((d) => d.name),
+    ['db1', 'debian12', 'freebsd14', 'web1'],
+  );
   for (const d of list) {
     t.is(d.state, 'shut off');
     t.true(typeof d.vcpus === 'number' && d.vcpus > 0);
@@ -124,7 +127,10 @@ test.serial('a malformed domain file is listed as invalid with its error; the ot
   const dir = simHost(t, 'malformed');
   fs.writeFileSync(path.join(dir, 'usr/local/etc/bhyve-tui/domains/broken.xml'), "<domain type='bhyve'>\n  <name>broken</name>\n  <memory>oops\n</domain>\n");
   const list = domains(dir);
-  t.deepEqual(list.map((d) => d.name), ['broken', 'db1', 'debian12', 'freebsd14', 'web1']);
+  t.deepEqual(
+    list.map((d) => d.name),
+    ['broken', 'db1', 'debian12', 'freebsd14', 'web1'],
+  );
   const broken = list.find((d) => d.name === 'broken')!;
   t.is(broken.state, 'invalid');
   t.regex(broken.error ?? '', /line \d+/);
@@ -159,7 +165,7 @@ test.serial('bhyve failing at start reports its stderr and exit status, and leav
   const r = cli(dir, ['start', 'web1']);
   t.is(r.status, 1);
   t.regex(r.stderr, /^error: bhyve failed to start 'web1': bhyve exited with status 4 \(exited due to an error\)\n/);
-  t.true(r.stderr.split('\n').length > 2, 'bhyve\'s own stderr follows');
+  t.true(r.stderr.split('\n').length > 2, "bhyve's own stderr follows");
   assertNothingLeft(t, dir, 'web1');
   t.regex(domains(dir).find((d) => d.name === 'web1')!.lastError ?? '', /bhyve failed/);
 });

@@ -39,7 +39,10 @@ test('fileIdentity: one file however it is spelled; different files differ', (t)
   t.not(fileIdentity(layout, '/dev/nmdm9B'), fileIdentity(layout, '/dev/nmdm9A'));
   // Read-only (shared) uses of one image do not conflict; a writable one conflicts with any.
   t.is(conflictingUse(layout, [{path: '/vm/sym.img', exclusive: false}], [{path: '/vm/hard.img', exclusive: false}]), undefined);
-  t.deepEqual(conflictingUse(layout, [{path: '/vm/sym.img', exclusive: false}], [{path: '/vm/hard.img', exclusive: true}]), {mine: '/vm/sym.img', theirs: '/vm/hard.img'});
+  t.deepEqual(conflictingUse(layout, [{path: '/vm/sym.img', exclusive: false}], [{path: '/vm/hard.img', exclusive: true}]), {
+    mine: '/vm/sym.img',
+    theirs: '/vm/hard.img',
+  });
 });
 
 test('a console spelled differently (//, /./, a symlink) is still in use by the running domain', (t) => {
@@ -47,10 +50,18 @@ test('a console spelled differently (//, /./, a symlink) is still in use by the 
   defineTwin(dir, 'slashes', (x) => ownDisk(x).replaceAll('/dev/nmdm-web1.1', '/dev//nmdm-web1.1'));
   defineTwin(dir, 'dots', (x) => ownDisk(x).replaceAll('/dev/nmdm-web1.1', '/dev/./nmdm-web1.1'));
   t.is(cli(dir, ['start', 'web1']).status, 0);
-  for (const [n, spelled] of [['slashes', '/dev//nmdm-web1.1'], ['dots', '/dev/./nmdm-web1.1']] as const) {
+  for (const [n, spelled] of [
+    ['slashes', '/dev//nmdm-web1.1'],
+    ['dots', '/dev/./nmdm-web1.1'],
+  ] as const) {
     const r = cli(dir, ['start', n]);
     t.is(r.status, 1, `${n} must not start: ${r.stdout}`);
-    t.regex(r.stderr, new RegExp(`^error: cannot start '${n}': its console ${spelled.replace(/\./g, '\\.')}[AB] is in use by running domain 'web1'; give it its own nmdm pair\\n`));
+    t.regex(
+      r.stderr,
+      new RegExp(
+        `^error: cannot start '${n}': its console ${spelled.replace(/\./g, '\\.')}[AB] is in use by running domain 'web1'; give it its own nmdm pair\\n`,
+      ),
+    );
   }
   // A symlink to the running guest's console device (relative, so it stays inside the simulated host).
   fs.symlinkSync('../dev/nmdm-web1.1A', path.join(dir, 'vm/consA'));
@@ -74,7 +85,11 @@ test('a disk image that a running domain writes, named through .., a hard link o
     const r = cli(dir, ['start', n]);
     t.is(r.status, 1, `${n} must not start`);
     const as = p === '/vm/web1/disk0.img' ? '' : ' \\(as /vm/web1/disk0\\.img\\)';
-    t.regex(r.stderr, new RegExp(`^error: cannot start '${n}': its disk image ${p.replace(/\./g, '\\.')} is in use by running domain 'web1'${as}; give it its own image`), n);
+    t.regex(
+      r.stderr,
+      new RegExp(`^error: cannot start '${n}': its disk image ${p.replace(/\./g, '\\.')} is in use by running domain 'web1'${as}; give it its own image`),
+      n,
+    );
     t.is(dom(dir, n)?.state, 'shut off');
   }
   // The errors view says the same, at the disk's element.
@@ -91,7 +106,8 @@ test('a disk image that a running domain writes, named through .., a hard link o
 
   // One installer ISO in two running guests: both only read it.
   fs.writeFileSync(path.join(dir, 'vm/install.iso'), Buffer.alloc(4096));
-  const cd = (p: string) => `<disk type='file' device='cdrom'><driver name='file' type='raw'/><source file='${p}'/><target dev='hdc' bus='sata'/><readonly/></disk>`;
+  const cd = (p: string) =>
+    `<disk type='file' device='cdrom'><driver name='file' type='raw'/><source file='${p}'/><target dev='hdc' bus='sata'/><readonly/></disk>`;
   defineTwin(dir, 'cd1', (x) => ownConsole('cd1')(x).replace('</disk>', `</disk>${cd('/vm/install.iso')}`));
   defineTwin(dir, 'cd2', (x) => ownConsole('cd2')(ownDisk(x)).replace('</disk>', `</disk>${cd('/vm//install.iso')}`));
   t.is(cli(dir, ['start', 'cd1']).status, 0);

@@ -59,8 +59,22 @@ test('many small nodes are bounded too', (t) => {
 
 test('malformed input of all kinds never throws anything but DomainXmlError', (t) => {
   const samples = [
-    '', ' ', '<', '<domain', "<domain type='bhyve'", '<domain></domain><x/>', 'text', '<a b=c/>', '<a b="1" b="2"/>',
-    '<a>]]></a>', '<a><!-- -- --></a>', '<x:a/>', '\u0000<a/>', '<a>&#0;</a>', '<a>&#xD800;</a>', good.slice(0, 40),
+    '',
+    ' ',
+    '<',
+    '<domain',
+    "<domain type='bhyve'",
+    '<domain></domain><x/>',
+    'text',
+    '<a b=c/>',
+    '<a b="1" b="2"/>',
+    '<a>]]></a>',
+    '<a><!-- -- --></a>',
+    '<x:a/>',
+    '\u0000<a/>',
+    '<a>&#0;</a>',
+    '<a>&#xD800;</a>',
+    good.slice(0, 40),
     "<domain type='kvm'><name>x</name><memory>1</memory><os><type>hvm</type></os></domain>",
     "<domain type='bhyve'><memory>1</memory><os><type>hvm</type></os></domain>",
     "<domain type='bhyve'><name>x</name><os><type>hvm</type></os></domain>",
@@ -72,7 +86,7 @@ test('malformed input of all kinds never throws anything but DomainXmlError', (t
   ];
   // plus random mutations of a valid document
   let seed = 42;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
   for (let i = 0; i < 300; i++) {
     const chars = [...good];
     for (let k = 0; k < 3; k++) chars[rnd(chars.length)] = '<>/\'"=&;!? ax'[rnd(13)]!;

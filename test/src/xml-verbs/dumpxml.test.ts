@@ -3,18 +3,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  corpusFile,
-  corpusTest,
-  haveCorpus,
-  loadCases,
-  oneErrorLine,
-  run,
-  schemaTest,
-  scratchDir,
-  virtXmlValidate,
-  writeFile,
-} from './helpers.js';
+import {corpusFile, corpusTest, haveCorpus, loadCases, oneErrorLine, run, schemaTest, scratchDir, virtXmlValidate, writeFile} from './helpers.js';
 
 const dir = scratchDir('dumpxml');
 // Listing creates the simulated host and its demo domains.
@@ -28,7 +17,7 @@ test('the simulated host has its demo domains', (t) => {
   t.regex(listed.stdout, /\bweb1\b/);
 });
 
-test('dumpxml of a demo domain: its definition with libvirt\'s defaults, then an empty line', (t) => {
+test("dumpxml of a demo domain: its definition with libvirt's defaults, then an empty line", (t) => {
   const r = dumpxml('web1');
   t.is(r.status, 0, r.stderr);
   t.is(r.stderr, '');

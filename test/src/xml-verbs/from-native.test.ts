@@ -35,7 +35,7 @@ function fromNative(input: string): CliResult {
 
 const harnessUuid = 'c7a5fdbd-edaf-9455-926a-d65c16db1809';
 const harnessMac = '52:54:00:00:00:00';
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The expected .xml as a pattern for our output. libvirt's harness pins the generated UUID
@@ -43,8 +43,11 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * generated MACs are random here and the VNC password is not shown.
  */
 function expectedXml(rel: string): RegExp {
-  const xml = fs.readFileSync(corpusFile(rel), 'utf8').replace(/\\\n/g, '').replace(/ passwd='[^']*'/g, '');
-  const pattern = escape(xml.endsWith('\n') ? xml : `${xml}\n`)
+  const xml = fs
+    .readFileSync(corpusFile(rel), 'utf8')
+    .replace(/\\\n/g, '')
+    .replace(/ passwd='[^']*'/g, '');
+  const pattern = escapeRe(xml.endsWith('\n') ? xml : `${xml}\n`)
     .replace(`<uuid>${harnessUuid}</uuid>`, '<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}</uuid>')
     .replaceAll(`'${harnessMac}'`, "'52:54:00(?::[0-9a-f]{2}){3}'");
   // virsh ends every command's output with an empty line
@@ -57,8 +60,14 @@ for (const c of successes) {
     t.is(r.status, 0, r.stderr);
     t.regex(r.stdout, expectedXml(c.expected_xml!));
     if (c.macro === 'DO_TEST_WARN') {
-      const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: ')).map((l) => l.slice('warning: '.length));
-      t.true(warnings.some((w) => c.libvirt_messages.includes(w)), `warnings ${JSON.stringify(warnings)} vs libvirt ${JSON.stringify(c.libvirt_messages)}`);
+      const warnings = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('warning: '))
+        .map((l) => l.slice('warning: '.length));
+      t.true(
+        warnings.some((w) => c.libvirt_messages.includes(w)),
+        `warnings ${JSON.stringify(warnings)} vs libvirt ${JSON.stringify(c.libvirt_messages)}`,
+      );
       t.is(r.stderr.split('\n').filter((l) => l && !l.startsWith('warning: ')).length, 0, 'only warnings on stderr');
     } else {
       t.is(r.stderr, '');
@@ -106,7 +115,10 @@ test('a file with no bhyve command line', (t) => {
 });
 
 test('what domxml-to-native prints converts back', (t) => {
-  const xml = writeFile(dir, 'round.xml', `<domain type='bhyve'>
+  const xml = writeFile(
+    dir,
+    'round.xml',
+    `<domain type='bhyve'>
   <name>round</name>
   <uuid>0b5e6c2a-3f0e-4a43-9d0c-5bb0d6a1a001</uuid>
   <memory unit='KiB'>1048576</memory>
@@ -117,7 +129,8 @@ test('what domxml-to-native prints converts back', (t) => {
     <interface type='bridge'><mac address='52:54:00:12:34:56'/><source bridge='bridge0'/><model type='virtio'/></interface>
   </devices>
 </domain>
-`);
+`,
+  );
   const native = run(dir, 'domxml-to-native', 'bhyve-argv', xml);
   t.is(native.status, 0, native.stderr);
   const back = run(dir, 'domxml-from-native', 'bhyve-argv', writeFile(dir, 'round.args', native.stdout));

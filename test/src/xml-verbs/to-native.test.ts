@@ -3,18 +3,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  corpusFile,
-  corpusTest,
-  haveCorpus,
-  loadCases,
-  oneErrorLine,
-  run,
-  scratchDir,
-  seedSample,
-  seedTest,
-  writeFile,
-} from './helpers.js';
+import {corpusFile, corpusTest, haveCorpus, loadCases, oneErrorLine, run, scratchDir, seedSample, seedTest, writeFile} from './helpers.js';
 
 const dir = scratchDir('to-native');
 const toNative = (file: string, format = 'bhyve-argv') => run(dir, 'domxml-to-native', format, file);
@@ -37,7 +26,6 @@ seedTest("the seed document's sample domain: bhyveload line, then the dry-run bh
 
 // Cases libvirt's harness runs with a current host's capabilities (ours: all of them).
 // XHCI, VIRTIO_9P and VIRTIO_RND are never checked by the command builder (HARNESS §0.1).
-const unchecked = new Set(['XHCI', 'VIRTIO_9P', 'VIRTIO_RND']);
 const fullCaps = ['RTC_UTC', 'AHCI32SLOT', 'NET_E1000', 'LPC_BOOTROM', 'FBUF', 'CPUTOPOLOGY', 'SOUND_HDA', 'VNC_PASSWORD'];
 const cases = haveCorpus ? loadCases().xml2argv : [];
 const withHostCaps = cases.filter((c) => fullCaps.every((k) => c.bhyvecaps.includes(k)) && c.grubcaps.includes('CONSDEV'));
@@ -47,12 +35,12 @@ const unique = withHostCaps.filter((c) => !seen.has(c.name) && seen.add(c.name))
 /** The expected .ldargs + .args as one line each, in our dry run's terms. */
 function expectedLines(c: (typeof cases)[number]): RegExp {
   const read = (rel: string) => fs.readFileSync(corpusFile(rel), 'utf8').replace(/ \\\n/g, ' ');
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const lines = c.loader_not_built ? [] : [read(c.expected_ldargs!)];
   lines.push(read(c.expected_args!));
   // libvirt's mocks: every generated MAC is 52:54:00:00:00:00 and every tap 'faketapdev';
   // a dry run names taps tap0 and generates random MACs
-  return new RegExp(`^${escape(lines.join('')).replaceAll('52:54:00:00:00:00', mac).replaceAll(',faketapdev,', ',tap0,')}$`);
+  return new RegExp(`^${escapeRe(lines.join('')).replaceAll('52:54:00:00:00:00', mac).replaceAll(',faketapdev,', ',tap0,')}$`);
 }
 
 /** Our output with each program written as its basename, like .args files. */
@@ -78,8 +66,14 @@ for (const c of unique.filter((x) => x.macro === 'DO_TEST' && !specialCases.has(
 corpusTest('xml2argv inputs checked against .args cover most cases', (t) => {
   const compared = unique.filter((x) => x.macro === 'DO_TEST' && !specialCases.has(x.name));
   t.true(compared.length >= 30, `only ${compared.length} cases`);
-  t.true(compared.some((c) => c.loader_not_built), 'a UEFI case');
-  t.true(compared.some((c) => /grub/.test(c.name)), 'a grub-bhyve case');
+  t.true(
+    compared.some((c) => c.loader_not_built),
+    'a UEFI case',
+  );
+  t.true(
+    compared.some((c) => /grub/.test(c.name)),
+    'a grub-bhyve case',
+  );
 });
 
 corpusTest('xml2argv vnc-autoport: a dry run takes no VNC port', (t) => {
@@ -127,16 +121,20 @@ test('XML syntax errors give FILE:LINE:COLUMN and no output', (t) => {
   t.regex(oneErrorLine(r) ?? r.stderr, new RegExp(`^${file.replace(/[.]/g, '\\.')}:[34]:\\d+: \\S`));
 });
 
-test('semantic errors: libvirt\'s message as is', (t) => {
+test("semantic errors: libvirt's message as is", (t) => {
   const file = writeFile(dir, 'kvm.xml', "<domain type='kvm'><name>x</name><memory>1024</memory><os><type>hvm</type></os></domain>");
   const r = toNative(file);
   t.is(r.status, 1);
   t.is(oneErrorLine(r), 'invalid argument: could not find capabilities for ostype=hvm arch=x86_64 domaintype=kvm ');
-  const uefi = writeFile(dir, 'rom.xml', "<domain type='bhyve'><name>x</name><memory>1024</memory><os><type>hvm</type><loader type='rom'>/x.fd</loader></os></domain>");
+  const uefi = writeFile(
+    dir,
+    'rom.xml',
+    "<domain type='bhyve'><name>x</name><memory>1024</memory><os><type>hvm</type><loader type='rom'>/x.fd</loader></os></domain>",
+  );
   t.is(oneErrorLine(toNative(uefi)), 'unsupported configuration: Only read-only pflash is supported.');
 });
 
-test('unreadable, missing and oversized files: one line in virsh\'s words', (t) => {
+test("unreadable, missing and oversized files: one line in virsh's words", (t) => {
   const missing = path.join(dir, 'nope.xml');
   t.is(oneErrorLine(toNative(missing)), `Failed to open file '${missing}': No such file or directory`);
   t.is(oneErrorLine(toNative(dir)), `Failed to read file '${dir}': Is a directory`);

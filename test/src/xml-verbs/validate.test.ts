@@ -52,8 +52,12 @@ corpusTest('every xml2argv input libvirt starts with a current host validates', 
 });
 
 const syntaxErrors: [string, string, string][] = [
-  ['mismatched end tag', good.replace("<target dev='vda' bus='virtio'/>", "<target dev='vda' bus='virtio'>"), ':12:5: opening and ending tag mismatch: <target> (line 11) and </disk>'],
-  ['unquoted attribute', good.replace("unit='KiB'", 'unit=KiB'), ':3:16: value of attribute \'unit\' must be quoted'],
+  [
+    'mismatched end tag',
+    good.replace("<target dev='vda' bus='virtio'/>", "<target dev='vda' bus='virtio'>"),
+    ':12:5: opening and ending tag mismatch: <target> (line 11) and </disk>',
+  ],
+  ['unquoted attribute', good.replace("unit='KiB'", 'unit=KiB'), ":3:16: value of attribute 'unit' must be quoted"],
   ['misspelt end tag', good.replace('<name>vm</name>', '<name>vm</nam>'), ':2:11: '],
   ['text after the root element', `${good}<domain/>\n`, ':15:1: '],
 ];
@@ -71,20 +75,20 @@ for (const [what, xml, where] of syntaxErrors) {
   });
 }
 
-test('semantic errors in a device name its position and give libvirt\'s message', (t) => {
+test("semantic errors in a device name its position and give libvirt's message", (t) => {
   const file = writeFile(dir, 'bogus-nic.xml', good.replace('  </devices>', "    <interface type='bogus'/>\n  </devices>"));
   const r = validate(file);
   t.is(r.status, 1);
   t.is(oneErrorLine(r), `${file}:13:5: internal error: unknown interface type 'bogus'`);
 });
 
-test('semantic errors without a position: FILE: libvirt\'s message', (t) => {
+test("semantic errors without a position: FILE: libvirt's message", (t) => {
   const cases: [string, string][] = [
     [good.replace("type='bhyve'", "type='kvm'"), 'invalid argument: could not find capabilities for ostype=hvm arch=x86_64 domaintype=kvm '],
     [good.replace('<name>vm</name>', ''), 'missing name information'],
     ['<network/>\n', "XML error: expected root element of 'domain', not 'network'"],
     // only known when the command is built: libvirt reports it at start
-    [good.replace(/<disk[^]*<\/disk>\n/, ''), 'unsupported configuration: Domain should have at least one disk defined'],
+    [good.replace(/<disk[\s\S]*<\/disk>\n/, ''), 'unsupported configuration: Domain should have at least one disk defined'],
   ];
   cases.forEach(([xml, message], i) => {
     const file = writeFile(dir, `semantic-${i}.xml`, xml);
@@ -108,7 +112,7 @@ corpusTest("inputs libvirt rejects fail with libvirt's message", (t) => {
   }
 });
 
-test("a name bhyve-tui cannot use is refused like define would", (t) => {
+test('a name bhyve-tui cannot use is refused like define would', (t) => {
   const file = writeFile(dir, 'spaces.xml', good.replace('<name>vm</name>', '<name>my vm</name>'));
   const r = validate(file);
   t.is(r.status, 1);

@@ -39,9 +39,9 @@ async function same(t: import('ava').ExecutionContext, dir: string, conn: Daemon
   }
 }
 
-const state = async (conn: DaemonConnection, name: string) => (await conn.listDomains()).find(d => d.name === name)?.state;
+const state = async (conn: DaemonConnection, name: string) => (await conn.listDomains()).find((d) => d.name === name)?.state;
 
-test('every verb the : line runs prints what the CLI prints', async t => {
+test('every verb the : line runs prints what the CLI prints', async (t) => {
   const dir = fastSimHost(t, 'colon-verbs');
   const conn = await openConnection(`sim://${dir}`);
   t.teardown(() => conn.close());
@@ -68,8 +68,16 @@ test('every verb the : line runs prints what the CLI prints', async t => {
 
   // Verbs that change the domain: each message from one side, then the same verb from the other.
   const file = path.join(dir, 'extra.xml');
-  fs.writeFileSync(file, "<domain type='bhyve'>\n  <name>extra</name>\n  <memory unit='MiB'>256</memory>\n  <vcpu>1</vcpu>\n  <os><type>hvm</type></os>\n</domain>\n");
-  for (const argv of [['define', file], ['validate', file], ['domxml-to-native', 'bhyve-argv', file]]) await same(t, dir, conn, argv);
+  fs.writeFileSync(
+    file,
+    "<domain type='bhyve'>\n  <name>extra</name>\n  <memory unit='MiB'>256</memory>\n  <vcpu>1</vcpu>\n  <os><type>hvm</type></os>\n</domain>\n",
+  );
+  for (const argv of [
+    ['define', file],
+    ['validate', file],
+    ['domxml-to-native', 'bhyve-argv', file],
+  ])
+    await same(t, dir, conn, argv);
   const undefineCli = bhyveTui(dir, ['undefine', 'extra']);
   t.is((await colon(conn, ['define', file])).output, `Domain 'extra' defined from ${file}\n\n`);
   t.is((await colon(conn, ['undefine', 'extra'])).output, undefineCli.stdout);
@@ -80,7 +88,7 @@ test('every verb the : line runs prints what the CLI prints', async t => {
   const running = async () => eventually('web1 running', () => bhyveTui(dir, ['domstate', 'web1']).stdout === 'running\n\n');
   await running();
   // A reboot ends the bhyve and starts the next one: it is over once another pid runs.
-  const web1 = () => (JSON.parse(bhyveTui(dir, ['list', '--json']).stdout) as {name: string; state: string; pid?: number}[]).find(d => d.name === 'web1');
+  const web1 = () => (JSON.parse(bhyveTui(dir, ['list', '--json']).stdout) as {name: string; state: string; pid?: number}[]).find((d) => d.name === 'web1');
   const pidOf = () => web1()?.pid;
   const rebooted = async (before: number | undefined) => eventually('web1 running again', () => web1()?.state === 'running' && pidOf() !== before);
   let before = pidOf();

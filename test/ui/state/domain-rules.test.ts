@@ -8,17 +8,17 @@ import {domain} from '../helpers/fake-connection.js';
 
 const states: DomainState[] = ['running', 'bootloader', 'in shutdown', 'shut off', 'crashed', 'orphaned', 'invalid'];
 
-test('undefine is refused exactly while the domain is active, an orphan included', t => {
-	for (const state of states) t.is(undefineRefusal(domain('web1', state)) !== undefined, isActive(state), state);
-	t.is(undefineRefusal(domain('web1', 'orphaned'))?.text, 'web1 is orphaned; shut it down (t) or destroy it (D) before undefining it');
+test('undefine is refused exactly while the domain is active, an orphan included', (t) => {
+  for (const state of states) t.is(undefineRefusal(domain('web1', state)) !== undefined, isActive(state), state);
+  t.is(undefineRefusal(domain('web1', 'orphaned'))?.text, 'web1 is orphaned; shut it down (t) or destroy it (D) before undefining it');
 });
 
-test('destroy stops an active guest and cleans up a crash; a domain that is off has nothing to destroy', t => {
-	for (const state of ['running', 'bootloader', 'in shutdown', 'orphaned', 'crashed'] as const) t.is(destroyRefusal(domain('web1', state)), undefined, state);
-	t.is(destroyRefusal(domain('web1', 'shut off'))?.text, 'web1 is not running');
-	t.is(destroyRefusal(domain('web1', 'invalid'))?.text, 'web1 is not running');
+test('destroy stops an active guest and cleans up a crash; a domain that is off has nothing to destroy', (t) => {
+  for (const state of ['running', 'bootloader', 'in shutdown', 'orphaned', 'crashed'] as const) t.is(destroyRefusal(domain('web1', state)), undefined, state);
+  t.is(destroyRefusal(domain('web1', 'shut off'))?.text, 'web1 is not running');
+  t.is(destroyRefusal(domain('web1', 'invalid'))?.text, 'web1 is not running');
 });
 
-test('an orphan is active but has no console to attach to', t => {
-	t.regex(consoleRefusal(domain('web1', 'orphaned'))?.text ?? '', /no bhyve process/);
+test('an orphan is active but has no console to attach to', (t) => {
+  t.regex(consoleRefusal(domain('web1', 'orphaned'))?.text ?? '', /no bhyve process/);
 });
