@@ -1,6 +1,7 @@
 // bhyve-tui's command line: with no command it opens the TUI; otherwise virsh-style verbs.
 import {DriverError} from '../driver/client/connection.js';
 import {defaultConnectionUri} from '../driver/client/connection-uri.js';
+import {resolveConnection} from '../driver/client/client-settings.js';
 import {openConnection, type DaemonConnection} from '../driver/client/daemon-client.js';
 import type {EarlyStart} from './early-start.js';
 import {UsageError, type CommandContext} from './command-spec.js';
@@ -10,7 +11,7 @@ function usage(): string {
   const visible = commands.filter((c) => !c.hidden);
   // A long synopsis gets its summary on the next line rather than widening every row.
   const width = Math.min(46, Math.max(...visible.map((c) => c.synopsis.length)) + 2);
-  return `Usage: bhyve-tui [-c URI] [COMMAND [ARGS]]
+  return `Usage: bhyve-tui [-c URI]... [COMMAND [ARGS]]
 
 With no command, opens the terminal UI.
 
@@ -18,17 +19,21 @@ Commands:
 ${visible.map((c) => (c.synopsis.length + 2 > width ? `  ${c.synopsis}\n  ${''.padEnd(width)}${c.summary}` : `  ${c.synopsis.padEnd(width)}${c.summary}`)).join('\n')}
 
 Options:
-  -c, --connect URI   host to manage: bhyve:///system (the local FreeBSD host)
-                      or sim:///DIR (a simulated host rooted at DIR).
-                      Default: $BHYVE_TUI_DEFAULT_URI, else bhyve:///system on
-                      FreeBSD and a simulated host elsewhere.
+  -c, --connect URI   host to manage: bhyve:///system (the local FreeBSD host),
+                      bhyve+ssh://[USER@]HOST[:PORT]/system (another one, over
+                      ssh), sim:///DIR (a simulated host rooted at DIR), or the
+                      name of a connection in ~/.config/bhyve-tui/bhyve-tui.json.
+                      The TUI takes -c several times and shows every host.
+                      Default: the settings' connections (TUI), else
+                      $BHYVE_TUI_DEFAULT_URI, else bhyve:///system on FreeBSD
+                      and a simulated host elsewhere.
   -h, --help          show this help
 `;
 }
 
 async function main(argv: string[], early: EarlyStart | undefined): Promise<number> {
   const p = parseCommandLine(argv);
-  const uri = p.uri ?? defaultConnectionUri();
+  const uri = p.uris[0] === undefined ? defaultConnectionUri() : resolveConnection(p.uris[0]);
   if (p.help) {
     process.stdout.write(p.command ? commandHelp(p.command) : usage());
     return 0;

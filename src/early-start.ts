@@ -6,6 +6,7 @@
 import isInCi from 'is-in-ci';
 import type {DomainSummary, HostStatus} from '../driver/client/connection.js';
 import {defaultConnectionUri} from '../driver/client/connection-uri.js';
+import {readConnections} from '../driver/client/client-settings.js';
 import {openConnection, type DaemonConnection} from '../driver/client/daemon-client.js';
 import {chalkStylist, firstFrameLines} from '../ui/render/first-frame.js';
 import {enterFullScreen} from './terminal-restore.js';
@@ -23,21 +24,32 @@ const LIST_WAIT_MS = 1000;
 
 const after = async <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
-/** The URI when argv opens the TUI (nothing but -c/--connect), else undefined. */
+/**
+ * The URI when argv opens the TUI on one host (nothing but one -c URI, or none), else
+ * undefined: several hosts, a connection named in the settings, or a settings list of
+ * hosts start the ordinary way (the multi-host view, or a one-line error).
+ */
 function tuiUri(argv: readonly string[]): string | undefined {
-  let uri: string | undefined;
+  const given: string[] = [];
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     if ((arg === '-c' || arg === '--connect') && index + 1 < argv.length) {
-      uri = argv[++index];
+      given.push(argv[++index]!);
     } else if (arg.startsWith('--connect=')) {
-      uri = arg.slice('--connect='.length);
+      given.push(arg.slice('--connect='.length));
     } else {
       return undefined;
     }
   }
-
-  return uri ?? defaultConnectionUri();
+  if (given.length > 1 || (given[0] !== undefined && !given[0].includes('://'))) return undefined;
+  if (given[0] === undefined) {
+    try {
+      if (readConnections().length > 0) return undefined;
+    } catch {
+      return undefined; // the ordinary start reports the settings file's error
+    }
+  }
+  return given[0] ?? defaultConnectionUri();
 }
 
 export async function earlyStart(argv: readonly string[]): Promise<EarlyStart | undefined> {

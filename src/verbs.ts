@@ -8,6 +8,7 @@ import {lifecycleCommands} from './commands-lifecycle.js';
 import {xmlCommands} from './commands-xml.js';
 import {hostCommands} from './commands-host.js';
 import {editCommands} from './commands-edit.js';
+import {proxyCommands} from './commands-proxy.js';
 import pkg from '../package.json' with {type: 'json'};
 
 const versionCommand: CommandSpec = {
@@ -22,11 +23,11 @@ const versionCommand: CommandSpec = {
   },
 };
 
-export const commands: CommandSpec[] = [...lifecycleCommands, ...xmlCommands, ...editCommands, ...hostCommands, versionCommand];
+export const commands: CommandSpec[] = [...lifecycleCommands, ...xmlCommands, ...editCommands, ...hostCommands, ...proxyCommands, versionCommand];
 
 export interface ParsedCommandLine {
-  /** -c / --connect, when given */
-  uri: string | undefined;
+  /** each -c / --connect given, in order (a URI, or a name from the settings' connections) */
+  uris: string[];
   help: boolean;
   command: CommandSpec | undefined;
   args: string[];
@@ -35,7 +36,7 @@ export interface ParsedCommandLine {
 
 /** bhyve-tui's arguments: options, a verb and its flags and arguments, checked against its spec. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  let uri: string | undefined;
+  const uris: string[] = [];
   let command: CommandSpec | undefined;
   let help = false;
   const args: string[] = [];
@@ -45,9 +46,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     if (a === '-c' || a === '--connect') {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`option ${a} needs a URI, e.g. ${a} sim:///tmp/bhyve-sim`);
-      uri = v;
+      uris.push(v);
     } else if (a.startsWith('--connect=')) {
-      uri = a.slice('--connect='.length);
+      uris.push(a.slice('--connect='.length));
     } else if (a === '-h' || a === '--help') {
       help = true;
     } else if (a === '--') {
@@ -87,7 +88,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       throw new UsageError(`'${command.name}' ${what}; usage: bhyve-tui ${command.synopsis}`);
     }
   }
-  return {uri, help, command, args, flags};
+  if (command && uris.length > 1) throw new UsageError(`'${command.name}' acts on one host: give -c once (several -c are for the TUI)`);
+  return {uris, help, command, args, flags};
 }
 
 /** What `bhyve-tui VERB --help` prints. */
@@ -105,7 +107,7 @@ export async function runVerbOn(connection: Connection, argv: readonly string[],
   if (!commands.some((c) => c.name === verb)) throw new UsageError(`unknown command '${verb}' — ? lists the commands`);
   const p = parseCommandLine(argv);
   const command = p.command!;
-  if (p.uri !== undefined) throw new UsageError(`the TUI is connected to ${connection.uri}; -c works on the command line only`);
+  if (p.uris.length > 0) throw new UsageError(`the TUI is connected to ${connection.uri}; -c works on the command line only`);
   if (p.help) return commandHelp(command);
   const instead = command.needsTerminal?.(p.flags);
   if (instead !== undefined) throw new UsageError(`':${argv.join(' ')}' needs the terminal to itself; in the TUI, ${instead}`);

@@ -31,6 +31,9 @@ import {pidAlive} from '../host/process-alive.js';
 import {cliPath} from '../host/install-paths.js';
 import {lastLines} from '../io/bounded-read.js';
 import os from 'node:os';
+import type {Duplex} from 'node:stream';
+import {parseConnectionUri, type ParsedUri} from './connection-uri.js';
+import {openSsh, SSH_ANSWER_TIMEOUT_MS, sshFailure, sshLabel} from './ssh-transport.js';
 import {FRAME_DATA, FRAME_END, FrameReader, frame} from '../protocol/console-frames.js';
 
 /** The host's layout for a URI; its backend (`layout.backend`) is the URI's (driver/host/backend-for-uri.ts). */
@@ -64,7 +67,7 @@ function connectSocket(sockPath: string): Promise<net.Socket> {
  * its reply. Untyped on purpose: the daemon may speak another protocol. The socket is
  * left paused, so that no byte is lost before its reader is attached.
  */
-function exchange(sock: net.Socket, id: number, method: string, params: unknown[]): Promise<DaemonReply> {
+function exchange(sock: Duplex, id: number, method: string, params: unknown[]): Promise<DaemonReply> {
   return new Promise((resolve, reject) => {
     const done = () => {
       sock.off('data', onData);
@@ -132,7 +135,7 @@ interface OtherDaemon {
  * needs to know to replace it or to say why not. A daemon from before the hello (protocol
  * 1) answers "unknown request 'hello'"; its list and ping say what the hello would have.
  */
-async function greet(sock: net.Socket, uri: string): Promise<OtherDaemon | null> {
+async function greet(sock: Duplex, uri: string): Promise<OtherDaemon | null> {
   // An error after the hello, before the connection's reader is attached, is not thrown.
   sock.on('error', () => {});
   const hello: Params<'hello'> = [{protocol: PROTOCOL, build: BUILD}];
@@ -213,44 +216,36 @@ export interface OpenOptions {
   notice?: (line: string) => void;
 }
 
-export class DaemonConnection implements Connection {
+/** How a connection reaches a daemon of this client's protocol: a greeted stream each time. */
+interface Dialer {
   readonly simulated: boolean;
-  private nextId = 1;
-  private pending = new Map<number, {resolve(v: unknown): void; reject(e: Error): void}>();
-  private listeners = new Set<(e: DomainEvent) => void>();
-  private subscribed = false;
-  private closed = false;
+  /** the daemon runs on another host: its paths are not this host's */
+  readonly remote: boolean;
   /**
-   * Settles once the hello is done (and a daemon of another protocol replaced, or refused):
-   * requests wait for it, and fail with its error. open() does not, so that a daemon slow
-   * to answer holds up the TUI's first request, not its start.
+   * `first`: a socket just connected, greeted before any other is tried; `given up`: the
+   * connection was closed meanwhile, so no other daemon is tried (nor started)
    */
-  private readonly ready: Promise<void>;
-  private greeted = false;
+  dial(notice: (line: string) => void, first?: net.Socket, givenUp?: () => boolean): Promise<Duplex>;
+}
 
-  private constructor(
-    readonly uri: string,
-    readonly layout: HostLayout,
-    private sock: net.Socket,
-    private readonly notice: (line: string) => void,
+/** This host's daemon, at its own socket (started when none answers) or at ?socket=. */
+class LocalDialer implements Dialer {
+  readonly remote = false;
+  readonly simulated: boolean;
+  private readonly layout: HostLayout;
+  /** the socket a +unix URI names: connected to, never started */
+  private readonly socket: string | undefined;
+  /** the URI a started daemon is given: the host's own (sim+unix:///D is sim:///D) */
+  private readonly daemonUri: string;
+
+  constructor(
+    private readonly uri: string,
+    parsed: ParsedUri,
   ) {
-    this.simulated = layout.backend.kind === 'simulated';
-    this.ready = DaemonConnection.reach(uri, layout, notice, sock).then((greeted) => {
-      if (this.closed) {
-        greeted.destroy();
-        throw new DriverError('the connection to the bhyve-tui daemon was closed');
-      }
-      this.sock = greeted;
-      this.greeted = true;
-      this.attach(greeted);
-    });
-    this.ready.catch(() => {}); // reported by the requests that wait for it
-  }
-
-  static async open(uri: string, opts: OpenOptions = {}): Promise<DaemonConnection> {
-    const layout = layoutForUri(uri);
-    const notice = opts.notice ?? stderrNotice;
-    return new DaemonConnection(uri, layout, await DaemonConnection.connectOrStart(uri, layout), notice);
+    this.socket = parsed.options?.socket;
+    this.daemonUri = parsed.transport === 'unix' ? `${parsed.driver}://${parsed.path.split('/').map(encodeURIComponent).join('/')}` : uri;
+    this.layout = layoutForUri(this.daemonUri);
+    this.simulated = this.layout.backend.kind === 'simulated';
   }
 
   /**
@@ -258,11 +253,12 @@ export class DaemonConnection implements Connection {
    * connected) or one found or started, or put in place of a daemon of another protocol
    * (replaceDaemon). Requests and consoles both come here.
    */
-  private static async reach(uri: string, layout: HostLayout, notice: (line: string) => void, first?: net.Socket): Promise<net.Socket> {
+  async dial(notice: (line: string) => void, first?: net.Socket, givenUp: () => boolean = () => false): Promise<Duplex> {
+    const uri = this.uri;
     let replaced = false;
     let useFirst = first !== undefined;
     for (let closed = 0; ; ) {
-      const sock = useFirst && first ? first : await DaemonConnection.connectOrStart(uri, layout);
+      const sock = useFirst && first ? first : await this.connectOrStart();
       useFirst = false;
       let other: OtherDaemon | null;
       try {
@@ -270,7 +266,8 @@ export class DaemonConnection implements Connection {
       } catch (e) {
         sock.destroy();
         // A dying daemon's backlog: the next connect finds the next daemon, or starts it.
-        if (e instanceof ClosedBeforeAnswer && ++closed < closedRetries) {
+        // Not when this client closed it: that is a client going away (q while loading).
+        if (e instanceof ClosedBeforeAnswer && ++closed < closedRetries && !givenUp()) {
           await new Promise((r) => setTimeout(r, closedRetryMs));
           continue;
         }
@@ -290,7 +287,15 @@ export class DaemonConnection implements Connection {
   }
 
   /** Connects to the daemon, starting one when none answers. */
-  private static async connectOrStart(uri: string, layout: HostLayout): Promise<net.Socket> {
+  async connectOrStart(): Promise<net.Socket> {
+    const {uri, layout} = this;
+    if (this.socket !== undefined) {
+      try {
+        return await connectSocket(this.socket);
+      } catch (e) {
+        throw new DriverError(`no bhyve-tui daemon answers at ${this.socket} (${uri}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
     const sockPath = daemonSocketPath(layout);
     const tooLong = daemonSocketPathProblem(layout);
     if (tooLong) throw new DriverError(tooLong);
@@ -306,7 +311,7 @@ export class DaemonConnection implements Connection {
     layout.backend.claim();
     fs.mkdirSync(layout.logDir, {recursive: true});
     const logFd = fs.openSync(path.join(layout.logDir, 'daemon.log'), 'a', 0o640);
-    const child = spawn(process.execPath, [cliPath(), '-c', uri, 'daemon'], {detached: true, stdio: ['ignore', logFd, logFd]});
+    const child = spawn(process.execPath, [cliPath(), '-c', this.daemonUri, 'daemon'], {detached: true, stdio: ['ignore', logFd, logFd]});
     child.unref();
     fs.closeSync(logFd);
     let exited: number | null = null;
@@ -329,8 +334,122 @@ export class DaemonConnection implements Connection {
     }
     throw new DriverError(`cannot reach the bhyve-tui daemon for ${uri}: ${(last as Error)?.message ?? 'timed out'}`);
   }
+}
 
-  private attach(sock: net.Socket): void {
+/**
+ * A daemon on another host, through `ssh … bhyve-tui -c URI proxy` (driver/client/ssh-transport.ts).
+ * The far end's bhyve-tui finds, starts or replaces its own daemon; a daemon of another
+ * protocol there is reported by name, never replaced from here.
+ */
+class SshDialer implements Dialer {
+  readonly remote = true;
+  readonly simulated: boolean;
+
+  constructor(
+    private readonly uri: string,
+    private readonly parsed: ParsedUri,
+  ) {
+    this.simulated = parsed.driver === 'sim';
+  }
+
+  async dial(notice: (line: string) => void, _first?: net.Socket, givenUp: () => boolean = () => false): Promise<Duplex> {
+    const p = this.parsed;
+    const session = openSsh(p);
+    // A client that closes while ssh connects (q in the TUI) ends the ssh too.
+    const watch = setInterval(() => {
+      if (givenUp()) session.stream.destroy();
+    }, 100);
+    const who = sshLabel(p);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new DriverError(`${who} did not answer within ${SSH_ANSWER_TIMEOUT_MS / 1000} s over ssh (${this.uri})`)),
+        SSH_ANSWER_TIMEOUT_MS,
+      );
+    });
+    let other: OtherDaemon | null;
+    try {
+      other = await Promise.race([greet(session.stream, this.uri), timeout]);
+    } catch (e) {
+      session.stream.destroy();
+      session.kill();
+      if (e instanceof ClosedBeforeAnswer) {
+        // ssh (or the far end) ended first: its exit and stderr say why.
+        const code = await Promise.race([session.exited, new Promise<number>((r) => setTimeout(() => r(255), 2000))]);
+        throw sshFailure(p, code, session.stderr());
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      clearInterval(watch);
+    }
+    if (other !== null) {
+      session.stream.destroy();
+      throw new DriverError(
+        `the bhyve-tui on ${who} speaks protocol ${Number.isNaN(other.protocol) ? '?' : other.protocol} (build ${other.build}), this client protocol ${PROTOCOL} (build ${BUILD}): install the same bhyve-tui on both hosts`,
+      );
+    }
+    // The far end's notices (an old daemon it replaced) reach the user as this host's would.
+    for (const line of session.stderr().split('\n')) if (line.startsWith('warning: ')) notice(`${who}: ${line.slice('warning: '.length)}`);
+    return session.stream;
+  }
+}
+
+export class DaemonConnection implements Connection {
+  readonly simulated: boolean;
+  private nextId = 1;
+  private pending = new Map<number, {resolve(v: unknown): void; reject(e: Error): void}>();
+  private listeners = new Set<(e: DomainEvent) => void>();
+  private subscribed = false;
+  private closed = false;
+  /**
+   * Settles once the hello is done (and a daemon of another protocol replaced, or refused):
+   * requests wait for it, and fail with its error. open() does not, so that a daemon slow
+   * to answer holds up the TUI's first request, not its start.
+   */
+  private readonly ready: Promise<void>;
+  private greeted = false;
+
+  private sock: Duplex | undefined;
+
+  private constructor(
+    readonly uri: string,
+    private readonly dialer: Dialer,
+    first: net.Socket | undefined,
+    private readonly notice: (line: string) => void,
+  ) {
+    this.simulated = dialer.simulated;
+    this.sock = first; // closed by close() even before the hello is answered
+    this.ready = dialer
+      .dial(notice, first, () => this.closed)
+      .then((greeted) => {
+        if (this.closed) {
+          greeted.destroy();
+          throw new DriverError('the connection to the bhyve-tui daemon was closed');
+        }
+        this.sock = greeted;
+        this.greeted = true;
+        this.attach(greeted);
+      });
+    this.ready.catch(() => {}); // reported by the requests that wait for it
+  }
+
+  static async open(uri: string, opts: OpenOptions = {}): Promise<DaemonConnection> {
+    const parsed = parseConnectionUri(uri);
+    const notice = opts.notice ?? stderrNotice;
+    if (parsed.transport === 'ssh') return new DaemonConnection(uri, new SshDialer(uri, parsed), undefined, notice);
+    const local = new LocalDialer(uri, parsed);
+    return new DaemonConnection(uri, local, await local.connectOrStart(), notice);
+  }
+
+  /** A greeted socket to this host's own daemon (found, started or replaced): what `bhyve-tui proxy` relays. */
+  static dialLocal(uri: string, notice: (line: string) => void = stderrNotice): Promise<Duplex> {
+    const parsed = parseConnectionUri(uri);
+    if (parsed.transport === 'ssh') return Promise.reject(new DriverError(`'${uri}' is a remote host: bhyve-tui proxy serves the host it runs on`));
+    return new LocalDialer(uri, parsed).dial(notice);
+  }
+
+  private attach(sock: Duplex): void {
     const splitter = new LineSplitter((line) => {
       const msg = JSON.parse(line) as DaemonReply | {event: DomainEvent};
       if ('event' in msg) {
@@ -366,13 +485,17 @@ export class DaemonConnection implements Connection {
     for (let i = 0; i < 50 && !this.closed; i++) {
       try {
         // (no notice: the TUI draws the screen; a refusal is retried like a daemon not yet up)
-        const sock = await DaemonConnection.reach(this.uri, this.layout, () => {});
+        const sock = await this.dialer.dial(
+          () => {},
+          undefined,
+          () => this.closed,
+        );
         if (this.closed) {
           sock.destroy();
           return;
         }
         this.sock = sock;
-        this.attach(this.sock);
+        this.attach(sock);
         if (this.subscribed) await this.request('subscribe', []);
         for (const l of this.listeners) l({type: 'domains-changed'});
         return;
@@ -385,11 +508,12 @@ export class DaemonConnection implements Connection {
   /** A request, checked by the compiler against protocol/methods.ts. */
   request<K extends MethodName>(method: K, params: Params<K>): Promise<Result<K>> {
     if (!this.greeted) return this.ready.then(() => this.request(method, params));
-    if (this.sock.destroyed) return Promise.reject(new DriverError('the connection to the bhyve-tui daemon was lost'));
+    const sock = this.sock;
+    if (!sock || sock.destroyed) return Promise.reject(new DriverError('the connection to the bhyve-tui daemon was lost'));
     const id = this.nextId++;
     return new Promise<Result<K>>((resolve, reject) => {
       this.pending.set(id, {resolve: resolve as (v: unknown) => void, reject});
-      this.sock.write(`${JSON.stringify({id, method, params})}\n`);
+      sock.write(`${JSON.stringify({id, method, params})}\n`);
     });
   }
 
@@ -470,6 +594,7 @@ export class DaemonConnection implements Connection {
     const device = await this.request('consoleDevice', [name]);
     // On FreeBSD the lookup itself clones the nmdm pair; the simulated pair appears once
     // the loader or bhyve has opened its side, which may be a moment after the start.
+    if (this.dialer.remote) return device; // a path on the far host
     const deadline = Date.now() + 3000;
     while (!fs.existsSync(device) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     return device;
@@ -479,7 +604,7 @@ export class DaemonConnection implements Connection {
   async openConsole(name: string, opts: ConsoleOptions = {}): Promise<ConsoleChannel> {
     // Through reach(), like the connection itself: a daemon killed or restarted since this
     // connection was opened is found again (or started) instead of failing with ECONNREFUSED.
-    const sock = await DaemonConnection.reach(this.uri, this.layout, this.notice);
+    const sock = await this.dialer.dial(this.notice);
     const dataListeners: ((b: Buffer) => void)[] = [];
     const endListeners: ((why: 'stopped' | 'taken' | 'closed', detail?: string) => void)[] = [];
     const pendingData: Buffer[] = [];
@@ -558,8 +683,8 @@ export class DaemonConnection implements Connection {
 
   close(): void {
     this.closed = true;
-    this.sock.end();
-    this.sock.destroy();
+    this.sock?.end();
+    this.sock?.destroy();
   }
 }
 

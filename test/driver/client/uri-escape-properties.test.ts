@@ -85,7 +85,7 @@ test('sim:///DIR with every character of DIR percent-encoded names DIR', (t) => 
 
 test('bhyve:///system and its remote forms parse to their parts', (t) => {
   t.deepEqual(parseConnectionUri('bhyve:///system'), {driver: 'bhyve', path: '/system'});
-  // Remote hosts are refused for now with DriverError (issue 13); never anything else.
+  // Remote forms parse, or are refused with a DriverError; never anything else.
   checkProperty(
     t,
     'uri: remote forms',

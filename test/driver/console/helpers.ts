@@ -19,8 +19,12 @@ export class PtyClient {
   readonly exited: Promise<number>;
   private waiters = new Set<() => void>();
 
-  constructor(dir: string, args: string[]) {
-    this.child = spawn('/usr/bin/python3', [ptyRun, process.execPath, cliBundle, '-c', `sim://${dir}`, ...args], {stdio: ['pipe', 'pipe', 'pipe']});
+  /** `opts.uri`: another URI for the same host (a sim+ssh:// one); `opts.env`: the client's environment */
+  constructor(dir: string, args: string[], opts: {uri?: string; env?: NodeJS.ProcessEnv} = {}) {
+    this.child = spawn('/usr/bin/python3', [ptyRun, process.execPath, cliBundle, '-c', opts.uri ?? `sim://${dir}`, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.env ? {env: opts.env} : {}),
+    });
     this.child.stdout.on('data', (c: Buffer) => {
       this.out = Buffer.concat([this.out, c]);
       for (const w of [...this.waiters]) w();
@@ -107,8 +111,8 @@ export class PtyClient {
 }
 
 /** A client on a terminal; killed at the end of the test whatever happened. */
-export function ptyClient(t: {teardown(fn: () => void): void}, dir: string, args: string[]): PtyClient {
-  const c = new PtyClient(dir, args);
+export function ptyClient(t: {teardown(fn: () => void): void}, dir: string, args: string[], opts: {uri?: string; env?: NodeJS.ProcessEnv} = {}): PtyClient {
+  const c = new PtyClient(dir, args, opts);
   t.teardown(() => c.kill());
   return c;
 }
