@@ -32,7 +32,8 @@ export function readConnections(env: NodeJS.ProcessEnv = process.env): NamedConn
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new DriverError(e instanceof BoundedReadError ? `cannot read ${e.message}` : `cannot read ${file}: ${(e as Error).message}`);
   }
-  const bad = (what: string) => new DriverError(`${file}: ${what}; fix it, e.g. {"connections": [{"name": "nyc1", "uri": "bhyve+ssh://root@nyc1.example/system"}]}`);
+  const bad = (what: string) =>
+    new DriverError(`${file}: ${what}; fix it, e.g. {"connections": [{"name": "nyc1", "uri": "bhyve+ssh://root@nyc1.example/system"}]}`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -63,6 +64,9 @@ export function readConnections(env: NodeJS.ProcessEnv = process.env): NamedConn
 export function resolveConnection(given: string, env: NodeJS.ProcessEnv = process.env): string {
   if (given.includes('://')) return given;
   const found = readConnections(env).find((c) => c.name === given);
-  if (!found) throw new DriverError(`no connection named '${given}' in ${clientSettingsPath(env)}: give a URI (e.g. bhyve+ssh://root@HOST/system) or add it to "connections" there`);
+  if (!found)
+    throw new DriverError(
+      `no connection named '${given}' in ${clientSettingsPath(env)}: give a URI (e.g. bhyve+ssh://root@HOST/system) or add it to "connections" there`,
+    );
   return found.uri;
 }
