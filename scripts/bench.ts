@@ -6,6 +6,7 @@ const benches: Record<string, string> = {
   console: './bench-console.ts',
   tui: './bench-tui.ts',
   deps: './bench-deps.ts',
+  remote: './bench-remote.ts',
 };
 
 const name = process.argv[2];
