@@ -9,6 +9,7 @@
 // definition that does not validate.
 import fs from 'node:fs';
 import tty from 'node:tty';
+import {shellWord} from '../driver/client/ssh-transport.js';
 import {DriverError} from '../driver/client/connection.js';
 import {defaultConnectionUri} from '../driver/client/connection-uri.js';
 import {stripErrorHeader, withErrorHeader} from '../ui/state/edit-buffer.js';
@@ -121,9 +122,10 @@ export const editCommands: CommandSpec[] = [
           if (e.detail) ctx.note(e.detail.replace(/^/gm, '  '));
           if (!askReedit()) {
             const kept = keep(text);
-            const connect = ctx.uri === defaultConnectionUri() ? '' : `-c ${ctx.uri} `;
+            // A command to paste into a shell: a URI's '?' and '&' are quoted for it.
+            const connect = ctx.uri === defaultConnectionUri() ? '' : `-c ${shellWord(ctx.uri)} `;
             throw new DriverError(
-              `Domain '${name}' XML configuration not changed; your edit is kept in ${kept}: fix it and run 'bhyve-tui ${connect}define ${kept}'`,
+              `Domain '${name}' XML configuration not changed; your edit is kept in ${kept}: fix it and run: bhyve-tui ${connect}define ${kept === undefined ? 'FILE' : shellWord(kept)}`,
             );
           }
           buffer = withErrorHeader(text, e.message, e.detail);

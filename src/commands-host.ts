@@ -1,6 +1,7 @@
 // Verbs about the host itself: host-validate (virt-host-validate's counterpart) and its
 // --smoke run, which boots a throw-away guest end to end.
 import {layoutForUri} from '../driver/client/daemon-client.js';
+import {parseConnectionUri} from '../driver/client/connection-uri.js';
 import {formatChecks, validateHost} from '../driver/host/validate.js';
 import {runSmoke} from '../driver/host/smoke.js';
 import {DriverError} from '../driver/client/connection.js';
@@ -14,6 +15,12 @@ export const hostCommands: CommandSpec[] = [
     flags: ['--smoke'],
     args: 0,
     async run(ctx) {
+      const remote = parseConnectionUri(ctx.uri);
+      if (remote.transport === 'ssh') {
+        throw new DriverError(
+          `host-validate checks the host it runs on: run it there, e.g. ssh ${remote.port ? `-p ${remote.port} ` : ''}${remote.user ? `${remote.user}@` : ''}${remote.host} bhyve-tui host-validate (the TUI's host panel shows the same findings for ${remote.host})`,
+        );
+      }
       const layout = layoutForUri(ctx.uri);
       // Like every other verb, a simulated host is made on first use (in a new or empty
       // directory, or one the simulator made; anything else is refused).

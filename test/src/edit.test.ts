@@ -91,7 +91,7 @@ test('a rejected edit given up is kept in a file the message names; the definiti
     t.is(r.stdout, '');
     const last = r.stderr.trimEnd().split('\n').at(-1)!;
     const m =
-      /^error: Domain 'web1' XML configuration not changed; your edit is kept in (\S+\.xml): fix it and run 'bhyve-tui -c sim:\/\/(\S+) define (\S+\.xml)'$/.exec(
+      /^error: Domain 'web1' XML configuration not changed; your edit is kept in (\S+\.xml): fix it and run: bhyve-tui -c sim:\/\/(\S+) define (\S+\.xml)$/.exec(
         last,
       );
     t.truthy(m, r.stderr);
