@@ -60,7 +60,10 @@ try {
   // The console: web1 at its login prompt, one connection each way.
   const localConn = await openConnection(local);
   await localConn.start('web1');
-  await eventually('web1 running', () => spawnSync(process.execPath, [cliBundle, '-c', local, 'domstate', 'web1'], {encoding: 'utf8'}).stdout === 'running\n\n');
+  await eventually(
+    'web1 running',
+    () => spawnSync(process.execPath, [cliBundle, '-c', local, 'domstate', 'web1'], {encoding: 'utf8'}).stdout === 'running\n\n',
+  );
   process.env.XDG_RUNTIME_DIR = sshd.runtimeDir; // this process's ssh shares the connection too
   const remoteConn = await openConnection(remote);
   const echo = async (conn: typeof localConn): Promise<number[]> => {

@@ -1,9 +1,9 @@
 // The host daemon's domains, as its request handler (daemon.ts) sees them: the lifecycle of
 // the guests it supervises (start, destroy, shutdown, reboot, define, undefine, autostart)
 // and the questions a client may ask, answered by the modules beside it: definitions.ts,
-// host-status.ts, domain-status.ts, problem-analysis.ts and recovery.ts. Operations on one
-// domain are checked synchronously before the first await, so two racing starts give one
-// start and one 'already running'.
+// host-status.ts, domain-status.ts, problem-analysis.ts, console-access.ts and recovery.ts.
+// Operations on one domain are checked synchronously before the first await, so two racing
+// starts give one start and one 'already running'.
 import {
   DriverError,
   type DomainDetails,
@@ -32,6 +32,7 @@ import {GuestSampler} from './process-sampling.js';
 import {domainDetails, listDomains, observe} from './domain-status.js';
 import {consoleInUse, diskClash, diskInUse, domainProblems} from './problem-analysis.js';
 import {Recovery} from './recovery.js';
+import {consoleDevice, consoleFor} from './console-access.js';
 import {autostartList, autostartProblem, readAutostart, saveAutostart, type AutostartEntry} from './autostart.js';
 
 export type {AutostartEntry} from './autostart.js';
@@ -285,25 +286,11 @@ export class DomainManager {
   }
 
   consoleDevice(name: string): {device: string; state: DomainState} {
-    const {def} = this.definitions.findValid(name);
-    const consoles = domainFacts(def).consoles;
-    if (consoles.length === 0) throw new DriverError(`domain '${name}' has no nmdm console; add <serial type='nmdm'/> to its definition`);
-    const state = observe(this, name).state;
-    if (!isRunning(state)) throw new DriverError(`domain '${name}' is not running; start it first`);
-    return {device: this.layout.resolve(consoles[0]!.slave), state};
+    return consoleDevice(this, name);
   }
 
   /** The console the daemon holds for a running guest. */
-  async consoleFor(name: string): Promise<GuestConsole> {
-    const {def} = this.definitions.findValid(name);
-    if (domainFacts(def).consoles.length === 0) throw new DriverError(`domain '${name}' has no nmdm console; add <serial type='nmdm'/> to its definition`);
-    const run = this.runs.get(name);
-    if (!run) throw new DriverError(`domain '${name}' is not running; start it first`);
-    // Right after a start the console may still be opening.
-    const con = run.console ?? (await Promise.race([run.consoleReady, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]));
-    // No console because the guest stopped meanwhile: say that, not that the console failed.
-    if (!con && run.ending) throw new DriverError(`domain '${name}' is not running; start it first`);
-    if (!con) throw new DriverError(`the console of '${name}' could not be opened; see its log (bhyve-tui log ${name})`);
-    return con;
+  consoleFor(name: string): Promise<GuestConsole> {
+    return consoleFor(this, name);
   }
 }
