@@ -200,13 +200,3 @@ export function farEndUri(p: ParsedUri): string {
   const local = `${p.driver}${p.options?.socket ? '+unix' : ''}://${encodedPath(p.path)}`;
   return p.options?.socket ? `${local}?socket=${encodeURIComponent(p.options.socket)}` : local;
 }
-
-/** A short name for a URI's host in lists and messages: the remote host, else 'localhost'. */
-export function hostLabel(uri: string): string {
-  try {
-    const p = parseConnectionUri(uri);
-    return p.host ?? 'localhost';
-  } catch {
-    return uri;
-  }
-}
