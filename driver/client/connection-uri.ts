@@ -80,6 +80,13 @@ export function parseConnectionUri(uri: string): ParsedUri {
     if (!userPattern.test(user)) throw bad(`the user name '${user}' is not a login name (letters, digits, '.', '_', '-'; not starting with '-')`);
     parsed.user = user;
   }
+  if (transport === undefined && (rawHost !== '' || rawUser !== undefined)) {
+    throw new DriverError(
+      driver === 'sim'
+        ? `unsupported connection URI '${uri}': a simulated host on this machine is sim:///PATH (three slashes); on another machine, sim+ssh://HOST/PATH`
+        : `unsupported connection URI '${uri}': a host needs a transport; bhyve-tui reaches other hosts over ssh: ${driver}+ssh://${uri.slice(uri.indexOf('://') + 3)}`,
+    );
+  }
   if (rawHost !== '') {
     const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : percentDecoded(uri, rawHost);
     if (rawHost.startsWith('[') ? !ipv6Pattern.test(host) || !host.includes(':') : !hostNamePattern.test(host)) {
@@ -97,11 +104,7 @@ export function parseConnectionUri(uri: string): ParsedUri {
   if (transport === 'ssh') {
     if (parsed.host === undefined) throw bad(`${driver}+ssh:// needs a host, e.g. ${driver}+ssh://root@HOST${driver === 'bhyve' ? '/system' : '/PATH'}`);
   } else if (parsed.host !== undefined || parsed.user !== undefined) {
-    throw new DriverError(
-      transport === 'unix'
-        ? `unsupported connection URI '${uri}': ${driver}+unix:// is a local socket and has no host; for another host use ${driver}+ssh://`
-        : `unsupported connection URI '${uri}': a host needs a transport; bhyve-tui reaches other hosts over ssh: ${driver}+ssh://${uri.slice(uri.indexOf('://') + 3)}`,
-    );
+    throw new DriverError(`unsupported connection URI '${uri}': ${driver}+unix:// is a local socket and has no host; for another host use ${driver}+ssh://`);
   }
   if (driver === 'bhyve' && parsed.path !== '/system') {
     throw new DriverError(
