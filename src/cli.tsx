@@ -11,7 +11,7 @@ function usage(): string {
   const visible = commands.filter((c) => !c.hidden);
   // A long synopsis gets its summary on the next line rather than widening every row.
   const width = Math.min(46, Math.max(...visible.map((c) => c.synopsis.length)) + 2);
-  return `Usage: bhyve-tui [-c URI]... [COMMAND [ARGS]]
+  return `Usage: bhyve-tui [-c URI] [COMMAND [ARGS]]
 
 With no command, opens the terminal UI.
 
@@ -23,10 +23,8 @@ Options:
                       bhyve+ssh://[USER@]HOST[:PORT]/system (another one, over
                       ssh), sim:///DIR (a simulated host rooted at DIR), or the
                       name of a connection in ~/.config/bhyve-tui/bhyve-tui.json.
-                      The TUI takes -c several times and shows every host.
-                      Default: the settings' connections (TUI), else
-                      $BHYVE_TUI_DEFAULT_URI, else bhyve:///system on FreeBSD
-                      and a simulated host elsewhere.
+                      Default: $BHYVE_TUI_DEFAULT_URI, else bhyve:///system on
+                      FreeBSD and a simulated host elsewhere.
   -h, --help          show this help
 `;
 }
@@ -34,6 +32,10 @@ Options:
 async function main(argv: string[], early: EarlyStart | undefined): Promise<number> {
   const p = parseCommandLine(argv);
   const uri = p.uris[0] === undefined ? defaultConnectionUri() : resolveConnection(p.uris[0]);
+  // One host per TUI for now: several are refused rather than all but one silently dropped.
+  if (!p.command && !p.help && p.uris.length > 1) {
+    throw new UsageError('this bhyve-tui shows one host at a time: give -c once (a URI or a connection name)');
+  }
   if (p.help) {
     process.stdout.write(p.command ? commandHelp(p.command) : usage());
     return 0;

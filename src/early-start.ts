@@ -6,7 +6,6 @@
 import isInCi from 'is-in-ci';
 import type {DomainSummary, HostStatus} from '../driver/client/connection.js';
 import {defaultConnectionUri} from '../driver/client/connection-uri.js';
-import {readConnections} from '../driver/client/client-settings.js';
 import {openConnection, type DaemonConnection} from '../driver/client/daemon-client.js';
 import {chalkStylist, firstFrameLines} from '../ui/render/first-frame.js';
 import {enterFullScreen} from './terminal-restore.js';
@@ -25,9 +24,9 @@ const LIST_WAIT_MS = 1000;
 const after = async <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 /**
- * The URI when argv opens the TUI on one host (nothing but one -c URI, or none), else
- * undefined: several hosts, a connection named in the settings, or a settings list of
- * hosts start the ordinary way (the multi-host view, or a one-line error).
+ * The URI when argv opens the TUI (nothing but one -c URI, or none), else undefined:
+ * several -c, or a connection named in the settings, start the ordinary way (which
+ * resolves the name, or says why not).
  */
 function tuiUri(argv: readonly string[]): string | undefined {
   const given: string[] = [];
@@ -42,13 +41,6 @@ function tuiUri(argv: readonly string[]): string | undefined {
     }
   }
   if (given.length > 1 || (given[0] !== undefined && !given[0].includes('://'))) return undefined;
-  if (given[0] === undefined) {
-    try {
-      if (readConnections().length > 0) return undefined;
-    } catch {
-      return undefined; // the ordinary start reports the settings file's error
-    }
-  }
   return given[0] ?? defaultConnectionUri();
 }
 

@@ -68,6 +68,9 @@ test('the CLI: -c NAME acts on that host; a command takes one -c', (t) => {
   const two = run(['-c', 'lab', '-c', `sim://${dir}`, 'list']);
   t.is(two.status, 2);
   t.is(two.stderr, "error: 'list' acts on one host: give -c once (several -c are for the TUI)\n");
+  const tui = run(['-c', 'lab', '-c', `sim://${dir}`]);
+  t.is(tui.status, 2);
+  t.is(tui.stderr, 'error: this bhyve-tui shows one host at a time: give -c once (a URI or a connection name)\n');
   const unknown = run(['-c', 'nosuch', 'list']);
   t.is(unknown.status, 1);
   t.regex(unknown.stderr, /^error: no connection named 'nosuch' in /);
