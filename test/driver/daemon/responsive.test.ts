@@ -88,21 +88,39 @@ class PingProbe {
   }
 }
 
-/** Runs `work` while the probe pings; fails as soon as a ping waits longer than `limit` ms. */
+/**
+ * Runs `work` while the probe pings; fails when a ping waits longer than `limit` ms in two
+ * runs of it. One late ping is measured again: on a loaded machine (CI beside other jobs) a
+ * scheduler pause is not a stalled daemon, but a daemon that blocks its loop is late every time.
+ */
 async function whilePinging<T>(t: ExecutionContext, dir: string, what: string, work: () => Promise<T>, limit = limitMs): Promise<T> {
+  const first = await pingOnce(dir, what, work, limit);
+  if (first.late === undefined) {
+    t.log(first.summary);
+    return first.result as T;
+  }
+  t.log(`${first.late}; measured again`);
+  const second = await pingOnce(dir, what, work, limit);
+  if (second.late !== undefined) throw new Error(`${second.late} (twice)`);
+  t.log(second.summary);
+  return second.result as T;
+}
+
+async function pingOnce<T>(dir: string, what: string, work: () => Promise<T>, limit: number): Promise<{result?: T; late?: string; summary: string}> {
   const probe = await PingProbe.start(dir, limit);
   try {
-    const late = probe
-      .line((l) => l.startsWith('late'))
-      .then((l) => {
-        throw new Error(`${what}: a ping waited ${l.slice(5)} ms without an answer`);
-      });
+    const late = probe.line((l) => l.startsWith('late')).then((l) => ({late: `${what}: a ping waited ${l.slice(5)} ms without an answer`}));
     late.catch(() => {});
-    const result = await Promise.race([work(), late]);
+    const running = work();
+    const outcome = await Promise.race([running.then((result) => ({result})), late]);
+    if ('late' in outcome) {
+      await running.catch(() => {}); // the next run starts on an idle daemon
+      return {late: outcome.late, summary: ''};
+    }
     const r = await probe.stop();
-    t.log(`${what}: ${r.pings} pings meanwhile, slowest ${r.worstMs.toFixed(1)} ms (median ${r.medianMs.toFixed(1)} ms)`);
-    t.true(r.worstMs <= limit, `${what}: the slowest ping took ${r.worstMs.toFixed(1)} ms`);
-    return result;
+    const summary = `${what}: ${r.pings} pings meanwhile, slowest ${r.worstMs.toFixed(1)} ms (median ${r.medianMs.toFixed(1)} ms)`;
+    if (r.worstMs > limit) return {late: `${what}: the slowest ping took ${r.worstMs.toFixed(1)} ms`, summary};
+    return {result: outcome.result, summary};
   } finally {
     probe.kill();
   }
