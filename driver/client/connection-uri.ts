@@ -194,12 +194,17 @@ export function defaultConnectionUri(env: NodeJS.ProcessEnv = process.env, platf
 
 const encodedPath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
 
+/** The host's own local URI, without transport or options (sim+unix:///D is sim:///D). */
+export function ownUri(p: ParsedUri): string {
+  return `${p.driver}://${encodedPath(p.path)}`;
+}
+
 /**
  * For an ssh URI, the URI the bhyve-tui on the far end serves: the same host, local to it
  * (bhyve+ssh://root@h/system → bhyve:///system; sim+ssh://h/DIR → sim:///DIR; with
  * socket=, its +unix form).
  */
 export function farEndUri(p: ParsedUri): string {
-  const local = `${p.driver}${p.options?.socket ? '+unix' : ''}://${encodedPath(p.path)}`;
+  const local = p.options?.socket ? `${p.driver}+unix://${encodedPath(p.path)}` : ownUri(p);
   return p.options?.socket ? `${local}?socket=${encodeURIComponent(p.options.socket)}` : local;
 }

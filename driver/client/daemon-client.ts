@@ -32,7 +32,7 @@ import {cliPath} from '../host/install-paths.js';
 import {lastLines} from '../io/bounded-read.js';
 import os from 'node:os';
 import type {Duplex} from 'node:stream';
-import {parseConnectionUri, type ParsedUri} from './connection-uri.js';
+import {ownUri, parseConnectionUri, type ParsedUri} from './connection-uri.js';
 import {openSsh, SSH_ANSWER_TIMEOUT_MS, sshFailure, sshLabel} from './ssh-transport.js';
 import {FRAME_DATA, FRAME_END, FrameReader, frame} from '../protocol/console-frames.js';
 
@@ -243,7 +243,7 @@ class LocalDialer implements Dialer {
     parsed: ParsedUri,
   ) {
     this.socket = parsed.options?.socket;
-    this.daemonUri = parsed.transport === 'unix' ? `${parsed.driver}://${parsed.path.split('/').map(encodeURIComponent).join('/')}` : uri;
+    this.daemonUri = parsed.transport === 'unix' ? ownUri(parsed) : uri;
     this.layout = layoutForUri(this.daemonUri);
     this.simulated = this.layout.backend.kind === 'simulated';
   }

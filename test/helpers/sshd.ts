@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {cliBundle, processesNaming} from './sim-dir.js';
+import {cliBundle, killSimProcesses} from './sim-dir.js';
 
 const SSHD = '/usr/sbin/sshd';
 
@@ -130,13 +130,7 @@ export async function startSshd(t: {teardown(fn: () => void | Promise<void>): vo
       c.kill('SIGTERM');
       await gone;
     }
-    for (const pid of processesNaming(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    killSimProcesses(dir);
   };
   await start();
   const query = `keyfile=${encodeURIComponent(key)}&known_hosts=${encodeURIComponent(knownHosts)}&command=${encodeURIComponent(cliBundle)}`;
