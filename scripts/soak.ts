@@ -444,6 +444,22 @@ async function settle(limitMs: number): Promise<string[]> {
   return unsettled;
 }
 
+/** Who made a stray VM instance and when, for the finding. */
+function vmInstanceText(file: string): string {
+  try {
+    const vm = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      createdBy?: string;
+      creatorPid?: number;
+      createdAt?: string;
+      state?: string;
+      bhyvePid?: number | null;
+    };
+    return `created by ${vm.createdBy} ${vm.creatorPid} at ${vm.createdAt}, state ${vm.state}, bhyve ${vm.bhyvePid ?? '-'}; modified ${fs.statSync(file).mtime.toISOString()}`;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, text: string) => checks.push({name, ok, text});
@@ -565,7 +581,7 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
     if (m && !active.has(m[1]!)) stray.push(`dev/${f} (guest stopped)`);
   }
   for (const f of fs.existsSync(path.join(devDir, 'vmm')) ? fs.readdirSync(path.join(devDir, 'vmm')) : [])
-    if (!active.has(f)) stray.push(`dev/vmm/${f} (guest stopped)`);
+    if (!active.has(f)) stray.push(`dev/vmm/${f} (guest stopped; ${vmInstanceText(path.join(devDir, 'vmm', f))})`);
   const taps = new Set(guests.flatMap((g) => (runRecord(g) as {taps?: string[]} | null)?.taps ?? []));
   for (const i of readHostStateSync(dir).interfaces) if (i.driver === 'tap' && !taps.has(i.name)) stray.push(`interface ${i.name} (no running guest's)`);
   const simTmp = path.join(dir, 'var/run/bhyve-sim/tmp');

@@ -283,7 +283,7 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
     sock.on('error', () => {});
   };
   lock.serve(serve);
-  log(`daemon ${process.pid} listening on ${sockPath}`);
+  log(`daemon ${process.pid} listening on ${sockPath} (lock generation ${lock.generation})`);
   // libvirt probes bhyve once at driver start; here in the background, once clients can be
   // answered. Requests that build command lines wait for it.
   manager.probeCapabilities();

@@ -218,7 +218,17 @@ export async function takeDaemonLock(layout: HostLayout): Promise<LockOutcome> {
   fs.rmSync(tmp, {force: true}); // a dead process's, with our pid
   const server = await listen(tmp);
   const ino = inode(tmp);
+  // Nobody should connect to a racer's own name, but a connection that did would stay open
+  // (paused, never read) and server.close() would wait for it for ever: a loser that never
+  // leaves. They are dropped when we lose.
+  const early = new Set<net.Socket>();
+  const keep = (sock: net.Socket) => {
+    early.add(sock);
+    sock.once('close', () => early.delete(sock));
+  };
+  server.on('connection', keep);
   const give = async (holder: string): Promise<LockOutcome> => {
+    for (const sock of early) sock.destroy();
     await new Promise<void>((r) => server.close(() => r()));
     fs.rmSync(tmp, {force: true});
     return {won: false, holder};
@@ -254,13 +264,14 @@ export async function takeDaemonLock(layout: HostLayout): Promise<LockOutcome> {
       if (inode(mine) === ino) fs.rmSync(mine, {force: true});
       continue;
     }
-    return {won: true, lock: won(layout, server, tmp, ino, top + 1)};
+    server.off('connection', keep);
+    return {won: true, lock: won(layout, server, tmp, ino, top + 1, [...early])};
   }
   await give('');
   throw new DriverError(`cannot take the daemon lock in ${runDir}: it keeps changing under us`);
 }
 
-function won(layout: HostLayout, server: net.Server, tmp: string, ino: bigint, generation: number): DaemonLock {
+function won(layout: HostLayout, server: net.Server, tmp: string, ino: bigint, generation: number, early: net.Socket[]): DaemonLock {
   const runDir = layout.runDir;
   const sockPath = daemonSocketPath(layout);
   const pidFile = daemonPidPath(layout);
@@ -270,7 +281,7 @@ function won(layout: HostLayout, server: net.Server, tmp: string, ino: bigint, g
   if (inode(tmp) === ino) fs.rmSync(tmp, {force: true});
   writeFileAtomic(pidFile, `${process.pid}\n`, 0o600);
   let handler: ((sock: net.Socket) => void) | undefined;
-  const waiting: net.Socket[] = [];
+  const waiting: net.Socket[] = early.filter((sock) => !sock.destroyed);
   server.on('connection', (sock: net.Socket) => {
     if (handler) {
       sock.resume();

@@ -1,26 +1,60 @@
 // Cross-process mutual exclusion for files in the sim tree: mkdir is atomic, so a lock is
 // a directory holding the owner's pid. Sim tools are short-lived and single-minded, so a
-// synchronous wait is fine. A lock whose owner died (SIGKILL mid-update) is taken over.
+// synchronous wait is fine. A lock whose owner died (SIGKILL or SIGTERM mid-update: destroy
+// kills bhyve, a loader is stopped at its menu) is broken, by one process at a time.
 import fs from 'node:fs';
 import path from 'node:path';
 import {pidAlive, sleepSync} from './tool-runtime.js';
 
-const STALE_WITHOUT_OWNER_MS = 2000;
+// mkdir and the owner's write are two steps: a lock without an owner is stale only once old
+// enough that its maker cannot merely be descheduled between them.
+const STALE_WITHOUT_OWNER_MS = 5000;
 const GIVE_UP_MS = 15000;
 
-function lockIsStale(lockDir: string): boolean {
-  let pid = 0;
+function ageMs(dir: string): number {
   try {
-    pid = Number(fs.readFileSync(path.join(lockDir, 'owner'), 'utf8'));
+    return Date.now() - fs.statSync(dir).mtimeMs;
   } catch {
-    // Owner file not written yet (or lock just released): stale only if old.
-    try {
-      return Date.now() - fs.statSync(lockDir).mtimeMs > STALE_WITHOUT_OWNER_MS;
-    } catch {
-      return false;
-    }
+    return 0;
   }
+}
+
+function lockIsStale(lockDir: string): boolean {
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(lockDir, 'owner'), 'utf8');
+  } catch {
+    // no owner file: judged below
+  }
+  const pid = Number(text);
+  // No owner yet, or one being written (read between its open and its write): the lock is
+  // being taken, or was just released. Stale only if old.
+  if (!text || !Number.isInteger(pid) || pid <= 0) return fs.existsSync(lockDir) && ageMs(lockDir) > STALE_WITHOUT_OWNER_MS;
   return !pidAlive(pid);
+}
+
+/**
+ * Removes a dead owner's lock. Waiters find it stale at the same moment; were each to check
+ * and then remove, a slow one would remove the lock a quicker one had just taken, and both
+ * would hold it. So breaking is itself locked (LOCK.break), and under it the owner is read
+ * again: nobody else removes a dead owner's lock, and nobody can take the name while it is
+ * there, so the lock removed is the dead one. A breaker killed mid-break (microseconds) is
+ * stale once old.
+ */
+function breakStaleLock(lockDir: string): void {
+  const breaker = `${lockDir}.break`;
+  try {
+    fs.mkdirSync(breaker);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (ageMs(breaker) > STALE_WITHOUT_OWNER_MS) fs.rmSync(breaker, {recursive: true, force: true});
+    return;
+  }
+  try {
+    if (lockIsStale(lockDir)) fs.rmSync(lockDir, {recursive: true, force: true});
+  } finally {
+    fs.rmSync(breaker, {recursive: true, force: true});
+  }
 }
 
 export function acquireLockSync(lockDir: string): () => void {
@@ -35,14 +69,7 @@ export function acquireLockSync(lockDir: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     if (lockIsStale(lockDir)) {
-      // Move it aside first so two processes recovering at once do not both delete.
-      const aside = `${lockDir}.stale.${process.pid}`;
-      try {
-        fs.renameSync(lockDir, aside);
-        fs.rmSync(aside, {recursive: true, force: true});
-      } catch {
-        /* someone else recovered it */
-      }
+      breakStaleLock(lockDir);
       continue;
     }
     if (Date.now() - start > GIVE_UP_MS) throw new Error(`timed out waiting for lock ${lockDir}`);

@@ -316,6 +316,9 @@ export class GuestRun {
     const offset = logSize(this.layout, this.name);
     this.throwIfDestroyed();
     await this.spawnStage('bhyve', cmds.bhyve, 'bootloader');
+    // A destroy that came while bhyve was being spawned knew no process to stop (and a
+    // UEFI guest had no VM yet): bhyve goes now, before it runs the guest.
+    if (this.record.stopRequested === 'destroyed') this.killStage(this.record.pid);
     // bhyve retitles itself 'bhyve: NAME' once its devices are set up; any start-up error
     // makes it exit before that.
     const exited = this.waitStage('bhyve');
@@ -340,6 +343,16 @@ export class GuestRun {
     this.record.phase = 'running';
     this.save();
     this.log(`running, bhyve pid ${this.record.pid}`);
+  }
+
+  private killStage(pid: number | undefined): void {
+    if (!pid || !pidAlive(pid)) return;
+    this.log(`destroy: stopping bhyve (pid ${pid}), spawned while the destroy came`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
   }
 
   private throwIfDestroyed(): void {

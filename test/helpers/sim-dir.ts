@@ -117,6 +117,20 @@ export function fastSimHost(t: {teardown(fn: () => void): void}, label: string, 
   return dir;
 }
 
+/** Defines uefi1: web1 booted by UEFI firmware (no loader stage), with a console of its own. */
+export function defineUefi(dir: string): void {
+  const xml = fs
+    .readFileSync(path.join(dir, 'usr/local/etc/bhyve-tui/domains/web1.xml'), 'utf8')
+    .replace('<name>web1</name>', '<name>uefi1</name>')
+    .replace(/<uuid>[^<]*<\/uuid>/, '<uuid>5c0ad6d6-5e61-4b0d-9a43-59b1d2b0f0cc</uuid>')
+    .replace('<type>hvm</type>', "<type>hvm</type>\n    <loader readonly='yes' type='pflash'>/usr/local/share/uefi-firmware/BHYVE_UEFI.fd</loader>")
+    .replaceAll('/dev/nmdm-web1.1', '/dev/nmdm-uefi1.1');
+  const file = path.join(dir, 'uefi1.xml');
+  fs.writeFileSync(file, xml);
+  const r = cli(dir, ['define', file]);
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+
 export function daemonPid(dir: string): number {
   return Number(fs.readFileSync(path.join(dir, 'var', 'run', 'bhyve-tui', 'daemon.pid'), 'utf8').trim());
 }

@@ -65,6 +65,27 @@ function startDaemon(dir: string): Promise<{pid: number; code: number | null; st
   });
 }
 
+/** For a failure: what each live daemon is doing, what the log says of it, and the lock files. */
+function whatDaemonsDo(dir: string, pids: number[]): string {
+  const read = (f: string) => {
+    try {
+      return fs.readFileSync(f, 'utf8');
+    } catch (e) {
+      return `(${(e as Error).message})`;
+    }
+  };
+  const log = read(path.join(dir, 'var/log/bhyve-tui/daemon.log')).split('\n');
+  const lines: string[] = [];
+  for (const pid of pids) {
+    const state = /^State:.*$/m.exec(read(`/proc/${pid}/status`))?.[0] ?? '?';
+    lines.push(`daemon ${pid}: ${state}; wchan ${read(`/proc/${pid}/wchan`)}; fds: ${fs.readdirSync(`/proc/${pid}/fd`).length}`);
+    for (const l of log) if (l.includes(`daemon ${pid}`)) lines.push(`  log: ${l}`);
+  }
+  const files = fs.readdirSync(runDir(dir)).map((f) => `${f} (ino ${fs.lstatSync(path.join(runDir(dir), f)).ino})`);
+  lines.push(`run directory: ${files.join(', ')}`);
+  return lines.join('\n');
+}
+
 const runRecord = (dir: string, name: string) => {
   try {
     return JSON.parse(fs.readFileSync(path.join(runDir(dir), `${name}.json`), 'utf8')) as {daemonPid: number; pid: number};
@@ -84,7 +105,7 @@ test.serial(`${racers} daemons started at once after a kill -9 leave exactly one
   for (let round = 1; round <= rounds; round++) {
     for (const pid of daemons(dir)) process.kill(pid, 'SIGKILL');
     await eventually('the daemons to die', () => daemons(dir).length === 0);
-    const ended: {code: number | null; stderr: string}[] = [];
+    const ended: {pid: number; code: number | null; stderr: string}[] = [];
     for (let i = 0; i < racers; i++) void startDaemon(dir).then((r) => ended.push(r));
     // Every racer but one exits; the one left answers on the socket and supervises the guest.
     await eventually(`round ${round}: all racers but one to exit`, () => ended.length >= racers - 1, 30_000).catch(() => {});
@@ -93,7 +114,11 @@ test.serial(`${racers} daemons started at once after a kill -9 leave exactly one
     await eventually(`round ${round}: one daemon left`, () => daemons(dir).length === 1, 60_000).catch(() => {});
     const alive = daemons(dir);
     t.is(alive.length, 1, `round ${round}: daemons alive: ${alive.join(', ')}`);
-    if (alive.length !== 1) break;
+    if (alive.length !== 1) {
+      t.log(`${ended.length} of ${racers} racers exited: ${ended.map((l) => `${l.pid} (${l.code})`).join(', ')}`);
+      t.log(whatDaemonsDo(dir, alive));
+      break;
+    }
     const survivor = alive[0]!;
     let answered = await ping(dir);
     for (const until = Date.now() + 15_000; answered !== survivor && Date.now() < until; answered = await ping(dir))

@@ -4,7 +4,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {execFileSync, spawn, spawnSync} from 'node:child_process';
-import {cli, cliAsync, cliBundle, daemonPid, eventually, fastSimHost} from '../../helpers/sim-dir.js';
+import {cli, cliAsync, cliBundle, daemonPid, defineUefi, eventually, fastSimHost} from '../../helpers/sim-dir.js';
 import {readHostStateSync, updateHostStateSync} from '../../../driver/sim/host-state.js';
 import {openConnection} from '../../../driver/client/daemon-client.js';
 import {pidAlive} from '../../../driver/host/process-alive.js';
@@ -34,19 +34,6 @@ function bhyvesOf(dir: string, name: string): number[] {
 function consoleHasClocal(dir: string): boolean {
   const r = spawnSync('stty', ['-F', path.join(dir, 'dev/nmdm-web1.1B'), '-a'], {encoding: 'utf8'});
   return r.status === 0 && /(^|\s)clocal(\s|$)/.test(r.stdout);
-}
-
-function defineUefi(dir: string): void {
-  const xml = fs
-    .readFileSync(path.join(dir, 'usr/local/etc/bhyve-tui/domains/web1.xml'), 'utf8')
-    .replace('<name>web1</name>', '<name>uefi1</name>')
-    .replace(/<uuid>[^<]*<\/uuid>/, '<uuid>5c0ad6d6-5e61-4b0d-9a43-59b1d2b0f0cc</uuid>')
-    .replace('<type>hvm</type>', "<type>hvm</type>\n    <loader readonly='yes' type='pflash'>/usr/local/share/uefi-firmware/BHYVE_UEFI.fd</loader>")
-    .replaceAll('/dev/nmdm-web1.1', '/dev/nmdm-uefi1.1');
-  const file = path.join(dir, 'uefi1.xml');
-  fs.writeFileSync(file, xml);
-  const r = cli(dir, ['define', file]);
-  if (r.status !== 0) throw new Error(r.stderr);
 }
 
 for (const name of ['web1', 'uefi1']) {
