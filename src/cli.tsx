@@ -54,8 +54,8 @@ async function main(argv: string[], early: EarlyStart | undefined): Promise<numb
     if (!p.command) {
       if (early) {
         // The first frame is on the screen (unless the daemon was slow): Ink starts from its data.
-        const {runTui} = await import('./tui.js');
-        await runTui(early.connection, early.shown);
+        const {runTui, hostNameOf} = await import('./tui.js');
+        await runTui([{name: hostNameOf(uri), uri, connect: async () => early.connection}], early.shown);
         return 0;
       }
       // Start-up: the daemon lists the domains while Ink loads.
@@ -64,8 +64,8 @@ async function main(argv: string[], early: EarlyStart | undefined): Promise<numb
         return c;
       });
       connected.catch(() => {}); // reported below, once Ink has loaded
-      const {runTui} = await import('./tui.js');
-      await runTui(await connected);
+      const {runTui, hostNameOf} = await import('./tui.js');
+      await runTui([{name: hostNameOf(uri), uri, connect: async () => connected}]);
       return 0;
     }
     return await p.command.run(ctx);

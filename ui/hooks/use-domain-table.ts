@@ -48,6 +48,57 @@ function eventPatch(event: DomainEvent): {name: string; patch: Parameters<typeof
   return undefined;
 }
 
+/**
+ * Feeds `store` from one host: the listing, the state events, the safety poll. With several
+ * hosts `host` is set and only that host's rows are touched.
+ */
+export function useDomainFeed(
+  connection: Connection,
+  store: Store<TableState, TableAction>,
+  options: {
+    host?: string | undefined;
+    /** safety poll when nothing runs */
+    idleMs: number;
+    /** poll while a guest runs (CPU%, RSS) */
+    busyMs: number;
+    /** a listing already fetched: the first render shows it */
+    initial?: readonly DomainSummary[] | undefined;
+  },
+): {error: unknown; settled: boolean; refresh(): Promise<void>} {
+  const {host} = options;
+  const {error, settled, refresh} = usePoll(async () => connection.listDomains(), {
+    keep: false,
+    initial: options.initial,
+    onData(domains) {
+      store.dispatch(host === undefined ? {type: 'data', domains} : {type: 'data', domains, host});
+    },
+    intervalMs() {
+      if (options.idleMs <= 0) {
+        return 0;
+      }
+
+      const busy = store.getState().all.some((domain) => domain.host === host && isActive(domain.state));
+      return busy ? Math.min(options.busyMs, options.idleMs) : options.idleMs;
+    },
+  });
+
+  useEffect(
+    () =>
+      connection.subscribe((event) => {
+        const patch = eventPatch(event);
+        if (patch !== undefined) {
+          store.dispatch(host === undefined ? patch.patch : {...patch.patch, host});
+        }
+
+        if (event.type !== 'host') {
+          void refresh();
+        }
+      }),
+    [connection, store, refresh, host],
+  );
+  return {error, settled, refresh};
+}
+
 export function useDomainTable(
   connection: Connection,
   options: {
@@ -67,38 +118,13 @@ export function useDomainTable(
     const empty = initialTableState(options);
     return options.initial === undefined ? empty : tableReducer(empty, {type: 'data', domains: options.initial});
   });
-  const {error, settled, refresh} = usePoll(async () => connection.listDomains(), {
-    keep: false,
-    initial: options.initial,
-    onData(domains) {
-      store.dispatch({type: 'data', domains});
-    },
-    intervalMs() {
-      if (options.idleMs <= 0) {
-        return 0;
-      }
-
-      const busy = store.getState().all.some((domain) => isActive(domain.state));
-      return busy ? Math.min(options.busyMs, options.idleMs) : options.idleMs;
-    },
-  });
-
-  useEffect(
-    () =>
-      connection.subscribe((event) => {
-        const patch = eventPatch(event);
-        if (patch !== undefined) {
-          store.dispatch(patch.patch);
-        }
-
-        if (event.type !== 'host') {
-          void refresh();
-        }
-      }),
-    [connection, store, refresh],
-  );
-
-  const all = state.all;
-  const longestName = useMemo(() => all.reduce((longest, domain) => Math.max(longest, [...domain.name].length), 0), [all]);
+  const {error, settled, refresh} = useDomainFeed(connection, store, options);
+  const longestName = useLongestName(state);
   return {state, store, error, settled, refresh, longestName};
+}
+
+/** Longest name among all domains (for the NAME column). */
+export function useLongestName(state: TableState): number {
+  const all = state.all;
+  return useMemo(() => all.reduce((longest, domain) => Math.max(longest, [...domain.name].length), 0), [all]);
 }

@@ -5,12 +5,12 @@
 // constant "Editing…" frame and let go of stdin; until it exits, keys are not handled.
 import {isActive} from '../../driver/domain/state.js';
 import {useEffect, useRef, useState} from 'react';
-import type {Connection} from '../../driver/client/connection.js';
-import type {TableAction, TableState} from '../state/domain-table-state.js';
+import {domainKey, findDomain, type TableAction, type TableState} from '../state/domain-table-state.js';
 import {stripErrorHeader, withErrorHeader} from '../state/edit-buffer.js';
 import type {ScreenAction, ScreenState} from '../state/screen-state.js';
-import {errorStatus, infoStatus} from '../state/status.js';
+import {errorStatus, infoStatus, naming, onHostText} from '../state/status.js';
 import type {Store} from '../state/store.js';
+import type {HostConnection} from './use-domain-actions.js';
 import type {Report} from './use-status.js';
 
 /** What the bootstrap's editor returns: the saved buffer, and where it kept a copy of it. */
@@ -45,6 +45,8 @@ interface Draft {
 
 interface EditJob {
   name: string;
+  /** the domain's host (several hosts) */
+  host: string | undefined;
   buffer: string;
   original: string;
   attempt: number;
@@ -55,16 +57,17 @@ export interface EditFlow {
   active: boolean;
   /** the same, updated at once, for keys that arrive before React re-renders */
   busy(): boolean;
-  /** the kept drafts by domain name */
+  /** the kept drafts by domainKey (the name, with one host) */
   drafts: ReadonlyMap<string, Draft>;
   /** edits the domain's XML, or resumes its draft */
-  edit(name: string): Promise<void>;
+  edit(name: string, host?: string): Promise<void>;
   /** drops the domain's draft */
-  discard(name: string): void;
+  discard(name: string, host?: string): void;
 }
 
 export function useEditFlow(options: {
-  connection: Connection;
+  /** the connection of a domain's host; `host` is undefined with one host */
+  connectionOf(host: string | undefined): HostConnection;
   /** the bootstrap's editor; without it, E explains how to edit from the shell */
   editText: EditText | undefined;
   screenStore: Store<ScreenState, ScreenAction>;
@@ -73,7 +76,7 @@ export function useEditFlow(options: {
   refreshAll(): Promise<void>;
   mounted: {readonly current: boolean};
 }): EditFlow {
-  const {connection, screenStore, tableStore, report, refreshAll, mounted} = options;
+  const {connectionOf, screenStore, tableStore, report, refreshAll, mounted} = options;
   const editingRef = useRef(false);
   const draftsRef = useRef(new Map<string, Draft>());
   const [editJob, setEditJob] = useState<EditJob | null>(null);
@@ -85,32 +88,38 @@ export function useEditFlow(options: {
 
     editingRef.current = true;
     screenStore.dispatch({type: 'close'});
-    screenStore.dispatch({type: 'push', view: {kind: 'editing', name: job.name}});
+    screenStore.dispatch({type: 'push', view: {kind: 'editing', name: job.name, ...(job.host === undefined ? {} : {host: job.host})}});
     // The editor runs from an effect, after Ink has drawn the editing screen and let go of stdin.
     setEditJob(job);
   };
 
-  const edit = async (name: string) => {
+  const edit = async (name: string, host?: string) => {
     if (options.editText === undefined) {
       report(infoStatus(`Editing needs a terminal editor; run: bhyve-tui edit ${name}`));
       return;
     }
 
-    const draft = draftsRef.current.get(name);
+    const found = connectionOf(host);
+    if (!('connection' in found)) {
+      report({tone: 'error', text: found.unreachable});
+      return;
+    }
+
+    const draft = draftsRef.current.get(domainKey(name, host));
     if (draft !== undefined) {
-      startEdit({name, buffer: withErrorHeader(draft.text, draft.message, draft.detail), original: draft.text, attempt: draft.attempt + 1});
+      startEdit({name, host, buffer: withErrorHeader(draft.text, draft.message, draft.detail), original: draft.text, attempt: draft.attempt + 1});
       return;
     }
 
     let xml: string;
     try {
-      xml = await connection.domainXml(name);
+      xml = await found.connection.domainXml(name);
     } catch (error: unknown) {
-      report(errorStatus(error, {prefix: `Cannot read the XML of ${name}`, name}));
+      report(naming(errorStatus(error, {prefix: `Cannot read the XML of ${name}${onHostText(host)}`, name}), host));
       return;
     }
 
-    startEdit({name, buffer: xml, original: xml, attempt: 1});
+    startEdit({name, host, buffer: xml, original: xml, attempt: 1});
   };
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: one run per edit job; a new report or store identity must not cancel the editor under way
@@ -119,7 +128,9 @@ export function useEditFlow(options: {
       return;
     }
 
-    const {name, buffer, original, attempt} = editJob;
+    const {name, host, buffer, original, attempt} = editJob;
+    const key = domainKey(name, host);
+    const on = onHostText(host);
     const editText = options.editText;
     let cancelled = false;
     void (async () => {
@@ -142,7 +153,7 @@ export function useEditFlow(options: {
       screenStore.dispatch({type: 'pop'});
       setEditJob(null);
       if (result === null) {
-        const kept = draftsRef.current.get(name);
+        const kept = draftsRef.current.get(key);
         if (kept === undefined) {
           report((previous) =>
             previous?.tone === 'error' ? previous : infoStatus(`Edit of ${name} abandoned (the editor exited with an error); nothing changed`),
@@ -160,29 +171,34 @@ export function useEditFlow(options: {
         return;
       }
 
-      report({tone: 'pending', text: `Checking and defining ${name}…`});
+      report({tone: 'pending', text: `Checking and defining ${name}${on}…`});
       try {
-        const defined = await connection.define(text);
-        draftsRef.current.delete(name);
-        const summary = tableStore.getState().all.find((domain) => domain.name === name);
+        const found = connectionOf(host);
+        if (!('connection' in found)) {
+          throw new Error(found.unreachable);
+        }
+
+        const defined = await found.connection.define(text);
+        draftsRef.current.delete(key);
+        const summary = findDomain(tableStore.getState(), name, host);
         const live = summary !== undefined && isActive(summary.state);
         await refreshAll();
         if (defined.name !== name) {
-          tableStore.dispatch({type: 'select', key: defined.name});
+          tableStore.dispatch({type: 'select', key: domainKey(defined.name, host)});
         }
 
         report({
           tone: 'success',
           text:
             defined.name === name
-              ? `Domain '${name}' XML configuration edited${live ? ' (changes apply at the next start)' : ''}`
-              : `Domain '${defined.name}' defined from the edit of ${name}`,
+              ? `Domain '${name}' XML configuration edited${on}${live ? ' (changes apply at the next start)' : ''}`
+              : `Domain '${defined.name}' defined${on} from the edit of ${name}`,
         });
       } catch (error: unknown) {
         const failure = error instanceof Error ? error : new Error(String(error));
         const extra = failure as Error & {detail?: unknown};
         const detail = typeof extra.detail === 'string' ? extra.detail : undefined;
-        draftsRef.current.set(name, {text, savedAt: result.savedAt, message: failure.message, detail, attempt});
+        draftsRef.current.set(key, {text, savedAt: result.savedAt, message: failure.message, detail, attempt});
         screenStore.dispatch({
           type: 'push',
           view: {
@@ -191,6 +207,7 @@ export function useEditFlow(options: {
             message: failure.message,
             ...(detail === undefined ? {} : {detail}),
             ...(result.savedAt === undefined ? {} : {savedAt: result.savedAt}),
+            ...(host === undefined ? {} : {host}),
           },
         });
         report({tone: 'error', text: `Not saved: ${name}'s definition is unchanged — r re-edits`});
@@ -207,8 +224,8 @@ export function useEditFlow(options: {
     busy: () => editingRef.current,
     drafts: draftsRef.current,
     edit,
-    discard(name) {
-      draftsRef.current.delete(name);
+    discard(name, host) {
+      draftsRef.current.delete(domainKey(name, host));
     },
   };
 }

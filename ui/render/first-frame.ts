@@ -6,7 +6,7 @@
 import chalk, {type ForegroundColorName} from 'chalk';
 import type {DomainSummary, HostStatus} from '../../driver/client/connection.js';
 import {detailText, fitColumns, headerText, listPosition, listSummary, rowSegments, selectionMarker} from '../text/domain-rows.js';
-import {initialTableState, tableReducer} from '../state/domain-table-state.js';
+import {initialTableState, isHostRow, selectedDomain, tableReducer} from '../state/domain-table-state.js';
 import {tint, truncate} from '../text/format.js';
 import {hostLines, hostStripLines} from '../text/host-lines.js';
 import {fitHints, hintSegments, hintsFor} from '../state/keymap.js';
@@ -158,13 +158,18 @@ export function firstFrameLines(input: FirstFrameInput, stylist: Stylist): strin
   } else {
     const window = visibleWindow(list, layout.viewport);
     for (const [row, domain] of window.items.entries()) {
+      // One host: no header rows.
+      if (isHostRow(domain)) {
+        continue;
+      }
+
       const selected = window.offset + row === list.index;
       canvas.text(1, 3 + row, [{text: selectionMarker(selected)}, ...rowSegments(domain, tableColumns)], inner, selected ? {inverse: true} : plain);
     }
   }
 
   const position = listPosition(table);
-  const detail = detailText(list.index >= 0 ? list.items[list.index] : undefined, undefined, input.now);
+  const detail = detailText(selectedDomain(table), undefined, input.now);
   const detailRow = 1 + layout.listHeight - 2;
   canvas.text(
     1,

@@ -102,18 +102,21 @@ export function consoleRefusal(domain: DomainSummary): Refusal | undefined {
   }
 }
 
-export function destroyQuestion(name: string): string {
-  return `Destroy domain '${name}'? This stops it immediately, like pulling the plug. [y/N]`;
+/** ` on nyc2`, when the TUI shows several hosts. */
+const on = (host: string | undefined): string => (host === undefined ? '' : ` on ${host}`);
+
+export function destroyQuestion(name: string, host?: string): string {
+  return `Destroy domain '${name}'${on(host)}? This stops it immediately, like pulling the plug. [y/N]`;
 }
 
-export function rebootQuestion(name: string): string {
-  return `Reboot domain '${name}'? This resets it at once, like the reset button; unsaved data in the guest is lost. [y/N]`;
+export function rebootQuestion(name: string, host?: string): string {
+  return `Reboot domain '${name}'${on(host)}? This resets it at once, like the reset button; unsaved data in the guest is lost. [y/N]`;
 }
 
-export function kldloadQuestion(module: string, label: string, persist: string | undefined): string {
-  return `Load the kernel module ${label === module ? module : `${label} (${module})`} now with 'kldload ${module}'? To load it at every boot as well: ${persist ?? `sysrc kld_list+=${module}`} [y/N]`;
+export function kldloadQuestion(module: string, label: string, persist: string | undefined, host?: string): string {
+  return `Load the kernel module ${label === module ? module : `${label} (${module})`}${on(host)} now with 'kldload ${module}'? To load it at every boot as well: ${persist ?? `sysrc kld_list+=${module}`} [y/N]`;
 }
 
-export function undefineQuestion(name: string): string {
-  return `Undefine domain '${name}'? Its definition is removed (disk images stay). Type the name to confirm:`;
+export function undefineQuestion(name: string, host?: string): string {
+  return `Undefine domain '${name}'${on(host)}? Its definition is removed (disk images stay). Type the name to confirm:`;
 }

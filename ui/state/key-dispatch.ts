@@ -5,13 +5,26 @@
 // `/web` typed fast, a paste): each key sees the state the earlier ones left, so the store
 // actions are also applied here, to a copy. The table's are applied only when a later key
 // reads the table, so typing a filter filters the rows once (in the store), not twice.
+// With several hosts, every effect on a domain carries the domain's host (`host`); with one
+// host it is absent and the App uses its one connection.
 import type {Key} from 'ink';
-import type {DomainSummary, HostStatus} from '../../driver/client/connection.js';
+import type {HostStatus} from '../../driver/client/connection.js';
 import {complete, domainArgument, parseArgv, uiVerbs, withDefaultDomain} from '../app/command-line.js';
 import {answerFor} from '../components/ConfirmDialog.js';
 import {loadableModule, moduleCondition} from '../text/host-lines.js';
 import {consoleRefusal, destroyRefusal, rebootRefusal, shutdownRefusal, startRefusal, undefineRefusal, type Refusal} from './domain-rules.js';
-import {selectedDomain, sortKeys, tableReducer, type SortKey, type TableAction, type TableState} from './domain-table-state.js';
+import {
+  domainKey,
+  findDomain,
+  isHostRow,
+  type ListedDomain,
+  selectedRow,
+  sortKeys,
+  tableReducer,
+  type SortKey,
+  type TableAction,
+  type TableState,
+} from './domain-table-state.js';
 import {commandsFor, isInterrupt, type Command} from './keymap.js';
 import {promptEdits} from './prompt-input.js';
 import {screenReducer, topEntry, type ConfirmAction, type Dialog, type ScreenAction, type ScreenState, type View} from './screen-state.js';
@@ -30,13 +43,15 @@ export interface ResumeState {
 export interface KeyState {
   screen: ScreenState;
   table: TableState;
-  /** the last host status, if any arrived yet */
+  /** the last host status, if any arrived yet (one host) */
   host: HostStatus | undefined;
+  /** several hosts: the last status of the named host, if it is connected and answered */
+  hostStatus?: (host: string) => HostStatus | undefined;
   /** rows a pager view shows (PgUp/PgDn scroll by one less) */
   pagerRows: number;
   /** the bootstrap can kldload (AppProps.loadModule); without it K tells the command to run */
   canLoadModules: boolean;
-  /** edits that did not validate, kept per domain, and where each was saved */
+  /** edits that did not validate, kept per domain (domainKey), and where each was saved */
   drafts: ReadonlyMap<string, {readonly savedAt?: string | undefined}>;
   /** quit or the console was asked for: nothing more is handled */
   leaving: boolean;
@@ -46,8 +61,8 @@ export interface KeyState {
 
 /** An action on a domain or the host that calls the Connection (see use-domain-actions). */
 export type DomainAction =
-  | {type: 'start' | 'shutdown' | 'destroy' | 'reboot' | 'undefine'; name: string}
-  | {type: 'autostart'; name: string; enable: boolean}
+  | {type: 'start' | 'shutdown' | 'destroy' | 'reboot' | 'undefine'; name: string; host?: string}
+  | {type: 'autostart'; name: string; enable: boolean; host?: string}
   | Extract<ConfirmAction, {type: 'kldload'}>;
 
 export type Effect =
@@ -56,14 +71,14 @@ export type Effect =
   | {type: 'status'; status: Status}
   | {type: 'quit'}
   /** the bootstrap runs the console; `resume` restores the screen afterwards */
-  | {type: 'console'; name: string; resume: ResumeState}
+  | {type: 'console'; name: string; resume: ResumeState; host?: string}
   /** `E`: edit the domain's XML (or resume the kept edit) */
-  | {type: 'edit'; name: string}
+  | {type: 'edit'; name: string; host?: string}
   /** drop the kept edit of a domain */
-  | {type: 'discard-edit'; name: string}
+  | {type: 'discard-edit'; name: string; host?: string}
   | {type: 'refresh'}
-  /** a `:` verb that is not the TUI's own, with the selected domain filled in */
-  | {type: 'run-cli'; argv: string[]}
+  /** a `:` verb that is not the TUI's own, with the selected domain filled in; runs on `host` */
+  | {type: 'run-cli'; argv: string[]; host?: string}
   | DomainAction;
 
 /** One dispatch: the state as the keys so far left it, and the effects so far. */
@@ -99,6 +114,11 @@ const noKey: Key = {
   numLock: false,
 };
 
+/** `value`, with `host` when there is one (several hosts). */
+function onHost<T extends object>(value: T, host: string | undefined): T & {host?: string} {
+  return host === undefined ? value : {...value, host};
+}
+
 function tableOf(run: Run): TableState {
   if (run.tableQueue.length > 0) {
     run.table = run.tableQueue.reduce(tableReducer, run.table);
@@ -133,27 +153,34 @@ function resumeState(screen: ScreenState, table: TableState): ResumeState {
   return {filter: table.filter, sort: table.sort, descending: table.descending, ...(keep ? {view} : {})};
 }
 
-function toConsole(run: Run, name: string): void {
-  run.effects.push({type: 'console', name, resume: resumeState(run.screen, tableOf(run))});
+function toConsole(run: Run, name: string, host: string | undefined): void {
+  run.effects.push(onHost({type: 'console', name, resume: resumeState(run.screen, tableOf(run))}, host));
+}
+
+/** The host a command acts on (several hosts): the selected row's, or the open view's. */
+function targetHost(run: Run): string | undefined {
+  const view = topEntry(run.screen).view;
+  if (view.kind === 'list') {
+    return selectedRow(tableOf(run))?.host;
+  }
+
+  return 'host' in view ? view.host : undefined;
 }
 
 /** The domain a command acts on: the list's selection, or the domain of the open view (its name when it is gone). */
-function target(run: Run): DomainSummary | string | undefined {
+function target(run: Run): ListedDomain | string | undefined {
   const view = topEntry(run.screen).view;
   const table = tableOf(run);
   if (view.kind === 'list') {
-    return selectedDomain(table);
+    const row = selectedRow(table);
+    return isHostRow(row) ? undefined : row;
   }
 
   if ('name' in view) {
-    return table.all.find((domain) => domain.name === view.name) ?? view.name;
+    return findDomain(table, view.name, 'host' in view ? view.host : undefined) ?? view.name;
   }
 
   return undefined;
-}
-
-function findDomain(run: Run, name: string): DomainSummary | undefined {
-  return tableOf(run).all.find((domain) => domain.name === name);
 }
 
 type DomainCommand = 'start' | 'shutdown' | 'destroy' | 'reboot' | 'undefine' | 'autostart' | 'console' | 'edit' | 'log' | 'errors' | 'details';
@@ -161,9 +188,22 @@ type DomainCommand = 'start' | 'shutdown' | 'destroy' | 'reboot' | 'undefine' | 
 /** A command on the target domain; false stops the rest of the chunk. */
 function act(run: Run, type: DomainCommand): boolean {
   const found = target(run);
+  const host = targetHost(run);
   if (found === undefined) {
     const table = tableOf(run);
-    say(run, infoStatus(table.list.loaded ? (table.filter === '' ? 'No domain selected' : 'No domain matches the filter') : 'Still loading the domain list'));
+    const row = selectedRow(table);
+    say(
+      run,
+      infoStatus(
+        isHostRow(row)
+          ? `${row.host} is a host: select one of its domains`
+          : table.list.loaded
+            ? table.filter === ''
+              ? 'No domain selected'
+              : 'No domain matches the filter'
+            : 'Still loading the domain list',
+      ),
+    );
     return false;
   }
 
@@ -178,12 +218,12 @@ function act(run: Run, type: DomainCommand): boolean {
     case 'errors':
     case 'log': {
       const view = topEntry(run.screen).view;
-      toScreen(run, {type: view.kind === 'list' ? 'push' : 'replace', view: {kind: type, name}});
+      toScreen(run, {type: view.kind === 'list' ? 'push' : 'replace', view: onHost({kind: type, name}, host)});
       return true;
     }
 
     case 'edit': {
-      run.effects.push({type: 'edit', name});
+      run.effects.push(onHost({type: 'edit', name}, host));
       return false;
     }
 
@@ -202,7 +242,7 @@ function act(run: Run, type: DomainCommand): boolean {
     case 'shutdown': {
       const refusal = type === 'start' ? startRefusal(domain) : shutdownRefusal(domain);
       if (refusal === undefined) {
-        run.effects.push({type, name});
+        run.effects.push(onHost({type, name}, host));
       } else {
         refuse(run, refusal);
       }
@@ -218,7 +258,7 @@ function act(run: Run, type: DomainCommand): boolean {
         return true;
       }
 
-      toScreen(run, {type: 'open', dialog: {kind: 'confirm', action: {type, name}}});
+      toScreen(run, {type: 'open', dialog: {kind: 'confirm', action: onHost({type, name}, host)}});
       // Keys typed after D in the same chunk must not answer the question.
       return false;
     }
@@ -230,12 +270,12 @@ function act(run: Run, type: DomainCommand): boolean {
         return true;
       }
 
-      toScreen(run, {type: 'open', dialog: {kind: 'type-name', name, value: ''}});
+      toScreen(run, {type: 'open', dialog: onHost({kind: 'type-name', name, value: ''}, host)});
       return false;
     }
 
     case 'autostart': {
-      run.effects.push({type: 'autostart', name, enable: !domain.autostart});
+      run.effects.push(onHost({type: 'autostart', name, enable: !domain.autostart}, host));
       return true;
     }
 
@@ -246,16 +286,17 @@ function act(run: Run, type: DomainCommand): boolean {
         return true;
       }
 
-      toConsole(run, name);
+      toConsole(run, name, host);
       return false;
     }
   }
 }
 
 function askKldload(run: Run): void {
-  const host = run.state.host;
+  const on = run.state.hostStatus === undefined ? undefined : targetHost(run);
+  const host = on === undefined ? run.state.host : run.state.hostStatus?.(on);
   if (host === undefined) {
-    say(run, infoStatus('Still checking the host'));
+    say(run, infoStatus(on === undefined ? 'Still checking the host' : `Still checking ${on}`));
     return;
   }
 
@@ -280,7 +321,7 @@ function askKldload(run: Run): void {
     type: 'open',
     dialog: {
       kind: 'confirm',
-      action: {type: 'kldload', module: module.name, label: module.label, ...(module.persist === undefined ? {} : {persist: module.persist})},
+      action: onHost({type: 'kldload', module: module.name, label: module.label, ...(module.persist === undefined ? {} : {persist: module.persist})}, on),
     },
   });
 }
@@ -299,7 +340,7 @@ function answer(run: Run, action: ConfirmAction, yes: boolean): void {
   }
 
   if (yes) {
-    run.effects.push({type: action.type, name: action.name});
+    run.effects.push(onHost({type: action.type, name: action.name}, action.host));
   } else {
     say(run, infoStatus(`Left ${action.name} alone`));
   }
@@ -315,11 +356,12 @@ function commandLine(run: Run, line: string): void {
 
   toScreen(run, {type: 'remember', command: line});
   const current = target(run);
+  const host = targetHost(run);
   const selected = current === undefined ? undefined : typeof current === 'string' ? current : current.name;
   const full = withDefaultDomain(argv, selected);
   const ui = Object.hasOwn(uiVerbs, verb) ? uiVerbs[verb] : undefined; // not Object's own names (`:constructor`)
   if (ui === undefined) {
-    run.effects.push({type: 'run-cli', argv: full});
+    run.effects.push(onHost({type: 'run-cli', argv: full}, host));
     return;
   }
 
@@ -363,21 +405,21 @@ function commandLine(run: Run, line: string): void {
     return;
   }
 
-  const domain = findDomain(run, name);
+  const domain = findDomain(tableOf(run), name, host);
   if (domain === undefined && ui !== 'edit') {
-    say(run, {tone: 'error', text: `No domain named '${name}'`});
+    say(run, {tone: 'error', text: host === undefined ? `No domain named '${name}'` : `No domain named '${name}' on ${host}`});
     return;
   }
 
   if (ui === 'edit') {
-    run.effects.push({type: 'edit', name});
+    run.effects.push(onHost({type: 'edit', name}, host));
     return;
   }
 
   if (ui === 'console') {
     const refusal = domain === undefined ? undefined : consoleRefusal(domain);
     if (refusal === undefined) {
-      toConsole(run, name);
+      toConsole(run, name, host);
     } else {
       refuse(run, refusal);
     }
@@ -386,7 +428,7 @@ function commandLine(run: Run, line: string): void {
   }
 
   const view = topEntry(run.screen).view;
-  toScreen(run, {type: view.kind === 'list' ? 'push' : 'replace', view: {kind: ui, name}});
+  toScreen(run, {type: view.kind === 'list' ? 'push' : 'replace', view: onHost({kind: ui, name}, host)});
 }
 
 /** Keys in a prompt (`/`, `:`) or the typed-name dialog (undefine). */
@@ -445,7 +487,7 @@ function promptKey(run: Run, dialog: Extract<Dialog, {kind: 'prompt' | 'type-nam
           }
 
           toScreen(run, {type: 'close'});
-          run.effects.push({type: 'undefine', name: now.name});
+          run.effects.push(onHost({type: 'undefine', name: now.name}, now.host));
           return;
         }
 
@@ -540,7 +582,7 @@ function runCommand(run: Run, command: Command, rest: string): boolean {
     case 'back': {
       if (entry.view.kind === 'edit-failed') {
         const name = entry.view.name;
-        const savedAt = run.state.drafts.get(name)?.savedAt;
+        const savedAt = run.state.drafts.get(domainKey(name, entry.view.host))?.savedAt;
         say(run, infoStatus(`Your edit of ${name} is kept${savedAt === undefined ? '' : ` in ${savedAt}`}; E on ${name} resumes it`));
       }
 
@@ -555,12 +597,13 @@ function runCommand(run: Run, command: Command, rest: string): boolean {
       }
 
       const name = entry.view.name;
+      const host = entry.view.host;
       toScreen(run, {type: 'pop'});
       if (command.type === 'discard') {
-        run.effects.push({type: 'discard-edit', name});
+        run.effects.push(onHost({type: 'discard-edit', name}, host));
         say(run, infoStatus(`Discarded your edit of ${name}; its definition is as it was`));
       } else {
-        run.effects.push({type: 'edit', name});
+        run.effects.push(onHost({type: 'edit', name}, host));
       }
 
       return false;

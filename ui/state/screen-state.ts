@@ -5,28 +5,29 @@
 import type {ModuleName} from '../../driver/client/connection.js';
 import {appendInput, eraseChar, eraseWord, PROMPT_MAX_CHARS} from './prompt-input.js';
 
+// `host` names the domain's host when the TUI shows several; with one it is absent.
 export type View =
   | {kind: 'list'}
-  | {kind: 'details'; name: string}
-  | {kind: 'errors'; name: string}
-  | {kind: 'log'; name: string}
+  | {kind: 'details'; name: string; host?: string}
+  | {kind: 'errors'; name: string; host?: string}
+  | {kind: 'log'; name: string; host?: string}
   | {kind: 'help'; of: ViewKind}
   | {kind: 'output'; title: string; text: string}
   /** a define() after an edit failed: the error, all of its lines, and where the text was saved */
-  | {kind: 'edit-failed'; name: string; message: string; detail?: string; savedAt?: string}
-  | {kind: 'editing'; name: string};
+  | {kind: 'edit-failed'; name: string; message: string; detail?: string; savedAt?: string; host?: string}
+  | {kind: 'editing'; name: string; host?: string};
 
 export type ViewKind = View['kind'];
 
 export type ConfirmAction =
-  | {type: 'destroy'; name: string}
-  | {type: 'reboot'; name: string}
-  | {type: 'kldload'; module: ModuleName; label: string; persist?: string};
+  | {type: 'destroy'; name: string; host?: string}
+  | {type: 'reboot'; name: string; host?: string}
+  | {type: 'kldload'; module: ModuleName; label: string; persist?: string; host?: string};
 
 export type Dialog =
   | {kind: 'confirm'; action: ConfirmAction}
   /** undefine: the operator types the domain's name */
-  | {kind: 'type-name'; name: string; value: string; clipped?: boolean}
+  | {kind: 'type-name'; name: string; value: string; clipped?: boolean; host?: string}
   | {kind: 'prompt'; purpose: 'filter' | 'command'; value: string; history: number; clipped?: boolean};
 
 export interface ScreenEntry {

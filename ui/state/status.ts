@@ -75,3 +75,13 @@ export function errorStatus(error: unknown, context?: {prefix: string; name: str
 export function statusHeight(status: Status | null): number {
   return 1 + (status?.detail?.length ?? 0);
 }
+
+/** ` on nyc2` with several hosts, nothing with one. */
+export function onHostText(host: string | undefined): string {
+  return host === undefined ? '' : ` on ${host}`;
+}
+
+/** The status, naming the host when its text does not already (several hosts). */
+export function naming(status: Status, host: string | undefined): Status {
+  return host === undefined || status.text.includes(host) ? status : {...status, text: `${status.text} (${host})`};
+}

@@ -2,7 +2,7 @@
 // row's styled segments, the line under the table and the position. DomainList draws them
 // with Ink; the first frame (first-frame.ts) draws the same data before Ink has loaded.
 import type {DomainSummary} from '../../driver/client/connection.js';
-import type {TableState} from '../state/domain-table-state.js';
+import {isHostRow, type TableState} from '../state/domain-table-state.js';
 import {formatMemory, formatPercent, formatVcpus, padEnd, padStart, secondsLeft, stateStyle, tint, truncate} from './format.js';
 import type {Segment} from './styled-segment.js';
 import {errorStatus} from '../state/status.js';
@@ -140,9 +140,19 @@ export function detailText(domain: DomainSummary | undefined, error: unknown, no
 /** Where the selection is, and the filter when one is set: `3/40`, `/web  2/3 of 40`. */
 export function listPosition(table: TableState): string {
   const list = table.list;
-  const position = list.items.length > 0 ? `${list.index + 1}/${list.items.length}` : '';
+  let position = list.items.length > 0 ? `${list.index + 1}/${list.items.length}` : '';
+  let shown = list.items.length;
+  if (table.hosts.length > 0) {
+    // Several hosts: the domain's place among the domains; the host headers do not count.
+    const domains = list.items.filter((item) => !isHostRow(item));
+    const selected = list.items[list.index];
+    const at = selected === undefined || isHostRow(selected) ? -1 : domains.indexOf(selected);
+    shown = domains.length;
+    position = shown === 0 ? '' : at < 0 ? `${shown}` : `${at + 1}/${shown}`;
+  }
+
   // A long filter is shown by its start: the line has room for little else.
-  return table.filter === '' ? position : `/${truncate(table.filter, 30)}  ${list.items.length > 0 ? position : '0'} of ${table.all.length}`;
+  return table.filter === '' ? position : `/${truncate(table.filter, 30)}  ${shown > 0 ? position : '0'} of ${table.all.length}`;
 }
 
 /** The status line's text while no action has reported anything. */

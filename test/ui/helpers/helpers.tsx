@@ -1,6 +1,7 @@
 // Rendering the App under ink-testing-library and waiting on what it draws.
 import {render} from 'ink-testing-library';
 import {App, type AppProps, type ResumeState} from '../../../ui/app/App.js';
+import type {HostLinks} from '../../../ui/app/hosts.js';
 import type {FakeConnection} from './fake-connection.js';
 
 const ansi = /\u001B\[[0-?]*[ -/]*[@-~]/g;
@@ -36,6 +37,8 @@ export interface Rendered {
   /** The name on the highlighted row, or undefined. */
   selected(): string | undefined;
   consoles: string[];
+  /** what onConsole got as its third argument (the host, with several), per call */
+  consoleHosts: Array<string | undefined>;
   /** what onConsole got as its second argument, per call */
   resumes: ResumeState[];
   quits: number;
@@ -44,14 +47,24 @@ export interface Rendered {
 }
 
 export function renderApp(connection: FakeConnection, props: Partial<AppProps> = {}): Rendered {
+  return renderWith({connection, ...props});
+}
+
+/** The App on several hosts' links (createHostLinks). */
+export function renderHosts(hosts: HostLinks, props: Partial<AppProps> = {}): Rendered {
+  return renderWith({hosts, ...props});
+}
+
+function renderWith(props: Partial<AppProps>): Rendered {
   const consoles: string[] = [];
+  const consoleHosts: Array<string | undefined> = [];
   const resumes: ResumeState[] = [];
   const state = {quits: 0};
   const instance = render(
     <App
-      connection={connection}
-      onConsole={(name, resume) => {
+      onConsole={(name, resume, host) => {
         consoles.push(name);
+        consoleHosts.push(host);
         resumes.push(resume);
       }}
       onQuit={() => {
@@ -91,6 +104,7 @@ export function renderApp(connection: FakeConnection, props: Partial<AppProps> =
       return match?.[1];
     },
     consoles,
+    consoleHosts,
     resumes,
     get quits() {
       return state.quits;

@@ -1,0 +1,60 @@
+// The hosts the TUI shows. With one, tui.tsx connects first and the App runs on that
+// connection as it always did; with several, each host gets a link (hooks/host-link.ts)
+// that connects, retries with back-off and never holds up the others.
+import type {Connection} from '../../driver/client/connection.js';
+import {createHostLink, defaultTimings, type HostLink, type LinkTimings} from '../hooks/host-link.js';
+
+/** A host the TUI shows: its name (the group's header and the messages), URI, and how to reach it. */
+export interface TuiHost {
+  name: string;
+  uri: string;
+  /** A new connection on every call: the TUI calls it again after a failure or a lost connection. */
+  connect(): Promise<Connection>;
+}
+
+export interface HostLinks {
+  readonly links: readonly HostLink[];
+  get(name: string | undefined): HostLink | undefined;
+  /** closes every connection; no more retries */
+  stop(): void;
+}
+
+/** Starts connecting to every host at once; names must be unique. */
+export function createHostLinks(hosts: readonly TuiHost[], timings: Partial<LinkTimings> = {}): HostLinks {
+  const names = new Set<string>();
+  for (const host of hosts) {
+    if (names.has(host.name)) {
+      throw new Error(`two hosts are named '${host.name}'`);
+    }
+
+    names.add(host.name);
+  }
+
+  const links = hosts.map((host) => createHostLink(host, {...defaultTimings, ...timings}));
+  const byName = new Map(links.map((link) => [link.host.name, link]));
+  return {
+    links,
+    get: (name) => (name === undefined ? links[0] : byName.get(name)),
+    stop() {
+      for (const link of links) {
+        link.stop();
+      }
+    },
+  };
+}
+
+/** A host's name from its URI: the remote host (`nyc2` of bhyve+ssh://root@nyc2/system), `localhost` for bhyve:///system, a simulated host's directory name. */
+export function hostNameOf(uri: string): string {
+  const match = /^[a-z][a-z0-9+]*:\/\/(?:[^@/]*@)?([^/:?#]*)(?::\d+)?(\/[^?#]*)?/i.exec(uri);
+  const host = match?.[1] ?? '';
+  if (host !== '') {
+    return host;
+  }
+
+  if (uri.toLowerCase().startsWith('sim')) {
+    const parts = (match?.[2] ?? '').split('/').filter((part) => part !== '');
+    return parts.at(-1) ?? 'sim';
+  }
+
+  return 'localhost';
+}
