@@ -6,13 +6,21 @@
 //    (ControlMaster), as every later call of a session is;
 //  * console keystroke → echo: a key written to an attached console (DaemonConnection.
 //    openConsole), the guest's login prompt echoes it; p50/p99 over BENCH_KEYS keys, local
-//    and over ssh.
+//    and over ssh;
+//  * the TUI's first frame with five hosts of 200 domains each against one host of 1,000,
+//    all over ssh (shared connections, daemons running): from the command typed in a
+//    shell in tmux to every host's rows on the screen. One host draws its first frame
+//    before Ink (early-start.ts); several hosts are drawn by Ink as each one answers.
+//  * for reference, the remote login itself: `ssh HOST true` over the shared connection
+//    (the remote user's shell starts; a heavy ~/.bashrc shows here, not in bhyve-tui).
 import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {openConnection} from '../driver/client/daemon-client.js';
-import {cliBundle, eventually, fastSimHost} from '../test/helpers/sim-dir.js';
+import {cli, cliBundle, eventually, fastSimHost, makeSimDir, removeSimDir} from '../test/helpers/sim-dir.js';
+import {TmuxSession, tmuxAvailable} from '../test/helpers/tmux.js';
+import {benchDomainName, benchDomainXml} from './bench-domains.js';
 import {startSshd, sshdMissing} from '../test/helpers/sshd.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 7);
@@ -25,6 +33,65 @@ if (missing) {
 }
 
 const teardowns: (() => void | Promise<void>)[] = [];
+
+/** A simulated host with exactly `count` benchmark domains, numbered from `from`, its daemon running. */
+function benchHost(label: string, from: number, count: number): string {
+  const dir = makeSimDir(label);
+  teardowns.push(() => removeSimDir(dir));
+  cli(dir, ['list']);
+  const domainsDir = path.join(dir, 'usr/local/etc/bhyve-tui/domains');
+  for (const file of fs.readdirSync(domainsDir)) fs.rmSync(path.join(domainsDir, file));
+  for (let i = from; i < from + count; i++) fs.writeFileSync(path.join(domainsDir, `${benchDomainName(i)}.xml`), benchDomainXml('bhyve', i));
+  return dir;
+}
+
+async function tuiFirstFrame(sshd: Awaited<ReturnType<typeof startSshd>>): Promise<void> {
+  if (!tmuxAvailable()) {
+    console.log('TUI first frame: skipped (needs tmux)');
+    return;
+  }
+  const five = Array.from({length: 5}, (_, k) => ({name: `host${k + 1}`, dir: benchHost(`bench-five-${k + 1}`, 1 + k * 200, 200)}));
+  const one = benchHost('bench-one', 1, 1000);
+  const config = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-remote-config-'));
+  teardowns.push(() => fs.rmSync(config, {recursive: true, force: true}));
+  fs.mkdirSync(path.join(config, 'bhyve-tui'));
+  fs.writeFileSync(path.join(config, 'bhyve-tui', 'bhyve-tui.json'), JSON.stringify({connections: five.map((h) => ({name: h.name, uri: sshd.simUri(h.dir)}))}));
+  // Every host's daemon is up and its shared ssh connection open, as in a session's later runs.
+  for (const dir of [...five.map((h) => h.dir), one])
+    spawnSync(process.execPath, [cliBundle, '-c', sshd.simUri(dir), 'list'], {env: sshd.env, stdio: 'ignore'});
+  const tmux = new TmuxSession('bench-remote');
+  teardowns.push(() => tmux.kill());
+  tmux.start(['sh'], {cols: 120, rows: 40});
+  await tmux.waitFor(/[$#] *$/m, 10_000);
+  const env = `env -u CI XDG_RUNTIME_DIR=${sshd.runtimeDir} XDG_CONFIG_HOME=${config}`;
+  const time = async (command: string, shown: (screen: string) => boolean): Promise<number> => {
+    tmux.keys('clear', 'Enter');
+    await tmux.waitFor((screen) => !/NAME/.test(screen) && /[$#] *$/m.test(screen), 10_000);
+    const t0 = performance.now();
+    tmux.type(command);
+    tmux.keys('Enter');
+    await tmux.waitFor(shown, 60_000);
+    const took = performance.now() - t0;
+    tmux.keys('q');
+    await tmux.waitFor((screen) => /[$#] *$/m.test(screen.trimEnd()) && !/NAME\s+STATE/.test(screen), 15_000);
+    return took;
+  };
+  const fiveShown = (screen: string) => five.every((h) => new RegExp(`${h.name} {2}200 domains`).test(screen)) && screen.includes(benchDomainName(1));
+  const oneShown = (screen: string) => /NAME/.test(screen) && screen.includes(benchDomainName(1));
+  const frameRuns = Math.max(3, Math.ceil(runs / 2));
+  const fiveMs: number[] = [];
+  const oneMs: number[] = [];
+  for (let i = 0; i <= frameRuns; i++) {
+    const a = await time(`${env} ${process.execPath} ${cliBundle}`, fiveShown);
+    const b = await time(`${env} ${process.execPath} ${cliBundle} -c '${sshd.simUri(one)}'`, oneShown);
+    if (i === 0) continue; // warms the page cache
+    fiveMs.push(a);
+    oneMs.push(b);
+  }
+  console.log(`TUI first frame over ssh, from the command to every host's rows, median of ${frameRuns}:`);
+  console.log(`  one host × 1000 domains:         ${ms(median(oneMs))}`);
+  console.log(`  five hosts × 200 domains:        ${ms(median(fiveMs))}   ratio ${(median(fiveMs) / median(oneMs)).toFixed(2)}`);
+}
 const t = {teardown: (fn: () => void | Promise<void>) => teardowns.push(fn)};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
@@ -111,6 +178,36 @@ try {
   await localConn.destroy('web1');
   localConn.close();
   remoteConn.close();
+
+  // The remote login alone, over the shared connection.
+  const sshTrue = Array.from({length: runs}, () => {
+    const t0 = performance.now();
+    spawnSync(
+      'ssh',
+      [
+        '-T',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        `ControlPath=${sshd.runtimeDir}/%C`,
+        '-o',
+        'ControlMaster=auto',
+        '-i',
+        sshd.key,
+        '-o',
+        `UserKnownHostsFile=${sshd.knownHosts}`,
+        '-p',
+        String(sshd.port),
+        'root@127.0.0.1',
+        'true',
+      ],
+      {stdio: 'ignore'},
+    );
+    return performance.now() - t0;
+  });
+  console.log(`for reference, ssh root@127.0.0.1 true over the shared connection: ${ms(median(sshTrue))}`);
+
+  await tuiFirstFrame(sshd);
 } finally {
   for (const fn of teardowns.reverse()) await fn();
 }

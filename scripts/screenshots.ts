@@ -3,6 +3,7 @@
 // headless Chromium. Needs tmux, colorized-logs and chromium (Debian packages).
 import {execFileSync, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {TmuxSession} from '../test/helpers/tmux.js';
@@ -170,7 +171,64 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(`screenshots: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+/** Five hosts in one view, over a real sshd on 127.0.0.1: three simulated, one down, one silent. */
+async function multiHost(): Promise<void> {
+  const {sshdMissing, startSshd} = await import('../test/helpers/sshd.js');
+  const missing = sshdMissing();
+  if (missing) {
+    console.log(`screenshots/multi-host.png: skipped, ${missing}`);
+    return;
+  }
+  const teardowns: (() => void | Promise<void>)[] = [];
+  const t = {teardown: (fn: () => void | Promise<void>) => teardowns.push(fn)};
+  const tmux = new TmuxSession('shots-multi');
+  try {
+    const sshd = await startSshd(t);
+    const down = await startSshd(t);
+    await down.stop();
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    teardowns.push(() => void silent.close());
+    const hosts = ['nyc1', 'nyc2', 'ams1'].map((name) => ({name, dir: makeSimDir(`shots-${name}`)}));
+    for (const h of hosts) {
+      teardowns.push(() => removeSimDir(h.dir));
+      cli(h.dir, ['list']);
+    }
+    cli(hosts[0]!.dir, ['start', 'web1']);
+    cli(hosts[0]!.dir, ['start', 'db1']);
+    cli(hosts[2]!.dir, ['start', 'freebsd14']);
+    for (const h of hosts)
+      teardowns.push(() => {
+        for (const d of ['web1', 'db1', 'freebsd14']) cli(h.dir, ['destroy', d]);
+      });
+    const config = fs.mkdtempSync(path.join(os.tmpdir(), 'shots-config-'));
+    teardowns.push(() => fs.rmSync(config, {recursive: true, force: true}));
+    fs.mkdirSync(path.join(config, 'bhyve-tui'));
+    const connections = [
+      ...hosts.map((h) => ({name: h.name, uri: sshd.simUri(h.dir)})),
+      {name: 'lab2', uri: down.simUri('/var/tmp/lab2')},
+      {name: 'lab3', uri: `sim+ssh://root@127.0.0.1:${(silent.address() as net.AddressInfo).port}/var/tmp/lab3?${sshd.query}`},
+    ];
+    fs.writeFileSync(path.join(config, 'bhyve-tui', 'bhyve-tui.json'), JSON.stringify({connections}));
+    tmux.start([process.execPath, cliBundle], {cols, rows, env: {XDG_CONFIG_HOME: config, XDG_RUNTIME_DIR: sshd.runtimeDir}});
+    await tmux.waitFor((sc) => hosts.every((h) => new RegExp(`${h.name} {2}4 domains`).test(sc)) && /lab3 {2}✘/.test(sc) && /lab2 {2}✘/.test(sc), 60_000);
+    for (let i = 0; i < 2; i++) {
+      const before = tmux.screen();
+      tmux.keys('j');
+      await tmux.waitFor((sc) => sc !== before, 2000).catch(() => '');
+    }
+    await new Promise((r) => setTimeout(r, 2500)); // the host panel and CPU% of the selected host
+    toPng(tmux.screen({escapes: true}), 'multi-host');
+    tmux.keys('q');
+  } finally {
+    tmux.kill();
+    for (const fn of teardowns.reverse()) await fn();
+  }
+}
+
+main()
+  .then(multiHost)
+  .catch((e: unknown) => {
+    console.error(`screenshots: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });

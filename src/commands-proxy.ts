@@ -1,21 +1,8 @@
-// `bhyve-tui proxy`: the far end of a bhyve+ssh:// connection, as libvirt's virt-ssh-helper.
-// ssh runs it on the remote host; it reaches this host's daemon (starting it, or replacing
-// one of an older protocol that supervises nothing, like any local client) and relays the
-// protocol between ssh's stdin/stdout and the daemon's socket, byte for byte.
-import type {Duplex} from 'node:stream';
-import {DaemonConnection} from '../driver/client/daemon-client.js';
+// `bhyve-tui proxy`: the far end of a bhyve+ssh:// connection (proxy-main.ts). The launcher
+// runs the usual `[-c URI] proxy` without loading the command line; this verb is the same
+// relay for any other spelling, and its help.
 import type {CommandSpec} from './command-spec.js';
-
-/** Relays until either side ends; a client that goes away ends the daemon connection (a console just detaches). */
-function relay(sock: Duplex, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    sock.on('error', () => {});
-    output.on('error', () => sock.destroy()); // ssh gone
-    input.pipe(sock); // the client's end of input ends our writes (a console detaches)
-    sock.pipe(output);
-    sock.once('close', () => resolve());
-  });
-}
+import {runProxy} from './proxy-main.js';
 
 export const proxyCommands: CommandSpec[] = [
   {
@@ -26,14 +13,6 @@ export const proxyCommands: CommandSpec[] = [
     args: 0,
     hidden: true,
     needsTerminal: () => 'ssh runs it for a remote client',
-    async run(ctx) {
-      if (process.stdin.isTTY) {
-        ctx.note('error: bhyve-tui proxy relays the protocol over its stdin and stdout; ssh runs it for bhyve+ssh:// URIs');
-        return 2;
-      }
-      const sock = await DaemonConnection.dialLocal(ctx.uri, (line) => ctx.note(`warning: ${line}`));
-      await relay(sock, process.stdin, process.stdout);
-      return 0;
-    },
+    run: (ctx) => runProxy(ctx.uri, ctx.note),
   },
 ];

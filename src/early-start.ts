@@ -6,6 +6,7 @@
 import isInCi from 'is-in-ci';
 import type {DomainSummary, HostStatus} from '../driver/client/connection.js';
 import {defaultConnectionUri} from '../driver/client/connection-uri.js';
+import {readConnections} from '../driver/client/client-settings.js';
 import {openConnection, type DaemonConnection} from '../driver/client/daemon-client.js';
 import {chalkStylist, firstFrameLines} from '../ui/render/first-frame.js';
 import {enterFullScreen} from './terminal-restore.js';
@@ -24,9 +25,9 @@ const LIST_WAIT_MS = 1000;
 const after = async <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 /**
- * The URI when argv opens the TUI (nothing but one -c URI, or none), else undefined:
- * several -c, or a connection named in the settings, start the ordinary way (which
- * resolves the name, or says why not).
+ * The URI when argv opens the TUI on one host (one -c URI, or none and no hosts in the
+ * settings file), else undefined: several hosts, or a connection named in the settings,
+ * start the ordinary way (which resolves the name, or says why not).
  */
 function tuiUri(argv: readonly string[]): string | undefined {
   const given: string[] = [];
@@ -41,7 +42,15 @@ function tuiUri(argv: readonly string[]): string | undefined {
     }
   }
   if (given.length > 1 || (given[0] !== undefined && !given[0].includes('://'))) return undefined;
-  return given[0] ?? defaultConnectionUri();
+  if (given[0] !== undefined) return given[0];
+  // No -c: the hosts in the settings file, if it names any (a file that does not parse is
+  // reported by the ordinary start).
+  try {
+    if (readConnections().length > 0) return undefined;
+  } catch {
+    return undefined;
+  }
+  return defaultConnectionUri();
 }
 
 export async function earlyStart(argv: readonly string[]): Promise<EarlyStart | undefined> {

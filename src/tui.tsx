@@ -12,7 +12,7 @@ import {enterFullScreen, restoreTerminal} from './terminal-restore.js';
 import {editText} from './tui-editor.js';
 import {defaultEscape} from './commands-lifecycle.js';
 
-export {hostNameOf, type TuiHost} from '../ui/app/hosts.js';
+export type {TuiHost} from '../ui/app/hosts.js';
 
 type Next = {kind: 'quit'} | {kind: 'console'; name: string; resume: ResumeState; host?: string};
 

@@ -32,6 +32,7 @@ import type {HostInfo} from '../text/host-rows.js';
 import {type FedStatus, HostFeed} from './HostFeed.js';
 import type {HostLinks} from './hosts.js';
 import {Screen} from './Screen.js';
+import {uriForDisplay} from '../text/title-text.js';
 
 export type {EditRequest, EditResult} from '../hooks/use-edit-flow.js';
 export type {ResumeState} from '../state/key-dispatch.js';
@@ -134,7 +135,14 @@ function SeveralHosts(props: AppProps & {hosts: HostLinks}) {
       descending: props.resume?.descending,
       hosts: names,
     });
-    return props.initialData === undefined ? empty : tableReducer(empty, {type: 'data', domains: props.initialData.domains, host: first});
+    if (props.initialData !== undefined) return tableReducer(empty, {type: 'data', domains: props.initialData.domains, host: first});
+    // Mounted again after a console: every connected host's rows as last listed, at once.
+    let seeded = empty;
+    for (const link of links.links) {
+      const domains = link.getState().phase === 'ready' ? link.lastListing() : undefined;
+      if (domains !== undefined) seeded = tableReducer(seeded, {type: 'data', domains, host: link.host.name});
+    }
+    return seeded;
   });
   const [statuses, setStatuses] = useState<ReadonlyMap<string, FedStatus>>(() => {
     const first = names[0];
@@ -196,7 +204,13 @@ function SeveralHosts(props: AppProps & {hosts: HostLinks}) {
     [links],
   );
   const info = useMemo(
-    () => new Map(links.links.map((link) => [link.host.name, {name: link.host.name, uri: link.host.uri, link: states.get(link.host.name) ?? link.getState()}])),
+    () =>
+      new Map(
+        links.links.map((link) => [
+          link.host.name,
+          {name: link.host.name, uri: uriForDisplay(link.host.uri), link: states.get(link.host.name) ?? link.getState()},
+        ]),
+      ),
     [links, states],
   );
   const longestName = useLongestName(tableState);

@@ -31,8 +31,8 @@ export function HostFeed(props: {
   const status = useHostStatus(connection, {intervalMs: props.idleMs});
 
   useEffect(() => {
-    // The listing the link connected with: the rows appear at once, not after a second listing.
-    const first = link.firstListing();
+    // The host's latest listing: the rows appear at once, not after the next one.
+    const first = link.lastListing();
     if (first !== undefined) {
       store.dispatch({type: 'data', domains: first, host});
     }

@@ -41,6 +41,8 @@ export class BoundedConnection implements Connection {
     /** the host's name, for the messages */
     private readonly host: string,
     private readonly bounds: Bounds = defaultBounds,
+    /** told every listing that arrives (the link keeps the latest for a remounted view) */
+    private readonly onListing?: (domains: DomainSummary[]) => void,
   ) {}
 
   get uri(): string {
@@ -83,8 +85,10 @@ export class BoundedConnection implements Connection {
     return this.bound(this.bounds.actionMs, call);
   }
 
-  listDomains(): Promise<DomainSummary[]> {
-    return this.request(async () => this.inner.listDomains());
+  async listDomains(): Promise<DomainSummary[]> {
+    const domains = await this.request(async () => this.inner.listDomains());
+    this.onListing?.(domains);
+    return domains;
   }
 
   hostStatus(): Promise<HostStatus> {

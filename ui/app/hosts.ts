@@ -2,6 +2,7 @@
 // connection as it always did; with several, each host gets a link (hooks/host-link.ts)
 // that connects, retries with back-off and never holds up the others.
 import type {Connection} from '../../driver/client/connection.js';
+import {parseConnectionUri} from '../../driver/client/connection-uri.js';
 import {createHostLink, defaultTimings, type HostLink, type LinkTimings} from '../hooks/host-link.js';
 
 /** A host the TUI shows: its name (the group's header and the messages), URI, and how to reach it. */
@@ -43,18 +44,36 @@ export function createHostLinks(hosts: readonly TuiHost[], timings: Partial<Link
   };
 }
 
-/** A host's name from its URI: the remote host (`nyc2` of bhyve+ssh://root@nyc2/system), `localhost` for bhyve:///system, a simulated host's directory name. */
+/**
+ * A host's name from its URI: the remote host (`nyc2` of bhyve+ssh://root@nyc2/system),
+ * `localhost` for bhyve:///system, a simulated host's directory name. A URI that does not
+ * parse keeps its text: connecting to it reports what is wrong.
+ */
 export function hostNameOf(uri: string): string {
-  const match = /^[a-z][a-z0-9+]*:\/\/(?:[^@/]*@)?([^/:?#]*)(?::\d+)?(\/[^?#]*)?/i.exec(uri);
-  const host = match?.[1] ?? '';
-  if (host !== '') {
-    return host;
+  let p;
+  try {
+    p = parseConnectionUri(uri);
+  } catch {
+    return uri;
   }
+  const dir =
+    p.driver === 'sim'
+      ? (p.path
+          .split('/')
+          .filter((part) => part !== '')
+          .at(-1) ?? 'sim')
+      : undefined;
+  if (p.host) return p.transport === 'ssh' && dir ? `${p.host}:${dir}` : p.host;
+  return dir ?? 'localhost';
+}
 
-  if (uri.toLowerCase().startsWith('sim')) {
-    const parts = (match?.[2] ?? '').split('/').filter((part) => part !== '');
-    return parts.at(-1) ?? 'sim';
-  }
-
-  return 'localhost';
+/** Names for the hosts of `uris`, each its own: the same name twice gets #2, #3 … */
+export function hostNamesOf(uris: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return uris.map((uri) => {
+    const name = hostNameOf(uri);
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    return n === 1 ? name : `${name}#${n}`;
+  });
 }

@@ -22,8 +22,8 @@ export interface HostLink {
   getState(): HostLinkState;
   /** the bounded connection while ready */
   connection(): Connection | undefined;
-  /** the listing the last successful attempt brought (the host's rows when it becomes ready) */
-  firstListing(): readonly DomainSummary[] | undefined;
+  /** the latest listing of this host (its rows when it becomes ready, or when the view is mounted again after a console) */
+  lastListing(): readonly DomainSummary[] | undefined;
   /** a ready host's request failed or went unanswered: give the connection up and retry */
   lost(error: unknown): void;
   subscribe(listener: () => void): () => void;
@@ -97,7 +97,9 @@ export function createHostLink(host: TuiHost, timings: LinkTimings = defaultTimi
         return undefined;
       }
 
-      const wrapped = new BoundedConnection(opened, host.name, timings);
+      const wrapped: BoundedConnection = new BoundedConnection(opened, host.name, timings, (domains) => {
+        if (bounded === wrapped) listing = domains;
+      });
       return {wrapped, domains: await wrapped.listDomains()};
     })();
     Promise.race([work, timeout]).then(
@@ -134,7 +136,7 @@ export function createHostLink(host: TuiHost, timings: LinkTimings = defaultTimi
     host,
     getState: () => state,
     connection: () => (state.phase === 'ready' ? bounded : undefined),
-    firstListing: () => listing,
+    lastListing: () => listing,
     lost(error) {
       if (state.phase !== 'ready' || stopped) {
         return;

@@ -58,7 +58,7 @@ for (const [text, why] of [
   });
 }
 
-test('the CLI: -c NAME acts on that host; a command takes one -c', (t) => {
+test('the CLI: -c NAME acts on that host; a command takes one -c, the TUI several', (t) => {
   const dir = fastSimHost(t, 'settings-name');
   const env = configHome(t, JSON.stringify({connections: [{name: 'lab', uri: `sim://${dir}`}]}));
   const run = (args: string[]) => spawnSync(process.execPath, [cliBundle, ...args], {encoding: 'utf8', env, input: ''});
@@ -68,9 +68,13 @@ test('the CLI: -c NAME acts on that host; a command takes one -c', (t) => {
   const two = run(['-c', 'lab', '-c', `sim://${dir}`, 'list']);
   t.is(two.status, 2);
   t.is(two.stderr, "error: 'list' acts on one host: give -c once (several -c are for the TUI)\n");
+  // Several -c open the TUI on all of them; here there is no terminal for it.
   const tui = run(['-c', 'lab', '-c', `sim://${dir}`]);
-  t.is(tui.status, 2);
-  t.is(tui.stderr, 'error: this bhyve-tui shows one host at a time: give -c once (a URI or a connection name)\n');
+  t.is(tui.status, 1);
+  t.is(tui.stderr, 'error: the TUI needs a terminal; use a command instead (bhyve-tui list, start, console, ...)\n');
+  const tuiUnknown = run(['-c', 'lab', '-c', 'nosuch']);
+  t.is(tuiUnknown.status, 1);
+  t.regex(tuiUnknown.stderr, /^error: no connection named 'nosuch' in /);
   const unknown = run(['-c', 'nosuch', 'list']);
   t.is(unknown.status, 1);
   t.regex(unknown.stderr, /^error: no connection named 'nosuch' in /);

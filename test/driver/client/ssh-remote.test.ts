@@ -39,7 +39,8 @@ sshTest('start, a console round trip, shutdown and destroy over ssh', async (t) 
   const dir = fastSimHost(t, 'ssh-console');
   const sshd = await startSshd(t);
   const uri = sshd.simUri(dir);
-  t.is(run(uri, ['start', 'web1'], sshd.env).stdout, "Domain 'web1' started\n\n");
+  const started = run(uri, ['start', 'web1'], sshd.env);
+  t.is(started.stdout, "Domain 'web1' started\n\n", started.stderr);
   await eventually('web1 running', () => run(uri, ['domstate', 'web1'], sshd.env).stdout === 'running\n\n');
   const c = ptyClient(t, dir, ['console', 'web1'], {uri, env: sshd.env});
   await attached(c, 'web1');

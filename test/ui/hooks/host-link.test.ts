@@ -85,7 +85,7 @@ test('a host that comes back is ready with its first listing; a lost one closes 
   await until('ready', () => link.getState().phase === 'ready');
   t.deepEqual(phases, ['error', 'connecting', 'error', 'connecting', 'ready']);
   t.deepEqual(
-    link.firstListing()?.map((entry) => entry.name),
+    link.lastListing()?.map((entry) => entry.name),
     ['web1', 'db1'],
   );
   const bounded = link.connection();
