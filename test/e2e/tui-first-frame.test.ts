@@ -33,34 +33,45 @@ async function readyHost(label: string): Promise<string> {
 
 skipWithoutTmux('Ink takes over the first frame without changing a cell', async (t) => {
   const dir = await readyHost('first-frame-same');
-  const tmux = new TmuxSession('first-frame-same');
-  try {
-    tmux.start([process.execPath, cliBundle, '-c', `sim://${dir}`], {cols: 120, rows: 40});
-    // Every screen from the first one showing the list on must be the final one.
-    const screens: string[] = [];
-    const deadline = Date.now() + 20_000;
-    let stableSince = 0;
-    while (Date.now() < deadline) {
-      const screen = tmux.screen({escapes: true});
-      if (screen.includes('NAME')) {
-        if (screens.at(-1) !== screen) {
-          screens.push(screen);
-          stableSince = Date.now();
-        } else if (Date.now() - stableSince > 2000) {
-          break;
+  // The launcher paints only when the daemon lists within a second; on a loaded machine it
+  // may not, and Ink's loading screen comes first (the slow-daemon test below). That run
+  // says nothing about the takeover: it is tried again, up to three times.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const tmux = new TmuxSession(`first-frame-same-${attempt}`);
+    try {
+      tmux.start([process.execPath, cliBundle, '-c', `sim://${dir}`], {cols: 120, rows: 40});
+      // Every screen from the first one showing the list on must be the final one.
+      const screens: string[] = [];
+      const deadline = Date.now() + 20_000;
+      let stableSince = 0;
+      while (Date.now() < deadline) {
+        const screen = tmux.screen({escapes: true});
+        if (screen.includes('NAME')) {
+          if (screens.at(-1) !== screen) {
+            screens.push(screen);
+            stableSince = Date.now();
+          } else if (Date.now() - stableSince > 2000) {
+            break;
+          }
         }
       }
-    }
 
-    t.true(screens.length > 0, 'the list appeared');
-    t.is(screens.length, 1, `the screen changed after the first frame:\n${screens.join('\n----\n')}`);
-    t.regex(screens[0]!, /web1/);
-    tmux.keys('q');
-    await tmux.waitFor(() => tmux.paneDead(), 10_000);
-  } finally {
-    tmux.kill();
-    removeSimDir(dir);
+      t.true(screens.length > 0, 'the list appeared');
+      if (screens[0]?.includes('Loading domains…') && attempt < 3) {
+        t.log(`attempt ${attempt}: the daemon took over a second to list; no first frame was painted`);
+        continue;
+      }
+
+      t.is(screens.length, 1, `the screen changed after the first frame:\n${screens.join('\n----\n')}`);
+      t.regex(screens[0]!, /web1/);
+      tmux.keys('q');
+      await tmux.waitFor(() => tmux.paneDead(), 10_000);
+      break;
+    } finally {
+      tmux.kill();
+    }
   }
+  removeSimDir(dir);
 });
 
 skipWithoutTmux('keys typed while the TUI starts are applied once Ink runs, and not echoed', async (t) => {
