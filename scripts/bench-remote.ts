@@ -64,13 +64,25 @@ async function tuiFirstFrame(sshd: Awaited<ReturnType<typeof startSshd>>): Promi
   tmux.start(['sh'], {cols: 120, rows: 40});
   await tmux.waitFor(/[$#] *$/m, 10_000);
   const env = `env -u CI XDG_RUNTIME_DIR=${sshd.runtimeDir} XDG_CONFIG_HOME=${config}`;
+  // The status line as it changes (how many hosts are in, which failed), for the last run.
+  let trace: string[] = [];
   const time = async (command: string, shown: (screen: string) => boolean): Promise<number> => {
     tmux.keys('clear', 'Enter');
     await tmux.waitFor((screen) => !/NAME/.test(screen) && /[$#] *$/m.test(screen), 10_000);
     const t0 = performance.now();
     tmux.type(command);
     tmux.keys('Enter');
-    await tmux.waitFor(shown, 60_000);
+    trace = [];
+    let last = '';
+    await tmux.waitFor((screen) => {
+      const status =
+        screen
+          .split('\n')
+          .find((line) => / on \d+ of \d+ hosts|domains, \d+ running|Loading/.test(line))
+          ?.trim() ?? '';
+      if (status !== last) trace.push(`+${(performance.now() - t0).toFixed(0)} ms  ${(last = status)}`);
+      return shown(screen);
+    }, 60_000);
     const took = performance.now() - t0;
     tmux.keys('q');
     await tmux.waitFor((screen) => /[$#] *$/m.test(screen.trimEnd()) && !/NAME\s+STATE/.test(screen), 15_000);
@@ -84,10 +96,12 @@ async function tuiFirstFrame(sshd: Awaited<ReturnType<typeof startSshd>>): Promi
   const oneMs: number[] = [];
   for (let i = 0; i <= frameRuns; i++) {
     const a = await time(`${env} ${process.execPath} ${cliBundle}`, fiveShown);
+    const fiveTrace = trace;
     const b = await time(`${env} ${process.execPath} ${cliBundle} -c '${sshd.simUri(one)}'`, oneShown);
     if (i === 0) continue; // warms the page cache
     fiveMs.push(a);
     oneMs.push(b);
+    if (i === frameRuns) console.log(`five hosts, the last run's status line:\n${fiveTrace.map((l) => `    ${l}`).join('\n')}`);
   }
   console.log(`TUI first frame over ssh, from the command to every host's rows, median of ${frameRuns}:`);
   console.log(`  one host × 1000 domains:         ${ms(median(oneMs))}`);
