@@ -113,12 +113,11 @@ test.serial(`${racers} daemons started at once after a kill -9 leave exactly one
     // 5 s each): what must not happen is a second daemon that stays.
     await eventually(`round ${round}: one daemon left`, () => daemons(dir).length === 1, 60_000).catch(() => {});
     const alive = daemons(dir);
-    t.is(alive.length, 1, `round ${round}: daemons alive: ${alive.join(', ')}`);
-    if (alive.length !== 1) {
-      t.log(`${ended.length} of ${racers} racers exited: ${ended.map((l) => `${l.pid} (${l.code})`).join(', ')}`);
-      t.log(whatDaemonsDo(dir, alive));
-      break;
-    }
+    // On failure the message says what each daemon is doing (the TAP report drops t.log of a failed test).
+    const diagnosis = () =>
+      `\n${ended.length} of ${racers} racers exited: ${ended.map((l) => `${l.pid} (${l.code})`).join(', ')}\n${whatDaemonsDo(dir, alive)}`;
+    t.is(alive.length, 1, `round ${round}: daemons alive: ${alive.join(', ')}${alive.length === 1 ? '' : diagnosis()}`);
+    if (alive.length !== 1) break;
     const survivor = alive[0]!;
     let answered = await ping(dir);
     for (const until = Date.now() + 15_000; answered !== survivor && Date.now() < until; answered = await ping(dir))

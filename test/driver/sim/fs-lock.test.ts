@@ -23,7 +23,10 @@ const {withLockSync} = await import(process.argv[1]);
 const [lock, dir, times, rounds, id] = process.argv.slice(2);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 for (let round = 1; round <= Number(rounds); round++) {
-  while (!fs.existsSync(dir + '/go.' + round)) Atomics.wait(pause, 0, 0, 2);
+  while (!fs.existsSync(dir + '/go.' + round)) {
+    if (!fs.existsSync(dir)) process.exit(2); // the test is gone
+    Atomics.wait(pause, 0, 0, 2);
+  }
   fs.writeFileSync(dir + '/ready.' + round + '.' + id, '');
   for (let i = 0; i < Number(times); i++) {
     withLockSync(lock, () => {
@@ -42,11 +45,14 @@ for (let round = 1; round <= Number(rounds); round++) {
 }
 `;
 
+const children = new Set<ReturnType<typeof spawn>>();
+
 function runWorker(args: string[]): Promise<0 | string> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', worker, lockModule, ...args], {stdio: ['ignore', 'ignore', 'pipe']});
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    children.add(child);
     child.on('close', (code) => resolve(code === 0 ? 0 : `exit ${code}: ${stderr.trim().split('\n').slice(0, 6).join(' | ')}`));
   });
 }
@@ -59,7 +65,11 @@ async function until(what: () => boolean, ms: number): Promise<boolean> {
 test('waiters that all find the lock stale at once still take it one at a time', async (t) => {
   t.timeout(180_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhyve-tui-fslock-'));
-  t.teardown(() => fs.rmSync(dir, {recursive: true, force: true}));
+  t.teardown(() => {
+    // A worker left waiting (a failed round) must not spin on after the test.
+    for (const child of children) child.kill('SIGKILL');
+    fs.rmSync(dir, {recursive: true, force: true});
+  });
   const locks = path.join(dir, 'locks');
   fs.mkdirSync(locks);
   const lock = path.join(locks, 'host.lock');
