@@ -8,6 +8,7 @@ import {execFileSync, spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {claimSimRoot, simViolations} from '../../driver/sim/sim-host.js';
 import {PROTOCOL} from '../../driver/protocol/methods.js';
+import {pidAlive} from '../../driver/host/process-alive.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliBundle = path.join(repoRoot, 'dist', 'bhyve-tui.js');
@@ -157,4 +158,28 @@ export function rawRequest(dir: string, method: string, params: unknown[]): Prom
     sock.on('error', reject);
     sock.write(`${helloLine}${JSON.stringify({id: 1, method, params})}\n`);
   });
+}
+
+/** Live bhyve processes of the simulated host at `dir` running NAME. */
+export function bhyvesOf(dir: string, name: string): number[] {
+  const out: number[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`bhyve: ${name}`)) continue;
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`BHYVE_SIM_ROOT=${dir}\0`) && pidAlive(Number(pid))) out.push(Number(pid));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Resolves with the promise's value, or rejects after ms: a hanging request fails the test instead of hanging it. */
+export async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

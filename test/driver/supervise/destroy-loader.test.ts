@@ -6,7 +6,7 @@ import test, {type ExecutionContext} from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {execFileSync} from 'node:child_process';
-import {cli, cliAsync, eventually, fastSimHost} from '../../helpers/sim-dir.js';
+import {cli, cliAsync, eventually, fastSimHost, within} from '../../helpers/sim-dir.js';
 import {updateHostStateSync} from '../../../driver/sim/host-state.js';
 import type {DomainSummary} from '../../../driver/client/connection.js';
 import {pidAlive} from '../../../driver/host/process-alive.js';
@@ -20,16 +20,6 @@ const consoleLog = (dir: string, name: string) => {
     return '';
   }
 };
-
-/** Resolves with the promise's value, or rejects after ms: a hanging destroy fails the test instead of hanging it. */
-async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function destroyAtMenu(t: ExecutionContext, dir: string, name: string, loader: RegExp, menu: RegExp): Promise<void> {
   const starting = cliAsync(dir, ['start', name]);

@@ -5,32 +5,8 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {cli, defineUefi, fastSimHost} from '../../helpers/sim-dir.js';
+import {bhyvesOf, cli, defineUefi, fastSimHost, within} from '../../helpers/sim-dir.js';
 import {openConnection} from '../../../driver/client/daemon-client.js';
-import {pidAlive} from '../../../driver/host/process-alive.js';
-
-/** bhyve processes of this simulated host running NAME. */
-function bhyvesOf(dir: string, name: string): number[] {
-  const out: number[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`bhyve: ${name}`)) continue;
-      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`BHYVE_SIM_ROOT=${dir}\0`) && pidAlive(Number(pid))) out.push(Number(pid));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const settle = (p: Promise<unknown>) =>
   p.then(

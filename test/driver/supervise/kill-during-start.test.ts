@@ -4,7 +4,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {execFileSync, spawn, spawnSync} from 'node:child_process';
-import {cli, cliAsync, cliBundle, daemonPid, defineUefi, eventually, fastSimHost} from '../../helpers/sim-dir.js';
+import {bhyvesOf, cli, cliAsync, cliBundle, daemonPid, defineUefi, eventually, fastSimHost} from '../../helpers/sim-dir.js';
 import {readHostStateSync, updateHostStateSync} from '../../../driver/sim/host-state.js';
 import {openConnection} from '../../../driver/client/daemon-client.js';
 import {pidAlive} from '../../../driver/host/process-alive.js';
@@ -12,20 +12,6 @@ import type {DomainSummary} from '../../../driver/client/connection.js';
 
 const dom = (dir: string, name: string) => (JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as DomainSummary[]).find((d) => d.name === name)!;
 const runDir = (dir: string) => path.join(dir, 'var/run/bhyve-tui');
-
-/** bhyve processes of this simulated host running NAME. */
-function bhyvesOf(dir: string, name: string): number[] {
-  const out: number[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`bhyve: ${name}`)) continue;
-      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`BHYVE_SIM_ROOT=${dir}\0`) && pidAlive(Number(pid))) out.push(Number(pid));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 /**
  * The daemon's stty has made web1's console side CLOCAL (read with the system's stty; an
