@@ -175,6 +175,15 @@ export async function attachConsole(t: ExecutionContext, dir: string, base = 'nm
     if (Date.now() > deadline) throw new Error(`${p} never appeared`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  return openConsole(t, dir, base);
+}
+
+/**
+ * Open the B side now, before anything opened A (opening either side makes the pair, as
+ * devfs cloning does). A loader prints its banner and menu once, as it starts: a console
+ * attached after that never sees them, so tests that read them attach first.
+ */
+export function openConsole(t: ExecutionContext, dir: string, base = 'nmdm0'): ConsoleClient {
   const c = new ConsoleClient(dir, `/dev/${base}B`);
   t.teardown(() => c.close());
   return c;

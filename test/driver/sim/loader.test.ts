@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import {updateHostState} from '../../../driver/sim/sim-host.js';
-import {attachConsole, runTool, simHost, startTool, within} from './helpers.js';
+import {attachConsole, openConsole, runTool, simHost, startTool, within} from './helpers.js';
 
 const vmFile = (dir: string, name: string): string => path.join(dir, 'dev', 'vmm', name);
 
@@ -48,10 +48,10 @@ test('bhyveload option errors', async (t) => {
 
 test('bhyveload on an nmdm console: the user sees the loader on the B side', async (t) => {
   const dir = await simHost(t);
+  const con = openConsole(t, dir, 'nmdm3'); // before the loader, which prints its menu once
   const loader = startTool(t, dir, 'bhyveload', ['-c', '/dev/nmdm3A', '-e', 'autoboot_delay=NO', '-d', '/vm/disk.img', 'vm3']);
-  const con = await attachConsole(t, dir, 'nmdm3');
-  // the countdown is disabled: the loader waits for Enter
-  await con.waitFor(/Welcome to FreeBSD/, 10000, ' ');
+  // the countdown is disabled: the loader waits for a key
+  await con.waitFor(/Welcome to FreeBSD/, 10000);
   con.send('\r');
   const r = await within(10000, loader.done, 'bhyveload exit');
   t.is(r.code, 0, r.stderr);
@@ -122,9 +122,10 @@ const stillRunning = async (tool: {child: {exitCode: number | null; signalCode: 
 
 test('bhyveload at its menu outlives the destroy of its VM; loading the kernel then fails with ENXIO, exit 1', async (t) => {
   const dir = await simHost(t);
+  const con = openConsole(t, dir, 'nmdm4'); // before the loader, which prints its menu once
   const loader = startTool(t, dir, 'bhyveload', ['-c', '/dev/nmdm4A', '-e', 'autoboot_delay=NO', '-d', '/vm/disk.img', 'vm4']);
-  const con = await attachConsole(t, dir, 'nmdm4');
-  await con.waitFor(/Welcome to FreeBSD/, 10000, ' ');
+  // the countdown is disabled: the loader waits for a key
+  await con.waitFor(/Welcome to FreeBSD/, 10000);
   t.is((await bhyvectl(t, dir, '--vm=vm4', '--destroy')).code, 0);
   t.false(fs.existsSync(vmFile(dir, 'vm4')));
   t.true(await stillRunning(loader, 700), 'the loader keeps waiting at its menu');
@@ -138,9 +139,10 @@ test('bhyveload at its menu outlives the destroy of its VM; loading the kernel t
 
 test('bhyveload whose VM was destroyed and created anew under its name still fails: it holds the old one', async (t) => {
   const dir = await simHost(t);
+  const con = openConsole(t, dir, 'nmdm5'); // before the loader, which prints its menu once
   const loader = startTool(t, dir, 'bhyveload', ['-c', '/dev/nmdm5A', '-e', 'autoboot_delay=NO', 'vm5']);
-  const con = await attachConsole(t, dir, 'nmdm5');
-  await con.waitFor(/Welcome to FreeBSD/, 10000, ' ');
+  // the countdown is disabled: the loader waits for a key
+  await con.waitFor(/Welcome to FreeBSD/, 10000);
   t.is((await bhyvectl(t, dir, '--vm=vm5', '--destroy')).code, 0);
   t.is((await bhyvectl(t, dir, '--vm=vm5', '--create')).code, 0);
   con.send('1');

@@ -17,17 +17,30 @@ function stty(fd: number, args: string[]): void {
   sttyOn(fd, args);
 }
 
-/** Opens a side as bhyve does (O_NONBLOCK); closed at the end of the test unless closed before. */
+// Sides opened with openSide: their fds, and whether each open is still this test's to close.
+const heldSides = new Map<number, {open: boolean}>();
+
+/**
+ * Opens a side as bhyve does (O_NONBLOCK); closed at the end of the test unless closed
+ * before with closeSide. The tests of this file run at once in one process: closing an fd
+ * number twice could close another test's descriptor that reused it, so each open is
+ * closed once.
+ */
 function openSide(t: ExecutionContext, dir: string, dev: string): number {
   const fd = openTtyBackend(dir, dev);
+  const held = {open: true};
+  heldSides.set(fd, held);
   t.teardown(() => {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // closed by the test
-    }
+    if (held.open) closeSide(fd);
   });
   return fd;
+}
+
+function closeSide(fd: number): void {
+  const held = heldSides.get(fd);
+  if (held) held.open = false;
+  heldSides.delete(fd);
+  fs.closeSync(fd);
 }
 
 /** One non-blocking read: bytes, 'eof' (read returned 0), 'EIO', or null (nothing yet). */
@@ -184,7 +197,7 @@ test('an open of a zombie side while its earlier openers still hold it is record
   await until(15_000, () => simViolations(dir).length > 0, 'a recorded violation');
   const [line] = simViolations(dir);
   t.regex(line!, new RegExp(`^\\S+Z /dev/nmdm6B pids [\\d,]*\\b${process.pid}\\b[\\d,]*: open of /dev/nmdm6B joins a zombie on FreeBSD`));
-  fs.closeSync(b2);
+  closeSide(b2);
   await forgetViolations(dir, 'nmdm6');
 });
 
