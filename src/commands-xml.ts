@@ -7,7 +7,7 @@
 // log (a NIC dropped by from-native, VNC without a password) go to stderr as 'warning: ...'.
 import {DriverError} from '../driver/client/connection.js';
 import {DomainXmlError, VirError} from '../driver/domain/errors.js';
-import {parseDomainXml} from '../driver/domain/xml-parse.js';
+import {ARCHES, parseDomainXml} from '../driver/domain/xml-parse.js';
 import {bhyveCapsFrom, defaultHostCaps, grubCapsFrom, type HostCaps} from '../driver/bhyve/capabilities.js';
 import {formatDomainCapabilities} from '../driver/bhyve/domain-capabilities.js';
 import {BHYVE_PATH} from '../driver/bhyve/command-build.js';
@@ -73,47 +73,6 @@ async function probedCaps(conn: Connection, warn: (message: string) => void): Pr
   if (probed.problem) warn(`${probed.problem}: no bhyve capabilities`);
   return {caps: bhyveCapsFrom(probed.caps), grubCaps: grubCapsFrom(probed.grubCaps)};
 }
-
-/** libvirt's virArch names; bhyve answers only for the x86 ones. */
-const ARCHES = [
-  'alpha',
-  'armv6l',
-  'armv7l',
-  'armv7b',
-  'aarch64',
-  'cris',
-  'i686',
-  'ia64',
-  'lm32',
-  'loongarch64',
-  'm68k',
-  'microblaze',
-  'microblazeel',
-  'mips',
-  'mipsel',
-  'mips64',
-  'mips64el',
-  'openrisc',
-  'parisc',
-  'parisc64',
-  'ppc',
-  'ppcle',
-  'ppc64',
-  'ppc64le',
-  'ppcemb',
-  'riscv32',
-  'riscv64',
-  's390',
-  's390x',
-  'sh4',
-  'sh4eb',
-  'sparc',
-  'sparc64',
-  'unicore32',
-  'x86_64',
-  'xtensa',
-  'xtensaeb',
-];
 
 export const xmlCommands: CommandSpec[] = [
   {

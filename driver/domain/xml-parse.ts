@@ -92,7 +92,8 @@ const VIRT_TYPES = [
   'hvf',
 ];
 const OS_TYPES = ['hvm', 'xen', 'linux', 'exe', 'uml', 'xenpvh'];
-const ARCHES = [
+/** libvirt's virArch names (a domain of another arch is refused; bhyve answers only for x86). */
+export const ARCHES = [
   'alpha',
   'armv6l',
   'armv7l',
