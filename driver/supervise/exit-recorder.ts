@@ -18,7 +18,8 @@ const recorder = [
   'if ! { echo "$child" > "$pidfile.tmp" && mv "$pidfile.tmp" "$pidfile"; } 2>/dev/null; then',
   '  kill -9 "$child" 2>/dev/null; wait "$child"; rm -f "$pidfile.tmp"; exit 125',
   'fi',
-  'wait "$child"',
+  // sh reports a child killed by a signal ("Killed") on stderr, which is the guest's log.
+  'wait "$child" 2>/dev/null',
   'code=$?',
   'tries=0',
   'until { echo "$code" > "$status.tmp" && mv "$status.tmp" "$status"; } 2>/dev/null; do',
