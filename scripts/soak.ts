@@ -157,7 +157,12 @@ function processes(): Proc[] {
   return out;
 }
 
-const isDaemon = (p: Proc) => p.argv[1] === cliBundle && p.argv.includes(uri) && p.argv.includes('daemon');
+const isDaemonLine = (p: Proc) => p.argv[1] === cliBundle && p.argv.includes(uri) && p.argv.includes('daemon');
+/** The daemons among procs. A daemon's child between fork and exec still has its command line: not one. */
+const daemonsAmong = (procs: Proc[]) => {
+  const lines = procs.filter(isDaemonLine);
+  return lines.filter((p) => !lines.some((q) => q.pid === p.ppid));
+};
 const isRelay = (p: Proc) => p.argv[1]?.endsWith('nmdm-relay.py') === true;
 const isRecorder = (p: Proc) => p.argv.includes('bhyve-tui-recorder');
 const bhyveName = (p: Proc) => (p.argv[0]?.startsWith('bhyve: ') ? p.argv[0].slice('bhyve: '.length).replace(/ \(bhyve\)$/, '') : null);
@@ -395,7 +400,7 @@ const operations: {weight: number; run: () => Promise<void>}[] = [
     weight: 3,
     run: async () => {
       // kill -9 of the daemon, then clients racing: each may start a daemon, one may run.
-      const daemons = processes().filter(isDaemon);
+      const daemons = daemonsAmong(processes());
       for (const d of daemons) process.kill(d.pid, 'SIGKILL');
       daemonKills++;
       conn?.close();
@@ -479,7 +484,7 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
     dropConnection(e);
   }
   const procs = processes();
-  const daemons = procs.filter(isDaemon);
+  const daemons = daemonsAmong(procs);
   const answering = await ping();
   let pidFile = '';
   try {
@@ -542,7 +547,7 @@ async function checkInvariants(round: string, opts: {quiesced?: boolean} = {}): 
   const active = new Set(guests.filter((g) => runRecord(g)));
   const orphans: string[] = [];
   for (const p of procs) {
-    if (isDaemon(p)) continue;
+    if (isDaemonLine(p)) continue; // the daemon, or its child on the way to an exec
     // A host tool the live daemon is running right now (its periodic checks, a tap sweep)
     // is its child, not an orphan.
     if (p.ppid === daemon && /\/sim\/(ifconfig|kldstat|ps|stty|sysctl|bhyvectl)\.js$/.test(p.argv[1] ?? '')) continue;
@@ -663,7 +668,7 @@ async function main(): Promise<number> {
     fs.rmSync(file);
     if (r.status !== 0) throw new Error(`define ${g}: ${r.stderr}`);
   }
-  const first = processes().filter(isDaemon);
+  const first = daemonsAmong(processes());
   if (first.length !== 1) throw new Error(`expected one daemon after setup, found ${first.length}`);
   idleFds = fdCount(first[0]!.pid);
   idleRss = rssKiB(first[0]!.pid);

@@ -8,7 +8,6 @@ import {execFileSync, spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {claimSimRoot, simViolations} from '../../driver/sim/sim-host.js';
 import {PROTOCOL} from '../../driver/protocol/methods.js';
-import {pidAlive} from '../../driver/host/process-alive.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliBundle = path.join(repoRoot, 'dist', 'bhyve-tui.js');
@@ -21,6 +20,40 @@ export function makeSimDir(label: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bhyve-tui-${label}-`));
   claimSimRoot(dir);
   return dir;
+}
+
+/**
+ * The live `bhyve-tui -c sim://DIR daemon` processes of a simulated host. A child that a
+ * daemon forked carries the daemon's command line until its exec (libuv's spawn: the parent
+ * waits on a pipe meanwhile), which on a loaded machine lasts long enough to be seen. A
+ * process whose parent is one of them is such a child, not a second daemon.
+ */
+export function daemonsOf(dir: string): number[] {
+  const found = new Map<number, number>(); // pid -> parent
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[1] !== cliBundle || argv[2] !== '-c' || argv[3] !== `sim://${dir}` || argv[4] !== 'daemon') continue;
+      const parent = liveParent(Number(entry));
+      if (parent !== null) found.set(Number(entry), parent);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return notForkedFromOneAnother(found);
+}
+
+/** The parent of a live process; null for a zombie. Throws when it is gone. */
+function liveParent(pid: number): number | null {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return state === 'Z' ? null : Number(ppid);
+}
+
+/** Of processes that look alike (pid -> parent), those not forked by another of them. */
+function notForkedFromOneAnother(found: Map<number, number>): number[] {
+  return [...found].filter(([, parent]) => !found.has(parent)).map(([pid]) => pid);
 }
 
 /** Processes (but this one) whose command line or environment names `dir`. */
@@ -160,18 +193,24 @@ export function rawRequest(dir: string, method: string, params: unknown[]): Prom
   });
 }
 
-/** Live bhyve processes of the simulated host at `dir` running NAME. */
+/**
+ * Live bhyve processes of the simulated host at `dir` running NAME. The sim's bhyve runs
+ * stty on its console: that child, between fork and exec, carries bhyve's title and is not
+ * a second bhyve (see daemonsOf).
+ */
 export function bhyvesOf(dir: string, name: string): number[] {
-  const out: number[] = [];
+  const found = new Map<number, number>(); // pid -> parent
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`bhyve: ${name}`)) continue;
-      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`BHYVE_SIM_ROOT=${dir}\0`) && pidAlive(Number(pid))) out.push(Number(pid));
+      if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`BHYVE_SIM_ROOT=${dir}\0`)) continue;
+      const parent = liveParent(Number(pid));
+      if (parent !== null) found.set(Number(pid), parent);
     } catch {
       // gone
     }
   }
-  return out;
+  return notForkedFromOneAnother(found);
 }
 
 /** Resolves with the promise's value, or rejects after ms: a hanging request fails the test instead of hanging it. */

@@ -4,26 +4,10 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {spawnSync} from 'node:child_process';
-import {cliBundle, daemonPid, fastSimHost} from '../../helpers/sim-dir.js';
+import {cliBundle, daemonPid, daemonsOf, fastSimHost} from '../../helpers/sim-dir.js';
 
 const nobody = 65534;
 const canSwitchUser = process.getuid?.() === 0;
-
-/** Daemons of this simulated host, from /proc. */
-function daemonsOf(dir: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        return argv.includes(`sim://${dir}`) && argv.includes('daemon');
-      } catch {
-        return false;
-      }
-    });
-}
 
 (canSwitchUser ? test : test.skip)('a user without access to the socket gets one line, and no second daemon is started', (t) => {
   if (!canSwitchUser) t.log('needs root to run the client as nobody');

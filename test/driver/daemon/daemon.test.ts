@@ -5,7 +5,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {execFileSync} from 'node:child_process';
-import {cli, cliAsync, daemonPid, eventually, fastSimHost} from '../../helpers/sim-dir.js';
+import {bhyvesOf, cli, cliAsync, daemonPid, eventually, fastSimHost} from '../../helpers/sim-dir.js';
 import {updateHostStateSync} from '../../../driver/sim/host-state.js';
 import type {DomainSummary} from '../../../driver/client/connection.js';
 import {pidAlive} from '../../../driver/host/process-alive.js';
@@ -15,19 +15,8 @@ const dom = (dir: string, name: string) => list(dir).find((d) => d.name === name
 const alive = pidAlive;
 const domainsDir = (dir: string) => path.join(dir, 'usr/local/etc/bhyve-tui/domains');
 
-/** bhyve processes of this simulated host running NAME (other tests run their own web1). */
-function bhyvesOf(dir: string, name: string): number {
-  let n = 0;
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`bhyve: ${name}`)) continue;
-      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`BHYVE_SIM_ROOT=${dir}`)) n++;
-    } catch {
-      // gone
-    }
-  }
-  return n;
-}
+/** How many bhyve processes of this simulated host run NAME (other tests run their own web1). */
+const bhyveCount = (dir: string, name: string): number => bhyvesOf(dir, name).length;
 
 function killDaemon(dir: string): number {
   const pid = daemonPid(dir);
@@ -89,7 +78,7 @@ test.serial('two clients racing to start one domain: one start, one "already run
   const results = await Promise.all([cliAsync(dir, ['start', 'web1']), cliAsync(dir, ['start', 'web1']), cliAsync(dir, ['start', 'web1'])]);
   t.is(results.filter((r) => r.status === 0).length, 1, JSON.stringify(results));
   for (const r of results.filter((x) => x.status !== 0)) t.regex(r.stderr, /domain 'web1' is already running/);
-  t.is(bhyvesOf(dir, 'web1'), 1, 'exactly one bhyve');
+  t.is(bhyveCount(dir, 'web1'), 1, 'exactly one bhyve');
   t.is(cli(dir, ['destroy', 'web1']).status, 0);
 });
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {execFileSync, spawn} from 'node:child_process';
-import {cli, cliBundle, eventually, fastSimHost} from '../../helpers/sim-dir.js';
+import {cli, cliBundle, daemonsOf, eventually, fastSimHost} from '../../helpers/sim-dir.js';
 import {pidAlive} from '../../../driver/host/process-alive.js';
 import type {DomainSummary} from '../../../driver/client/connection.js';
 
@@ -16,20 +16,7 @@ const racers = 16;
 
 const runDir = (dir: string) => path.join(dir, 'var/run/bhyve-tui');
 
-/** Live `bhyve-tui daemon` processes of this simulated host (not zombies). */
-function daemons(dir: string): number[] {
-  const out: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv[1] === cliBundle && argv[3] === `sim://${dir}` && argv[4] === 'daemon' && pidAlive(Number(entry))) out.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
+const daemons = daemonsOf;
 
 /** The pid of the daemon answering on the well-known socket, or null. */
 function ping(dir: string): Promise<number | null> {
@@ -78,11 +65,14 @@ function whatDaemonsDo(dir: string, pids: number[]): string {
   const lines: string[] = [];
   for (const pid of pids) {
     const state = /^State:.*$/m.exec(read(`/proc/${pid}/status`))?.[0] ?? '?';
-    lines.push(`daemon ${pid}: ${state}; wchan ${read(`/proc/${pid}/wchan`)}; fds: ${fs.readdirSync(`/proc/${pid}/fd`).length}`);
+    const ppid = /^PPid:\s*(\d+)/m.exec(read(`/proc/${pid}/status`))?.[1] ?? '?';
+    const parent = ppid === '?' ? '' : read(`/proc/${ppid}/cmdline`).split('\0').join(' ').trim();
+    lines.push(`daemon ${pid}: ${state}; wchan ${read(`/proc/${pid}/wchan`)}; fds: ${fs.readdirSync(`/proc/${pid}/fd`).length}; parent ${ppid} ${parent}`);
     for (const l of log) if (l.includes(`daemon ${pid}`)) lines.push(`  log: ${l}`);
   }
   const files = fs.readdirSync(runDir(dir)).map((f) => `${f} (ino ${fs.lstatSync(path.join(runDir(dir), f)).ino})`);
   lines.push(`run directory: ${files.join(', ')}`);
+  lines.push(`daemon.log ends:\n${log.slice(-25).join('\n')}`);
   return lines.join('\n');
 }
 
@@ -221,13 +211,13 @@ test.serial('a lock that refuses connections while the pid file names its live w
   // lock is stale and the next daemon takes it.
   const old = (Date.now() - 3600_000) / 1000;
   fs.utimesSync(pidFile, old, old);
-  void startDaemon(dir);
+  const replacer = spawn(process.execPath, [cliBundle, '-c', `sim://${dir}`, 'daemon'], {stdio: 'ignore'});
   await eventually('a daemon to take the next generation', () => gens().length === 1 && gens()[0] !== before[0], 30_000).catch(() => {});
   t.deepEqual(gens(), ['.daemon.2.lock'], 'the stale generation was replaced by the next one');
   // (on a loaded machine the scan may still see a daemon that has lost and is leaving)
   await eventually('one daemon', () => daemons(dir).length === 1, 30_000).catch(() => {});
   const alive = daemons(dir);
-  t.is(alive.length, 1);
+  t.is(alive.length, 1, `one daemon after the stale lock; the test started ${replacer.pid}\n${whatDaemonsDo(dir, alive)}`);
   t.is(await ping(dir), alive[0] ?? null, 'it answers on daemon.sock');
   t.is(fs.readFileSync(pidFile, 'utf8').trim(), String(alive[0]));
 });
