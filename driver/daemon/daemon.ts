@@ -122,7 +122,8 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
   const sockPath = daemonSocketPath(layout);
 
   const manager = new DomainManager(layout, uri);
-  const {adopted, orphans, interrupted} = manager.recover();
+  manager.log = log;
+  const {adopted, orphans, interrupted} = await manager.recover();
   if (adopted.length) log(`adopted running guests: ${adopted.join(', ')}`);
   if (orphans.length) log(`orphaned run records: ${orphans.join(', ')}`);
   // Taps of starts that a killed daemon did not record: now, and once more when an ifconfig
@@ -134,7 +135,6 @@ export async function runHostDaemon(layout: HostLayout, uri: string, lock: Daemo
   // The first client's host panel then has its answer ready.
   manager.hostStatus().catch(() => {});
   manager.hostCaps.log = log;
-  manager.log = log;
   void manager.finishInterruptedStarts(interrupted);
 
   const sockets = new Set<net.Socket>();

@@ -135,7 +135,7 @@ export class DomainManager {
     return this.host.loadModule(name);
   }
 
-  recover(): {adopted: string[]; orphans: string[]; interrupted: string[]} {
+  recover(): Promise<{adopted: string[]; orphans: string[]; interrupted: string[]}> {
     return this.recovery.recover(this.hooks);
   }
 

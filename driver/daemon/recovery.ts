@@ -12,6 +12,7 @@ import {destroyTaps, sweepStrayTaps} from '../host/tap-network.js';
 import {removeDeadWritersTemps} from '../io/atomic-file.js';
 import {removeFile} from '../io/fs-errors.js';
 import {vmInstanceExists} from '../supervise/domain-monitor.js';
+import {readPidFile, recorderPidDeadlineMs} from '../supervise/exit-recorder.js';
 import {endProcess, GuestRun, type GuestRunHooks} from '../supervise/guest-run.js';
 import {readLeftRun, readRunRecord, runFiles, runRecordNames, stageFiles, writeStopRecord} from '../supervise/run-state.js';
 import type {Definitions} from './definitions.js';
@@ -32,12 +33,14 @@ export class Recovery {
   constructor(private readonly d: RecoverySources) {}
 
   /** Adopts the guests a previous daemon left running (after a crash or kill -9). */
-  recover(hooks: GuestRunHooks): {adopted: string[]; orphans: string[]; interrupted: string[]} {
+  async recover(hooks: GuestRunHooks): Promise<{adopted: string[]; orphans: string[]; interrupted: string[]}> {
     const {layout, runs} = this.d;
     const adopted: string[] = [];
     const orphans: string[] = [];
     const interrupted: string[] = [];
-    for (const name of runRecordNames(layout) ?? []) {
+    const names = runRecordNames(layout) ?? [];
+    await Promise.all(names.map((name) => this.awaitSpawnedPid(name)));
+    for (const name of names) {
       if (runs.has(name)) continue;
       const left = readLeftRun(layout, name);
       if (!left) continue;
@@ -62,6 +65,24 @@ export class Recovery {
       }
     }
     return {adopted, orphans, interrupted};
+  }
+
+  /**
+   * A daemon killed while an exit recorder was starting a stage: the recorder lives on and
+   * writes the program's pid within moments. Without that wait the run looks like a start
+   * that ran nothing, its cleanup misses the program, and a loader (or a second bhyve) runs
+   * on unsupervised. Waits as long as the killed daemon itself would have.
+   */
+  private async awaitSpawnedPid(name: string): Promise<void> {
+    const record = readRunRecord(this.d.layout, name);
+    if (!record?.spawning) return;
+    const file = stageFiles(this.d.layout, name, record.spawning).pid;
+    const deadline = Date.now() + recorderPidDeadlineMs;
+    while (readPidFile(file) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const pid = readPidFile(file);
+    this.d.log(
+      `'${name}': its daemon was killed while starting ${record.spawning === 'loader' ? 'the loader' : 'bhyve'}; ${pid ? `it runs as pid ${pid}` : `no pid within ${recorderPidDeadlineMs / 1000} s: nothing was started`}`,
+    );
   }
 
   /**

@@ -28,6 +28,9 @@ const recorder = [
   'exit "$code"',
 ].join('\n');
 
+/** How long the recorder gets to write the program's pid; a daemon that recovers a run waits as long. */
+export const recorderPidDeadlineMs = 5000;
+
 /** The recorder's own exit status when it could not write the program's pid file. */
 const RECORDER_NO_PID_FILE = 125;
 
@@ -54,7 +57,7 @@ export async function spawnRecorded(
     env,
   });
   child.unref();
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + recorderPidDeadlineMs;
   for (;;) {
     const pid = readPidFile(files.pid);
     if (pid) return {recorder: child, pid};

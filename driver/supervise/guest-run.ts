@@ -41,6 +41,8 @@ const forcePoweroffGraceMs = 10_000;
 /** How long a loader gets to exit after SIGTERM, then after SIGKILL. */
 const loaderTermGraceMs = 2_000;
 const loaderKillGraceMs = 2_000;
+/** How long the exit recorder gets to record a status after its program ended. */
+const recorderStatusGraceMs = 5_000;
 /** After the VM is destroyed, how long the stage may take to report its exit before cleanup goes ahead without it. */
 const stageExitGraceMs = 5_000;
 
@@ -113,6 +115,8 @@ export class GuestRun {
   private shutdownTimer: NodeJS.Timeout | undefined;
   /** exit statuses of the recorders this daemon spawned (the program's, see exit-recorder.ts) */
   private recorderExit = new Map<Stage, number>();
+  /** stages whose ended program waits for its recorder to write the status */
+  private readonly awaitingStatus = new Set<Stage>();
   private exitWaiters = new Map<Stage, (status: number) => void>();
   private watcher: fs.FSWatcher | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -380,6 +384,10 @@ export class GuestRun {
     const [argv0, ...args] = argv;
     this.log(`run: ${renderCommandLineFlat(argv)}`);
     const files = stageFiles(this.layout, this.name, stage);
+    // Recorded first: a daemon killed before the pid file exists must not take this run for
+    // a start that ran nothing (the program may already run; recovery.ts waits for its pid).
+    this.record.spawning = stage;
+    this.save();
     // A log that could not be opened sends the tools' output nowhere rather than stop the guest.
     const nul = this.logFile.descriptor < 0 ? fs.openSync('/dev/null', 'w') : -1;
     let rec;
@@ -387,6 +395,7 @@ export class GuestRun {
       rec = await spawnRecorded(this.layout.program(argv0!), args, files, nul >= 0 ? nul : this.logFile.descriptor, {...process.env, LC_ALL: 'C'});
     } finally {
       if (nul >= 0) fs.closeSync(nul);
+      delete this.record.spawning;
     }
     this.recorderExit.delete(stage);
     rec.recorder.once('exit', (code) => {
@@ -416,20 +425,42 @@ export class GuestRun {
     if (status === null) {
       // No status: still running, or the recorder itself was killed (the status is lost).
       const pid = readPidFile(files.pid);
-      if (pid && pidAlive(pid)) return;
-      if (pid && !pidAlive(pid)) {
-        // Give the recorder a moment to write the file after its child exited.
-        setTimeout(() => {
-          if (this.exitWaiters.get(stage) !== waiter) return;
-          const again = readExitStatus(files.status);
-          this.exitWaiters.delete(stage);
-          waiter(again ?? 255);
-        }, 200);
-      }
+      if (pid && !pidAlive(pid)) this.awaitLateStatus(stage, waiter);
       return;
     }
     this.exitWaiters.delete(stage);
     waiter(status);
+  }
+
+  /**
+   * The program ended and its status is not written yet: the recorder still has to wake,
+   * write it and run mv(1), which on a loaded host takes more than a moment. Only a
+   * recorder that was killed too loses it; then the status counts as 255 (a crash).
+   */
+  private awaitLateStatus(stage: Stage, waiter: (status: number) => void): void {
+    if (this.awaitingStatus.has(stage)) return;
+    this.awaitingStatus.add(stage);
+    const files = stageFiles(this.layout, this.name, stage);
+    const deadline = Date.now() + recorderStatusGraceMs;
+    const check = (): void => {
+      if (this.exitWaiters.get(stage) !== waiter) {
+        this.awaitingStatus.delete(stage);
+        return;
+      }
+      const status = readExitStatus(files.status) ?? this.recorderExit.get(stage) ?? null;
+      if (status === null && Date.now() < deadline) {
+        setTimeout(check, 50);
+        return;
+      }
+      this.awaitingStatus.delete(stage);
+      this.exitWaiters.delete(stage);
+      if (status === null)
+        this.log(
+          `the ${stage === 'loader' ? 'loader' : 'bhyve'} process ended, but its exit status was not recorded within ${recorderStatusGraceMs / 1000} s (was its recorder killed?): taken as 255`,
+        );
+      waiter(status ?? 255);
+    };
+    check();
   }
 
   /** Watches for the stage's exit when it is not our child (adopted after a daemon restart). */

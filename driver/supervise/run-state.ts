@@ -32,6 +32,11 @@ export interface RunRecord {
    * after a crash in the middle of that action resumes it instead of handling the exit again.
    */
   exitHandled?: {pid: number; status: number; action: 'restart' | 'destroy' | 'preserve'; reason: string};
+  /**
+   * Set while a stage's exit recorder is being spawned: its program may run before its pid
+   * file exists, so a daemon killed now leaves a run whose pid is still to come.
+   */
+  spawning?: Stage;
 }
 
 /** How the guest last stopped, kept after the run record is gone. */
@@ -151,6 +156,7 @@ export function readLeftRun(layout: HostLayout, name: string): {record: RunRecor
   // bhyve was spawned (its pid file exists) by a daemon that died before it saw bhyve
   // come up: the phase still says loader, but bhyve's exit is the one to wait for.
   if (stage === 'bhyve' && (record.phase === 'bootloader' || record.phase === 'preparing')) record.phase = 'running';
+  delete record.spawning;
   return {record, stage, stagePid};
 }
 

@@ -126,9 +126,12 @@ export async function eventually(what: string, check: () => boolean, timeoutMs =
 }
 
 /** Runs the built CLI without blocking the test's event loop (for races and consoles). */
-export function cliAsync(dir: string, args: string[]): Promise<{status: number; stdout: string; stderr: string}> {
+export function cliAsync(dir: string, args: string[], opts: {env?: NodeJS.ProcessEnv} = {}): Promise<{status: number; stdout: string; stderr: string}> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, [cliBundle, '-c', `sim://${dir}`, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.env ? {env: opts.env} : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -270,6 +270,38 @@ test.serial('preflight: a console already used by a running domain, and more vCP
   t.regex(v.stderr, /8 vCPUs requested but the host has only 4/);
 });
 
+test.serial('a daemon killed after spawning the loader but before its pid was recorded: the next one adopts the loader', async (t) => {
+  const dir = fastSimHost(t, 'spawnwindow');
+  updateHostStateSync(dir, (s) => {
+    (s as unknown as {autobootDelay: number}).autobootDelay = 3;
+  });
+  // The exit recorder runs the loader, then moves its pid file into place with mv(1), found
+  // on PATH. A daemon whose PATH leads to a slow mv holds that window open for 2 s: long
+  // enough to kill the daemon inside it, as a kill -9 could land there by chance.
+  const bin = fs.mkdtempSync(path.join(dir, 'slowmv-'));
+  const realMv = execFileSync('/bin/sh', ['-c', 'command -v mv'], {encoding: 'utf8'}).trim();
+  fs.writeFileSync(path.join(bin, 'mv'), `#!/bin/sh\nsleep 2\nexec ${realMv} "$@"\n`, {mode: 0o755});
+  const first = killDaemon(dir);
+  await eventually('the first daemon to die', () => !alive(first));
+  const starting = cliAsync(dir, ['start', 'web1'], {env: {...process.env, PATH: `${bin}:${process.env.PATH}`}});
+  const runDir = path.join(dir, 'var/run/bhyve-tui');
+  await eventually('the recorder to write the loader pid', () => fs.existsSync(path.join(runDir, 'web1.loader.pid.tmp')));
+  t.false(fs.existsSync(path.join(runDir, 'web1.loader.pid')), 'the pid is not recorded yet');
+  const old = killDaemon(dir);
+  await eventually('the old daemon to die', () => !alive(old));
+  t.not((await starting).status, 0, 'the start client lost its daemon');
+  const logFile = path.join(dir, 'var/log/bhyve-tui/web1.log');
+  const state = dom(dir, 'web1');
+  t.not(state.state, 'shut off', `the loader was left behind: ${JSON.stringify(state)}`);
+  await eventually('running under a new daemon', () => dom(dir, 'web1').state === 'running', 60_000).catch((e: Error) => {
+    throw new Error(`${e.message}\nstate: ${JSON.stringify(dom(dir, 'web1'))}\nlog:\n${fs.readFileSync(logFile, 'utf8')}`);
+  });
+  const log = fs.readFileSync(logFile, 'utf8');
+  t.is((log.match(/run: \/usr\/sbin\/bhyveload/g) ?? []).length, 1, 'the loader ran once');
+  t.is((log.match(/run: \/usr\/sbin\/bhyve /g) ?? []).length, 1, 'bhyve started once');
+  t.is(cli(dir, ['destroy', 'web1']).status, 0);
+});
+
 test.serial('a daemon killed while the loader runs: the next one waits for the loader, then starts bhyve once', async (t) => {
   const dir = fastSimHost(t, 'adoptloader');
   updateHostStateSync(dir, (s) => {
