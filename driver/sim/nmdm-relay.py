@@ -168,6 +168,23 @@ def read_events(fd):
             off += 16 + length
 
 
+def describe_holders(hs):
+    """' (held by PID CMDLINE fds N,M; ...)': which process holds which descriptors, for the
+    violations log, since the pids are gone by the time anyone reads it."""
+    parts = []
+    for pid in sorted({pid for pid, _ in hs}):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except OSError:
+            cmd = "?"
+        if len(cmd) > 80:
+            cmd = cmd[:77] + "..."
+        fds = ",".join(str(fd) for p, fd in sorted(hs) if p == pid)
+        parts.append("%d %s fds %s" % (pid, cmd, fds))
+    return " (held by %s)" % "; ".join(parts) if parts else ""
+
+
 def holders(names):
     """(pid, fd) of every descriptor in /proc whose target is one of names."""
     out = []
@@ -498,7 +515,7 @@ def main():
                     again = open_files(hs) >= 2 if use_kcmp else s.open
                     if again and not s.peer.open and not has_clocal(s.master):
                         pids = sorted({pid for pid, _ in hs})
-                        record("%s pids %s: open of %s %s" % (s.dev, ",".join(map(str, pids)), s.dev, BLOCKING_TEXT))
+                        record("%s pids %s: open of %s %s%s" % (s.dev, ",".join(map(str, pids)), s.dev, BLOCKING_TEXT, describe_holders(hs)))
                     s.open = True  # a later POLLHUP corrects this if it closed again
                     closed_last.pop(s, None)
                 if mask & IN_CLOSE:
@@ -520,7 +537,7 @@ def main():
                 if any(mask & IN_OPEN and by_wd.get(wd, (None,))[0] is s for wd, mask in later):
                     continue
                 pids = sorted({pid for pid, _ in hs})
-                record("%s pids %s: open of %s %s" % (s.dev, ",".join(map(str, pids)), s.dev, BLOCKING_TEXT))
+                record("%s pids %s: open of %s %s%s" % (s.dev, ",".join(map(str, pids)), s.dev, BLOCKING_TEXT, describe_holders(hs)))
 
         # 3. last closes: the peer loses carrier; the side gets its initial modes back
         for s in dict.fromkeys(closed):

@@ -230,7 +230,7 @@ test('the buggy open pattern is recorded: B reopened (libuv) while held without 
   t.regex(
     lines[0]!,
     new RegExp(
-      `^\\d{4}-\\d\\d-\\d\\dT\\S+Z /dev/nmdm8B pids [\\d,]*\\b${process.pid}\\b[\\d,]*: open of /dev/nmdm8B would block on FreeBSD: no CLOCAL and no carrier \\(tty\\.c ttydev_open\\)$`,
+      `^\\d{4}-\\d\\d-\\d\\dT\\S+Z /dev/nmdm8B pids [\\d,]*\\b${process.pid}\\b[\\d,]*: open of /dev/nmdm8B would block on FreeBSD: no CLOCAL and no carrier \\(tty\\.c ttydev_open\\) \\(held by ${process.pid} \\S*node\\b.* fds [\\d,]+\\b.*\\)$`,
     ),
   );
   rs.destroy();
@@ -243,7 +243,10 @@ test('two opens of B held at once without CLOCAL while A is closed are recorded,
   const first = openSide(t, dir, '/dev/nmdm8B');
   const second = openSide(t, dir, '/dev/nmdm8B');
   await until(15_000, () => simViolations(dir).length > 0, 'a recorded violation');
-  t.regex(simViolations(dir)[0]!, /: open of \/dev\/nmdm8B would block on FreeBSD: no CLOCAL and no carrier \(tty\.c ttydev_open\)$/);
+  t.regex(
+    simViolations(dir)[0]!,
+    /: open of \/dev\/nmdm8B would block on FreeBSD: no CLOCAL and no carrier \(tty\.c ttydev_open\) \(held by \d+ \S*node\b.* fds \d+,\d+\)$/,
+  );
   t.not(first, second);
   await forgetViolations(dir, 'nmdm8');
 });
