@@ -11,10 +11,21 @@ import {spawnSync} from 'node:child_process';
  */
 const table = {proc: '/proc', ps: '/bin/ps', hasProcfs: undefined as boolean | undefined};
 
+/**
+ * Without procfs each check is a ps(1) run, synchronous on the daemon's event loop: a few ms
+ * on FreeBSD, and the daemon polls adopted guests every second and a dying process every
+ * 20 ms. A process ps found alive is taken on trust this long (kill(pid, 0) is still asked
+ * each time, so a reaped one is seen at once); only a zombie that nobody reaps is seen up
+ * to this much later. FreeBSD's init and the exit recorder reap at once.
+ */
+const zombieRecheckMs = 500;
+const notZombieUntil = new Map<number, number>();
+
 export function setProcessTable(opts: {proc?: string; ps?: string}): void {
   if (opts.proc !== undefined) table.proc = opts.proc;
   if (opts.ps !== undefined) table.ps = opts.ps;
   table.hasProcfs = undefined;
+  notZombieUntil.clear();
 }
 
 export function pidAlive(pid: number | undefined): boolean {
@@ -41,6 +52,12 @@ function isZombie(pid: number): boolean {
       return false;
     }
   }
+  const now = Date.now();
+  if ((notZombieUntil.get(pid) ?? 0) > now) return false;
   const r = spawnSync(table.ps, ['-o', 'stat=', '-p', String(pid)], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000});
-  return r.status === 0 && r.stdout.trim().startsWith('Z');
+  const zombie = r.status === 0 && r.stdout.trim().startsWith('Z');
+  if (notZombieUntil.size >= 256) for (const [p, until] of notZombieUntil) if (until <= now) notZombieUntil.delete(p);
+  if (zombie) notZombieUntil.delete(pid);
+  else notZombieUntil.set(pid, Date.now() + zombieRecheckMs);
+  return zombie;
 }
