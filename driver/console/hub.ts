@@ -31,7 +31,7 @@ export interface ConsoleClient {
  * O_NONBLOCK matters: on FreeBSD an open without it waits for carrier when CLOCAL is off.
  * The host's backend knows how (on the simulator a pair is a relay between two ptys).
  */
-function openDevice(layout: HostLayout, hostPath: string): number {
+function openDevice(layout: HostLayout, hostPath: string): Promise<number> {
   return layout.backend.openConsoleDevice(hostPath);
 }
 
@@ -168,11 +168,13 @@ export class GuestConsole {
   private async connect(): Promise<void> {
     let fds: number[] = [];
     for (let attempt = 1; ; attempt++) {
-      fds = [openDevice(this.layout, this.device)];
+      fds = [];
       try {
+        fds.push(await openDevice(this.layout, this.device));
         await setConsoleModes(this.layout, fds[0]!, this.device);
         if (this.closed) throw new Error('the console was closed meanwhile');
-        fds.push(openDevice(this.layout, this.device));
+        fds.push(await openDevice(this.layout, this.device));
+        if (this.closed) throw new Error('the console was closed meanwhile');
         break;
       } catch (e) {
         for (const fd of fds) fs.closeSync(fd);

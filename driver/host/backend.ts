@@ -48,9 +48,10 @@ export interface HostBackend {
   seedDomains(): void;
   /**
    * Opens a console's tty device as bhyve does (O_RDWR|O_NONBLOCK|O_NOCTTY); an nmdm name
-   * clones the pair, as FreeBSD's devfs does. Returns the descriptor.
+   * clones the pair, as FreeBSD's devfs does. Returns the descriptor. Async because the
+   * simulator may first start a pair's relay; on FreeBSD the open returns at once.
    */
-  openConsoleDevice(hostPath: string): number;
+  openConsoleDevice(hostPath: string): Promise<number>;
   /** Read each time: a simulated host's facts may be changed under a running daemon. */
   hostFacts(): HostFacts;
 }

@@ -21,7 +21,7 @@ export class FreeBsdBackend implements HostBackend {
    * O_NONBLOCK matters: on FreeBSD an open without it waits for carrier when CLOCAL is off
    * (sys/kern/tty.c ttydev_open); an nmdm name clones the pair.
    */
-  openConsoleDevice(hostPath: string): number {
+  async openConsoleDevice(hostPath: string): Promise<number> {
     return fs.openSync(hostPath, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
   }
 

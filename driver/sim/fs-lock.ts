@@ -4,7 +4,7 @@
 // kills bhyve, a loader is stopped at its menu) is broken, by one process at a time.
 import fs from 'node:fs';
 import path from 'node:path';
-import {pidAlive, sleepSync} from './tool-runtime.js';
+import {pidAlive, sleep, sleepSync} from './tool-runtime.js';
 
 // mkdir and the owner's write are two steps: a lock without an owner is stale only once old
 // enough that its maker cannot merely be descheduled between them.
@@ -74,6 +74,30 @@ export function acquireLockSync(lockDir: string): () => void {
     }
     if (Date.now() - start > GIVE_UP_MS) throw new Error(`timed out waiting for lock ${lockDir}`);
     sleepSync(3);
+  }
+}
+
+/**
+ * acquireLockSync for a long-lived process (the daemon's simulated backend): the same lock,
+ * waited for on timers, so a contended lock never stops the event loop.
+ */
+export async function acquireLock(lockDir: string): Promise<() => void> {
+  const start = Date.now();
+  fs.mkdirSync(path.dirname(lockDir), {recursive: true});
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      fs.writeFileSync(path.join(lockDir, 'owner'), String(process.pid));
+      return () => fs.rmSync(lockDir, {recursive: true, force: true});
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (lockIsStale(lockDir)) {
+      breakStaleLock(lockDir);
+      continue;
+    }
+    if (Date.now() - start > GIVE_UP_MS) throw new Error(`timed out waiting for lock ${lockDir}`);
+    await sleep(3);
   }
 }
 

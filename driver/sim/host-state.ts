@@ -46,6 +46,8 @@ export interface VmFaults {
   crashAfterMs?: number;
   /** stty takes this long before it applies the modes, as on a loaded host (only read from "*") */
   sttyDelayMs?: number;
+  /** a new nmdm pair's relay takes this long to start, as python3 does on a loaded host (only read from "*") */
+  nmdmRelayDelayMs?: number;
 }
 
 export interface HostState {

@@ -7,10 +7,10 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {simLayout} from './layout.js';
-import {acquireLockSync} from './fs-lock.js';
-import {readHostStateSync} from './host-state.js';
+import {acquireLock, acquireLockSync} from './fs-lock.js';
+import {faultsFor, readHostStateSync} from './host-state.js';
 import {repoRoot} from './repo-root.js';
-import {errnoError, hostPath, pidAlive, sleepSync} from './tool-runtime.js';
+import {errnoError, hostPath, pidAlive, sleep, sleepSync} from './tool-runtime.js';
 
 /** /dev/nmdm<anything>A|B (basename longer than 5 chars), as the clone handler accepts. */
 function nmdmPair(devPath: string): {base: string; side: 'A' | 'B'} | null {
@@ -60,7 +60,8 @@ function isRelayLink(file: string): boolean {
   }
 }
 
-function startRelay(root: string, files: ReturnType<typeof relayFiles>): void {
+/** Starts the pair's relay; it is ready once relayReady() says so (within relayStartMs). */
+function spawnRelay(root: string, files: ReturnType<typeof relayFiles>): void {
   // A dead relay's links are replaced; anything else at those names is not the simulator's
   // (on FreeBSD /dev is devfs, where nothing else can be) and stays: the open fails instead.
   for (const f of [files.linkA, files.linkB]) {
@@ -74,15 +75,25 @@ function startRelay(root: string, files: ReturnType<typeof relayFiles>): void {
   const child = spawn('/usr/bin/python3', [script, files.linkA, files.linkB, files.pidfile, files.lock, violationsLogPath(root)], {
     detached: true,
     stdio: 'ignore',
-    env: {...process.env, BHYVE_SIM_ROOT: root},
+    env: {...process.env, BHYVE_SIM_ROOT: root, NMDM_RELAY_DELAY_MS: String(faultsFor(readHostStateSync(root), null).nmdmRelayDelayMs ?? 0)},
   });
   child.unref();
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    if (fs.existsSync(files.pidfile) && fs.existsSync(files.linkA) && fs.existsSync(files.linkB)) return;
-    sleepSync(5);
-  }
-  throw errnoError('ENXIO', `nmdm relay for ${files.linkA} did not start`);
+}
+
+const relayStartMs = 5000;
+const relayReady = (files: ReturnType<typeof relayFiles>): boolean => fs.existsSync(files.pidfile) && fs.existsSync(files.linkA) && fs.existsSync(files.linkB);
+const relayDidNotStart = (files: ReturnType<typeof relayFiles>) => errnoError('ENXIO', `nmdm relay for ${files.linkA} did not start`);
+
+function startRelay(root: string, files: ReturnType<typeof relayFiles>): void {
+  spawnRelay(root, files);
+  for (const deadline = Date.now() + relayStartMs; Date.now() < deadline; sleepSync(5)) if (relayReady(files)) return;
+  throw relayDidNotStart(files);
+}
+
+async function startRelayAsync(root: string, files: ReturnType<typeof relayFiles>): Promise<void> {
+  spawnRelay(root, files);
+  for (const deadline = Date.now() + relayStartMs; Date.now() < deadline; await sleep(5)) if (relayReady(files)) return;
+  throw relayDidNotStart(files);
 }
 
 /**
@@ -107,6 +118,26 @@ export function openTtyBackend(root: string, devPath: string): number {
   const release = acquireLockSync(files.lock);
   try {
     if (!relayAlive(files)) startRelay(root, files);
+    return fs.openSync(pair.side === 'A' ? files.linkA : files.linkB, OPEN_FLAGS);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * openTtyBackend for the daemon (the simulated host's backend): a new pair's relay is a
+ * python3 process that takes 0.1 s to start on an idle machine and seconds on a loaded one,
+ * and the daemon must go on answering meanwhile. On FreeBSD the open itself is immediate.
+ */
+export async function openTtyBackendAsync(root: string, devPath: string): Promise<number> {
+  const pair = nmdmPair(devPath);
+  if (!pair) return openTtyBackend(root, devPath);
+  const mod = readHostStateSync(root).modules.nmdm;
+  if (mod !== 'loaded' && mod !== 'builtin') throw errnoError('ENOENT');
+  const files = relayFiles(root, pair.base);
+  const release = await acquireLock(files.lock);
+  try {
+    if (!relayAlive(files)) await startRelayAsync(root, files);
     return fs.openSync(pair.side === 'A' ? files.linkA : files.linkB, OPEN_FLAGS);
   } finally {
     release();

@@ -7,7 +7,7 @@ import {HostLayout} from '../host/layout.js';
 import {readBoundedText} from '../io/bounded-read.js';
 import {seedDemoDomains} from './demo-domains.js';
 import {simLayout} from './layout.js';
-import {openTtyBackend} from './nmdm.js';
+import {openTtyBackendAsync} from './nmdm.js';
 import {ensureSimHost} from './sim-host.js';
 import {claimSimRoot, inspectSimRoot} from './sim-root.js';
 
@@ -46,8 +46,8 @@ export class SimHostBackend implements HostBackend {
     seedDemoDomains(this.layout);
   }
 
-  openConsoleDevice(hostPath: string): number {
-    return openTtyBackend(this.root, hostPath);
+  openConsoleDevice(hostPath: string): Promise<number> {
+    return openTtyBackendAsync(this.root, hostPath);
   }
 
   /** host.json as it is now, without defaults filled in; a host.json that does not parse states nothing. */

@@ -26,6 +26,7 @@ import {defaultHostCaps} from '../../../driver/bhyve/capabilities.js';
 import {UsageError} from '../../../src/command-spec.js';
 import {simHostLayout} from '../../../driver/sim/sim-backend.js';
 import {readHostConfig} from '../../../driver/host/config.js';
+import {updateHostStateSync} from '../../../driver/sim/host-state.js';
 
 const limitMs = 100;
 const probeScript = path.join(repoRoot, 'test', 'helpers', 'ping-probe.mjs');
@@ -315,10 +316,10 @@ test.serial('a settings file that is a FIFO or huge is refused unread; the start
   t.regex(readHostConfig(layout).error ?? '', /not a regular file/);
   // The start reads the settings (for the console). What is bounded here is a daemon that
   // reads the FIFO and waits for ever; the huge file's cost is the CPU check below. A start
-  // runs a dozen host tools: on 2 loaded cores a second start of web1 has kept pings waiting
-  // 3-5 s (17 ms idle; cause not found: no blocking call or busy stretch on the daemon's
-  // main thread under strace), so the bound is wide.
-  const startBoundMs = 15_000;
+  // runs a dozen host tools, each a spawn on the daemon's thread, hence seconds and not ms.
+  // (A second start used to keep pings waiting 3-5 s on loaded cores: the simulated backend
+  // waited for a new nmdm relay synchronously, in the daemon; it now waits on timers.)
+  const startBoundMs = 5_000;
   await whilePinging(t, dir, 'a start with a FIFO for a settings file', async () => connected(dir, (c) => c.start('web1')), startBoundMs);
   await connected(dir, (c) => c.destroy('web1'));
   fs.rmSync(file);
@@ -330,6 +331,34 @@ test.serial('a settings file that is a FIFO or huge is refused unread; the start
   await whilePinging(t, dir, 'a start with a 64 MiB settings file', async () => connected(dir, (c) => c.start('web1')), startBoundMs);
   await connected(dir, (c) => c.destroy('web1'));
   t.regex(fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8'), /web1|started|bhyve/);
+});
+
+test.serial('a console pair whose simulated relay is slow to start leaves the daemon answering during the start', async (t) => {
+  const dir = await settledHost(t, 'resp-relay');
+  // The simulator's nmdm pair is a python3 relay, which takes seconds to start on a loaded
+  // host (FreeBSD's devfs clones a pair at once). The daemon opens the console as a start
+  // begins: that wait must not stop it answering. Each run starts a domain with a console
+  // of its own, so its pair is new (a relay lives on for 2 s after its last close).
+  updateHostStateSync(dir, (st) => {
+    st.faults['*'] = {...st.faults['*'], nmdmRelayDelayMs: 2000};
+  });
+  const web1 = fs.readFileSync(path.join(dir, 'usr/local/etc/bhyve-tui/domains/web1.xml'), 'utf8');
+  let n = 0;
+  const startFresh = () =>
+    connected(dir, async (c) => {
+      const name = `fresh${++n}`;
+      const xml = web1
+        .replace('<name>web1</name>', `<name>${name}</name>`)
+        .replace(/<uuid>[^<]*<\/uuid>/, '')
+        .replaceAll('/dev/nmdm-web1.1', `/dev/nmdm-${name}.1`);
+      await c.define(xml);
+      const started = Date.now();
+      await c.start(name);
+      return {name, ms: Date.now() - started};
+    });
+  const {name, ms} = await whilePinging(t, dir, 'a start whose console relay takes 2 s to start', startFresh, 1000);
+  t.true(ms >= 2000, `the start waited for the relay (${ms} ms)`);
+  await connected(dir, (c) => c.destroy(name));
 });
 
 /** CPU time of `work`, in ms: what the machine's load does not change much. */
