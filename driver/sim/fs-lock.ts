@@ -57,23 +57,33 @@ function breakStaleLock(lockDir: string): void {
   }
 }
 
+/**
+ * One attempt at the lock: its release when taken, else how to go on (`again` at once after
+ * breaking a dead owner's lock, `wait` while a live owner holds it).
+ */
+function tryLock(lockDir: string, start: number): (() => void) | 'again' | 'wait' {
+  try {
+    fs.mkdirSync(lockDir);
+    fs.writeFileSync(path.join(lockDir, 'owner'), String(process.pid));
+    return () => fs.rmSync(lockDir, {recursive: true, force: true});
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  if (lockIsStale(lockDir)) {
+    breakStaleLock(lockDir);
+    return 'again';
+  }
+  if (Date.now() - start > GIVE_UP_MS) throw new Error(`timed out waiting for lock ${lockDir}`);
+  return 'wait';
+}
+
 export function acquireLockSync(lockDir: string): () => void {
   const start = Date.now();
   fs.mkdirSync(path.dirname(lockDir), {recursive: true});
   for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, 'owner'), String(process.pid));
-      return () => fs.rmSync(lockDir, {recursive: true, force: true});
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    if (lockIsStale(lockDir)) {
-      breakStaleLock(lockDir);
-      continue;
-    }
-    if (Date.now() - start > GIVE_UP_MS) throw new Error(`timed out waiting for lock ${lockDir}`);
-    sleepSync(3);
+    const r = tryLock(lockDir, start);
+    if (typeof r === 'function') return r;
+    if (r === 'wait') sleepSync(3);
   }
 }
 
@@ -85,19 +95,9 @@ export async function acquireLock(lockDir: string): Promise<() => void> {
   const start = Date.now();
   fs.mkdirSync(path.dirname(lockDir), {recursive: true});
   for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, 'owner'), String(process.pid));
-      return () => fs.rmSync(lockDir, {recursive: true, force: true});
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    if (lockIsStale(lockDir)) {
-      breakStaleLock(lockDir);
-      continue;
-    }
-    if (Date.now() - start > GIVE_UP_MS) throw new Error(`timed out waiting for lock ${lockDir}`);
-    await sleep(3);
+    const r = tryLock(lockDir, start);
+    if (typeof r === 'function') return r;
+    if (r === 'wait') await sleep(3);
   }
 }
 

@@ -1,7 +1,7 @@
 // The host daemon through real processes: guests outlive it, a new one adopts them and
 // honours exit statuses it did not see, starts race to one winner, shutdown escalates,
 // crash loops stop, definitions are replaced only by valid ones, orphans get fixed.
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import {execFileSync} from 'node:child_process';
@@ -22,6 +22,16 @@ function killDaemon(dir: string): number {
   const pid = daemonPid(dir);
   process.kill(pid, 'SIGKILL');
   return pid;
+}
+
+/** After a daemon was killed during web1's start: web1 comes up under the next one, its loader and bhyve each run once. */
+async function runsOnceUnderNewDaemon(t: ExecutionContext, dir: string, logFile: string): Promise<void> {
+  await eventually('running under a new daemon', () => dom(dir, 'web1').state === 'running', 60_000).catch((e: Error) => {
+    throw new Error(`${e.message}\nstate: ${JSON.stringify(dom(dir, 'web1'))}\nlog:\n${fs.readFileSync(logFile, 'utf8')}`);
+  });
+  const log = fs.readFileSync(logFile, 'utf8');
+  t.is((log.match(/run: \/usr\/sbin\/bhyveload/g) ?? []).length, 1, 'the loader ran once');
+  t.is((log.match(/run: \/usr\/sbin\/bhyve /g) ?? []).length, 1, 'bhyve started once');
 }
 
 test.serial('the daemon socket is owner-only and the daemon starts on first use', (t) => {
@@ -293,12 +303,7 @@ test.serial('a daemon killed after spawning the loader but before its pid was re
   const logFile = path.join(dir, 'var/log/bhyve-tui/web1.log');
   const state = dom(dir, 'web1');
   t.not(state.state, 'shut off', `the loader was left behind: ${JSON.stringify(state)}`);
-  await eventually('running under a new daemon', () => dom(dir, 'web1').state === 'running', 60_000).catch((e: Error) => {
-    throw new Error(`${e.message}\nstate: ${JSON.stringify(dom(dir, 'web1'))}\nlog:\n${fs.readFileSync(logFile, 'utf8')}`);
-  });
-  const log = fs.readFileSync(logFile, 'utf8');
-  t.is((log.match(/run: \/usr\/sbin\/bhyveload/g) ?? []).length, 1, 'the loader ran once');
-  t.is((log.match(/run: \/usr\/sbin\/bhyve /g) ?? []).length, 1, 'bhyve started once');
+  await runsOnceUnderNewDaemon(t, dir, logFile);
   t.is(cli(dir, ['destroy', 'web1']).status, 0);
 });
 
@@ -323,11 +328,6 @@ test.serial('a daemon killed while the loader runs: the next one waits for the l
   await eventually('the old daemon to die', () => !alive(old));
   t.not((await starting).status, 0, 'the start client lost its daemon');
   const logFile = path.join(dir, 'var/log/bhyve-tui/web1.log');
-  await eventually('running under a new daemon', () => dom(dir, 'web1').state === 'running', 60_000).catch((e: Error) => {
-    throw new Error(`${e.message}\nstate: ${JSON.stringify(dom(dir, 'web1'))}\nlog:\n${fs.readFileSync(logFile, 'utf8')}`);
-  });
-  const log = fs.readFileSync(logFile, 'utf8');
-  t.is((log.match(/run: \/usr\/sbin\/bhyveload/g) ?? []).length, 1, 'the loader ran once');
-  t.is((log.match(/run: \/usr\/sbin\/bhyve /g) ?? []).length, 1, 'bhyve started once');
+  await runsOnceUnderNewDaemon(t, dir, logFile);
   t.is(cli(dir, ['destroy', 'web1']).status, 0);
 });
