@@ -97,28 +97,41 @@ async function startRelayAsync(root: string, files: ReturnType<typeof relayFiles
 }
 
 /**
+ * The nmdm pair a device path names, with the side to open (ENOENT when nmdm.ko is not
+ * loaded, as the clone handler is then missing); null for any other path.
+ */
+function clonedPair(root: string, devPath: string): {files: ReturnType<typeof relayFiles>; link: string} | null {
+  const pair = nmdmPair(devPath);
+  if (!pair) return null;
+  const mod = readHostStateSync(root).modules.nmdm;
+  if (mod !== 'loaded' && mod !== 'builtin') throw errnoError('ENOENT');
+  const files = relayFiles(root, pair.base);
+  return {files, link: pair.side === 'A' ? files.linkA : files.linkB};
+}
+
+/** A path that is not an nmdm name must exist and be a character device. */
+function openPlainTty(root: string, devPath: string): number {
+  const fd = fs.openSync(hostPath(root, devPath), OPEN_FLAGS);
+  if (!fs.fstatSync(fd).isCharacterDevice()) {
+    fs.closeSync(fd);
+    throw errnoError('ENOTSUP');
+  }
+  return fd;
+}
+
+/**
  * Open a path the way bhyve/bhyveload open a tty backend: O_RDWR|O_NONBLOCK|O_NOCTTY.
  * nmdm names are cloned on demand (ENOENT when nmdm.ko is not loaded). Other paths must
  * exist and be a character device. Returns the fd.
  */
 export function openTtyBackend(root: string, devPath: string): number {
-  const pair = nmdmPair(devPath);
-  if (!pair) {
-    const fd = fs.openSync(hostPath(root, devPath), OPEN_FLAGS);
-    if (!fs.fstatSync(fd).isCharacterDevice()) {
-      fs.closeSync(fd);
-      throw errnoError('ENOTSUP');
-    }
-    return fd;
-  }
-  const mod = readHostStateSync(root).modules.nmdm;
-  if (mod !== 'loaded' && mod !== 'builtin') throw errnoError('ENOENT');
-  const files = relayFiles(root, pair.base);
+  const pair = clonedPair(root, devPath);
+  if (!pair) return openPlainTty(root, devPath);
   // Hold the pair's lock while opening so the relay cannot tear it down in between.
-  const release = acquireLockSync(files.lock);
+  const release = acquireLockSync(pair.files.lock);
   try {
-    if (!relayAlive(files)) startRelay(root, files);
-    return fs.openSync(pair.side === 'A' ? files.linkA : files.linkB, OPEN_FLAGS);
+    if (!relayAlive(pair.files)) startRelay(root, pair.files);
+    return fs.openSync(pair.link, OPEN_FLAGS);
   } finally {
     release();
   }
@@ -130,15 +143,12 @@ export function openTtyBackend(root: string, devPath: string): number {
  * and the daemon must go on answering meanwhile. On FreeBSD the open itself is immediate.
  */
 export async function openTtyBackendAsync(root: string, devPath: string): Promise<number> {
-  const pair = nmdmPair(devPath);
-  if (!pair) return openTtyBackend(root, devPath);
-  const mod = readHostStateSync(root).modules.nmdm;
-  if (mod !== 'loaded' && mod !== 'builtin') throw errnoError('ENOENT');
-  const files = relayFiles(root, pair.base);
-  const release = await acquireLock(files.lock);
+  const pair = clonedPair(root, devPath);
+  if (!pair) return openPlainTty(root, devPath);
+  const release = await acquireLock(pair.files.lock);
   try {
-    if (!relayAlive(files)) await startRelayAsync(root, files);
-    return fs.openSync(pair.side === 'A' ? files.linkA : files.linkB, OPEN_FLAGS);
+    if (!relayAlive(pair.files)) await startRelayAsync(root, pair.files);
+    return fs.openSync(pair.link, OPEN_FLAGS);
   } finally {
     release();
   }
