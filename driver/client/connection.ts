@@ -48,10 +48,16 @@ export interface ModuleStatus {
   /** how the operator knows it: 'if_tuntap/if_tap' for the tap driver */
   label: string;
   loaded: boolean;
-  /** 'loaded' | 'compiled in' (no .ko file) | 'missing' | 'failed' (file loaded, module did not start: no VT-x/SVM) */
-  detail?: 'loaded' | 'compiled in' | 'missing' | 'failed';
-  /** kldload line that fixes a missing module; absent when loaded */
+  /**
+   * 'loaded' | 'compiled in' (no .ko file) | 'missing' (kldload would load it) | 'no file' (not
+   * loaded, and no .ko in kern.module_path: kldload cannot help) | 'failed' (file loaded, module
+   * did not start: no VT-x/SVM)
+   */
+  detail?: 'loaded' | 'compiled in' | 'missing' | 'no file' | 'failed';
+  /** the line that fixes a missing module (kldload; for 'no file', how to install the file); absent when loaded */
   fix?: string;
+  /** 'no file': the directories searched (kern.module_path) */
+  searched?: string;
   /** the rc.conf line that loads it at boot: sysrc kld_list+=NAME */
   persist?: string;
 }

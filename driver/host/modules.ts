@@ -3,6 +3,8 @@
 // fallback). The two disagree in telling ways: a module with no file is compiled into the
 // kernel; a vmm.ko file whose module is missing failed to start (no VT-x/AMD-V, or it is
 // disabled in the firmware) on a kernel that kept the file (see statusOf).
+import fs from 'node:fs';
+import path from 'node:path';
 import type {ModuleName, ModuleStatus} from '../client/connection.js';
 import type {HostLayout} from './layout.js';
 import {runTool} from './tools.js';
@@ -50,6 +52,36 @@ function statusOf(m: (typeof modules)[number], files: Set<string>, registered: S
   return {name: m.name, label: m.label, loaded: false, detail: 'missing', fix: `kldload ${m.name}`, persist: `sysrc kld_list+=${m.name}`};
 }
 
+/** The kernel's own default (linker_path in sys/kern/kern_linker.c), for a sysctl that does not answer. */
+const DEFAULT_MODULE_PATH = '/boot/kernel;/boot/modules';
+
+/**
+ * A module that is not loaded and has no file kldload could load: kldload(2) looks up a bare
+ * module name in each kern.module_path directory's linker.hints, then as NAME.ko there
+ * (linker_search_module, linker_search_kld in kern_linker.c). Custom kernels built with
+ * MODULES_OVERRIDE, and hosts whose kernel set lacks the module, have none: `kldload` then only
+ * says "No such file or directory", so the fix is installing the file, not loading it.
+ */
+async function withoutFiles(layout: HostLayout, found: ModuleStatus[]): Promise<ModuleStatus[]> {
+  if (!found.some((m) => m.detail === 'missing')) return found;
+  const r = await runTool(layout, 'sysctl', ['-n', 'kern.module_path']).catch(() => null);
+  const searched = (r?.exitCode === 0 && r.stdout.trim()) || DEFAULT_MODULE_PATH;
+  const dirs = searched.split(';').filter((d) => d.startsWith('/'));
+  return found.map((m) => {
+    if (m.detail !== 'missing') return m;
+    const files = modules.find((x) => x.name === m.name)!.alternatives.map((a) => `${a}.ko`);
+    if (dirs.some((d) => files.some((f) => fs.existsSync(layout.resolve(path.posix.join(d, f)))))) return m;
+    return {
+      name: m.name,
+      label: m.label,
+      loaded: false,
+      detail: 'no file',
+      searched,
+      fix: `install the kernel's modules, or build it: make -C /usr/src/sys/modules/${m.name} all install`,
+    };
+  });
+}
+
 async function kldstatQuiet(layout: HostLayout, flag: '-m' | '-n', name: string): Promise<boolean> {
   return (await runTool(layout, 'kldstat', ['-q', flag, name])).exitCode === 0;
 }
@@ -58,8 +90,12 @@ async function kldstatQuiet(layout: HostLayout, flag: '-m' | '-n', name: string)
 export async function probeModules(layout: HostLayout): Promise<ModuleStatus[]> {
   const v = await runTool(layout, 'kldstat', ['-v']);
   const parsed = v.exitCode === 0 ? parseKldstatVerbose(v.stdout) : null;
-  if (parsed) return modules.map((m) => statusOf(m, parsed.files, parsed.modules));
-  return Promise.all(
+  if (parsed)
+    return withoutFiles(
+      layout,
+      modules.map((m) => statusOf(m, parsed.files, parsed.modules)),
+    );
+  const found = await Promise.all(
     modules.map(async (m) => {
       const registered = new Set<string>();
       const files = new Set<string>();
@@ -70,6 +106,7 @@ export async function probeModules(layout: HostLayout): Promise<ModuleStatus[]> 
       return statusOf(m, files, registered);
     }),
   );
+  return withoutFiles(layout, found);
 }
 
 /**

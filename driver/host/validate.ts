@@ -154,6 +154,15 @@ function moduleCheck(m: ModuleStatus): HostCheck {
       fix: m.name === 'vmm' ? 'enable VT-x/AMD-V in the firmware setup, then kldunload vmm; kldload vmm' : `see dmesg; kldunload ${m.name}; kldload ${m.name}`,
     };
   }
+  if (m.detail === 'no file') {
+    return {
+      id,
+      title,
+      status: 'FAIL',
+      detail: `not loaded, and no ${m.name}.ko in ${m.searched ?? 'kern.module_path'} to load`,
+      fix: `${m.fix ?? ''}; then kldload ${m.name}`,
+    };
+  }
   return {id, title, status: 'FAIL', detail: 'not loaded', fix: `kldload ${m.name}; make it permanent with: sysrc kld_list+=${m.name}`};
 }
 

@@ -5,12 +5,14 @@ import path from 'node:path';
 import {simLayout} from './layout.js';
 import {dmesgBootText, isSimDmesgBoot} from './dmesg-boot.js';
 import {withLockSync, writeFileAtomicSync} from './fs-lock.js';
+import {syncModuleFilesSync} from './kld.js';
 
 /**
  * loaded  = the .ko file is loaded and its modules registered
  * unloaded = not loaded, but the file exists in /boot/kernel (kldload works)
- * builtin = compiled into the kernel: modules registered, no file (kldstat -n fails)
- * absent  = not loaded and no file to load (kldload: No such file or directory)
+ * builtin = compiled into the kernel: modules registered, no loaded file (kldstat -n fails)
+ * absent  = not loaded and no file in /boot/kernel (kldload: No such file or directory)
+ * The sim root's /boot/kernel holds the files these states say exist (kld.ts syncModuleFilesSync).
  */
 export type ModuleState = 'loaded' | 'unloaded' | 'builtin' | 'absent';
 
@@ -59,6 +61,8 @@ export interface HostState {
   vmmHardware: boolean;
   /** sysctl net.link.tap.up_on_open */
   tapUpOnOpen: boolean;
+  /** sysctl kern.module_path (kldconfig(8) changes it); unset: the kernel's default (kld.ts) */
+  modulePath?: string;
   /** total time from bhyve start to the login prompt */
   bootDelayMs: number;
   /**
@@ -146,6 +150,8 @@ function writeHostStateSync(root: string, state: HostState): void {
     // none yet
   }
   if (current === null || isSimDmesgBoot(current)) writeFileAtomicSync(l.dmesgBoot, dmesgBootText(state), l.tmp);
+  // An `absent` module has no file for kldload to find.
+  syncModuleFilesSync(root, state);
 }
 
 /** Lock, read, let fn change the state (or return a result), write back atomically. */

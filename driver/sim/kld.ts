@@ -1,5 +1,7 @@
 // The simulated kernel linker: which .ko files exist, what modules they register, and
 // how kldstat prints them. Ids, addresses and sizes are fixed, plausible amd64 values.
+import fs from 'node:fs';
+import path from 'node:path';
 import type {HostState, ModuleState} from './host-state.js';
 
 export interface KldFile {
@@ -70,6 +72,44 @@ export interface LoadedFile {
 function stateOf(st: HostState, key: string | null): ModuleState {
   if (key === null) return 'loaded';
   return st.modules[key] ?? 'absent';
+}
+
+/** kern.module_path: linker_path's default in sys/kern/kern_linker.c unless changed (kldconfig). */
+export function modulePath(st: HostState): string {
+  return st.modulePath ?? '/boot/kernel;/boot/modules';
+}
+
+/** Whether kldload finds an existing module file: the files are in /boot/kernel (syncModuleFilesSync). */
+export function moduleFileOnPath(st: HostState): boolean {
+  return modulePath(st)
+    .split(';')
+    .some((d) => d.replace(/\/+$/, '') === '/boot/kernel');
+}
+
+const moduleFileText = (file: string): string => `simulated kernel module ${file}: see driver/sim/kld.ts\n`;
+
+/**
+ * The .ko files in the sim root's /boot/kernel, as host.json's modules say: every module's
+ * file is there (a compiled-in one's too, as GENERIC's kernel set has them) except an
+ * `absent` one's. Only the simulator's own files are ever removed.
+ */
+export function syncModuleFilesSync(root: string, st: HostState): void {
+  for (const f of KLD_CATALOGUE) {
+    if (f.key === null) continue;
+    const file = path.join(root, f.path);
+    const text = moduleFileText(f.file);
+    const present = fs.lstatSync(file, {throwIfNoEntry: false});
+    if (stateOf(st, f.key) === 'absent') {
+      if (present?.isFile() && present.size === text.length && fs.readFileSync(file, 'utf8') === text) fs.rmSync(file, {force: true});
+    } else if (!present) {
+      fs.mkdirSync(path.dirname(file), {recursive: true});
+      try {
+        fs.writeFileSync(file, text, {flag: 'wx'});
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
 }
 
 /** Files listed by kldstat, numbered in catalogue order (kernel = 1). */

@@ -6,7 +6,8 @@ import path from 'node:path';
 import {simLayout} from './layout.js';
 import {HOST_TOOL_PATHS, type HostTool} from '../host/layout.js';
 import {repoRoot} from './repo-root.js';
-import {readHostStateSync, updateHostStateSync, type HostState} from './host-state.js';
+import {readHostStateSync, updateHostStateSync, withHostLockSync, type HostState} from './host-state.js';
+import {syncModuleFilesSync} from './kld.js';
 import {pidAlive} from './tool-runtime.js';
 import {listVmInstances} from './vm-instance.js';
 import {violationsLogPath} from './nmdm.js';
@@ -83,7 +84,12 @@ export async function ensureSimHost(root: string): Promise<void> {
     // Create under the lock so a concurrent caller's edits are not overwritten.
     updateHostStateSync(abs, () => undefined);
   }
-  const {osrelease, absentPaths} = readHostStateSync(abs);
+  // The module files as host.json says, after an edit by hand too (as dmesg.boot is not).
+  const {osrelease, absentPaths} = withHostLockSync(abs, () => {
+    const st = readHostStateSync(abs);
+    syncModuleFilesSync(abs, st);
+    return st;
+  });
   const absent = new Set(absentPaths);
   for (const tool of Object.keys(SIM_TOOL_PATHS) as SimTool[]) {
     const file = simToolPath(abs, tool);

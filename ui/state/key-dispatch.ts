@@ -11,7 +11,7 @@ import type {Key} from 'ink';
 import type {HostStatus} from '../../driver/client/connection.js';
 import {complete, domainArgument, parseArgv, uiVerbs, withDefaultDomain} from '../app/command-line.js';
 import {answerFor} from '../components/ConfirmDialog.js';
-import {loadableModule, moduleCondition} from '../text/host-lines.js';
+import {loadableModule, moduleCondition, noFileText} from '../text/host-lines.js';
 import {consoleRefusal, destroyRefusal, rebootRefusal, shutdownRefusal, startRefusal, undefineRefusal, type Refusal} from './domain-rules.js';
 import {
   domainKey,
@@ -302,6 +302,11 @@ function askKldload(run: Run): void {
 
   const module = loadableModule(host);
   if (module === undefined) {
+    const noFile = host.modules.find((candidate) => moduleCondition(candidate) === 'no file');
+    if (noFile !== undefined) {
+      say(run, {tone: 'error', text: `${noFile.label}: ${noFileText(noFile)}, so kldload cannot load it; ${noFile.fix ?? ''}`});
+      return;
+    }
     const failed = host.modules.find((candidate) => moduleCondition(candidate) === 'failed');
     say(
       run,

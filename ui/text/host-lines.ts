@@ -29,15 +29,26 @@ export function loadableModule(host: HostStatus | undefined): ModuleStatus | und
   return host?.modules.find((module) => moduleCondition(module) === 'missing');
 }
 
+/** A module kldload cannot load: where its file was looked for. */
+export function noFileText(module: ModuleStatus): string {
+  return `no ${module.name}.ko in ${module.searched ?? 'kern.module_path'}`;
+}
+
 const conditionText: Record<ModuleCondition, string> = {
   loaded: 'loaded',
   'compiled in': 'compiled in',
   missing: 'missing',
+  'no file': 'no module file',
   failed: 'failed',
 };
 
 function wrapped(text: string, width: number, style: Omit<HostLine, 'text'>, indent = ''): HostLine[] {
   return wrapWords(text, Math.max(1, width - indent.length)).map((line, index) => ({...style, text: (index === 0 ? '' : indent) + line}));
+}
+
+/** A block of lines two columns in (wrapped's first line is not indented). */
+function indented(text: string, width: number, style: Omit<HostLine, 'text'>): HostLine[] {
+  return wrapWords(text, Math.max(1, width - 2)).map((line) => ({...style, text: `  ${line}`}));
 }
 
 /** host-validate's checks other than the CPU and the modules (which have lines of their own). */
@@ -110,6 +121,8 @@ export function hostLines(host: HostStatus | undefined, error: unknown, width = 
         {text: `  ${module.fix ?? `kldload ${module.name}`}`, color: 'yellow'},
         {text: `  ${module.persist ?? `sysrc kld_list+=${module.name}`}`, dim: true},
       );
+    } else if (condition === 'no file') {
+      lines.push(...indented(noFileText(module), width, {dim: true}), ...indented(module.fix ?? '', width, {color: 'yellow'}));
     } else if (condition === 'failed') {
       lines.push(...wrapped('  no hardware virtualization (VT-x/AMD-V): bhyve cannot run', width, {color: 'yellow'}, '  '));
     }
@@ -177,6 +190,8 @@ export function hostStripLines(host: HostStatus | undefined, error: unknown, wid
           '  ',
         ),
       );
+    } else if (condition === 'no file') {
+      lines.push(...wrapped(`✘ ${module.label} missing: ${noFileText(module)}; ${module.fix ?? ''}`, width, {color: 'red'}, '  '));
     } else if (condition === 'failed') {
       lines.push(...wrapped(`✘ ${module.label} failed: no hardware virtualization (VT-x/AMD-V)`, width, {color: 'red'}, '  '));
     }

@@ -6,7 +6,7 @@
 // sys/kern/kern_linker.c). The kernel prints the MOD_LOAD error to dmesg, not to kldload.
 import {getopt} from '../getopt.js';
 import {updateHostStateSync} from '../host-state.js';
-import {findFile, loadedFiles, registeredModules, resolveLoadable} from '../kld.js';
+import {findFile, loadedFiles, moduleFileOnPath, registeredModules, resolveLoadable} from '../kld.js';
 import {fail, recordInvocation, simRootFromEnv, writeErr, writeOut} from '../tool-runtime.js';
 
 const USAGE = 'usage: kldload [-nqv] file ...';
@@ -36,7 +36,8 @@ export function kldloadMain(argv: string[]): number {
       }
       const state = st.modules[entry.key] ?? 'absent';
       if (state === 'builtin' || findFile(st, entry.file)) return {kind: 'exists'};
-      if (state === 'absent') return {kind: 'missing'};
+      // A name without a slash is looked for in kern.module_path's directories only.
+      if (state === 'absent' || (!arg.includes('/') && !moduleFileOnPath(st))) return {kind: 'missing'};
       if (entry.key === 'vmm' && !st.vmmHardware) return {kind: 'noexec'};
       st.modules[entry.key] = 'loaded';
       const id = loadedFiles(st).find((f) => f.entry.file === entry.file)?.id ?? 0;

@@ -5,7 +5,7 @@
 // (-i: ignored; -q: no message).
 import {getopt} from '../getopt.js';
 import {readHostStateSync, updateHostStateSync, type HostState} from '../host-state.js';
-import {registeredModules} from '../kld.js';
+import {modulePath, registeredModules} from '../kld.js';
 import {fail, simRootFromEnv, writeErr, writeOut} from '../tool-runtime.js';
 
 const USAGE = 'usage: sysctl [-bdeiNnoqTtWx] [ -B <bufsize> ] [-f filename] name[=value] ...\n' + '       sysctl [-bdeNnoqTtWx] [ -B <bufsize> ] -a';
@@ -34,6 +34,14 @@ const OIDS: Record<string, Oid> = {
     value: (s) => s.hostname,
     set: (s, v) => {
       s.hostname = v;
+      return null;
+    },
+  },
+  // Where kldload looks for module files (kld.ts); writable, as kldconfig(8) sets it.
+  'kern.module_path': {
+    value: (s) => modulePath(s),
+    set: (s, v) => {
+      s.modulePath = v;
       return null;
     },
   },

@@ -1,5 +1,8 @@
 // Module probing against the simulated kernel (real kldstat processes), in every state the
 // host panel distinguishes.
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
 import {simHostLayout} from '../../../driver/sim/sim-backend.js';
 import {loadModule, parseKldstatVerbose, probeModules} from '../../../driver/host/modules.js';
@@ -72,4 +75,41 @@ test('kldload vmm on a CPU without VT-x/AMD-V: the error says to enable CPU virt
     s.modules.nmdm = 'absent';
   });
   t.deepEqual(await loadModule(layout, 'nmdm'), {ok: false, message: "kldload: can't load nmdm: No such file or directory"});
+});
+
+test('a module with no file in kern.module_path: no kldload offered, the fix installs the file', async (t) => {
+  const dir = makeSimDir('nofile');
+  t.teardown(() => removeSimDir(dir));
+  await ensureSimHost(dir);
+  const layout = simHostLayout(dir);
+  const nmdmKo = path.join(dir, 'boot/kernel/nmdm.ko');
+  t.true(fs.existsSync(nmdmKo), 'the simulated kernel set has nmdm.ko');
+  updateHostStateSync(dir, (s) => {
+    s.modules.nmdm = 'absent';
+    s.modules.if_bridge = 'unloaded';
+  });
+  t.false(fs.existsSync(nmdmKo), 'an absent module has no file');
+  const m = Object.fromEntries((await probeModules(layout)).map((x) => [x.name, x]));
+  t.false(m.nmdm!.loaded);
+  t.is(m.nmdm!.detail, 'no file');
+  t.is(m.nmdm!.searched, '/boot/kernel;/boot/modules');
+  t.regex(m.nmdm!.fix!, /build it: make -C \/usr\/src\/sys\/modules\/nmdm all install$/);
+  t.is(m.nmdm!.persist, undefined, 'no kld_list line for a module that cannot load');
+  // a file kldload finds: still the kldload fix
+  t.is(m.if_bridge!.detail, 'missing');
+  t.is(m.if_bridge!.fix, 'kldload if_bridge');
+  // and kldload itself agrees
+  t.regex((await loadModule(layout, 'nmdm')).message, /can't load nmdm: No such file or directory/);
+  // the directories are the kernel's (kldconfig changes them), not assumed
+  t.is(spawnSync(path.join(dir, 'sbin/sysctl'), ['kern.module_path=/boot/modules']).status, 0);
+  const moved = (await probeModules(layout)).find((x) => x.name === 'if_bridge')!;
+  t.is(moved.detail, 'no file', 'if_bridge.ko is in /boot/kernel, no longer searched');
+  t.is(moved.searched, '/boot/modules');
+  t.regex((await loadModule(layout, 'if_bridge')).message, /can't load if_bridge: No such file or directory/);
+  t.is(spawnSync(path.join(dir, 'sbin/sysctl'), ['kern.module_path=/boot/kernel;/boot/modules']).status, 0);
+  // the file back: loadable again
+  updateHostStateSync(dir, (s) => void (s.modules.nmdm = 'unloaded'));
+  t.true(fs.existsSync(nmdmKo));
+  t.is((await probeModules(layout)).find((x) => x.name === 'nmdm')!.detail, 'missing');
+  t.true((await loadModule(layout, 'if_bridge')).ok);
 });

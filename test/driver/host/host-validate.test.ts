@@ -83,9 +83,17 @@ const faults: {check: string; fix: RegExp; apply(dir: string): void}[] = [
       }),
   },
   {check: 'vmm module', fix: /kldload vmm; make it permanent with: sysrc kld_list\+=vmm/, apply: (d) => state(d, (s) => void (s.modules.vmm = 'unloaded'))},
-  {check: 'nmdm module', fix: /kldload nmdm/, apply: (d) => state(d, (s) => void (s.modules.nmdm = 'absent'))},
+  {
+    check: 'nmdm module',
+    fix: /no nmdm\.ko in \/boot\/kernel;\/boot\/modules to load — .*make -C \/usr\/src\/sys\/modules\/nmdm all install; then kldload nmdm/,
+    apply: (d) => state(d, (s) => void (s.modules.nmdm = 'absent')),
+  },
   {check: 'if_bridge module', fix: /kldload if_bridge/, apply: (d) => state(d, (s) => void (s.modules.if_bridge = 'unloaded'))},
-  {check: 'if_tuntap/if_tap module', fix: /kldload if_tuntap/, apply: (d) => state(d, (s) => void (s.modules.if_tuntap = 'absent'))},
+  {
+    check: 'if_tuntap/if_tap module',
+    fix: /make -C \/usr\/src\/sys\/modules\/if_tuntap all install; then kldload if_tuntap/,
+    apply: (d) => state(d, (s) => void (s.modules.if_tuntap = 'absent')),
+  },
   {check: 'net.link.tap.up_on_open', fix: /kldload if_tuntap/, apply: (d) => state(d, (s) => void (s.modules.if_tuntap = 'unloaded'))},
   {
     check: 'UEFI firmware',

@@ -193,7 +193,9 @@ test('a simulated host made before the marker existed is adopted; one with forei
   for (const dir of dirs) {
     await ensureSimHost(dir);
     seedDemoDomains(simHostLayout(dir));
-    fs.rmSync(path.join(dir, MARKER), {force: true}); // what an older bhyve-tui left
+    // what an older bhyve-tui left: no marker, and no module files in boot/kernel
+    fs.rmSync(path.join(dir, MARKER), {force: true});
+    fs.rmSync(path.join(dir, 'boot'), {recursive: true, force: true});
   }
   fs.mkdirSync(path.join(dirs[1]!, 'lib'));
   fs.writeFileSync(path.join(dirs[1]!, 'lib', 'libc.so.7'), "not the simulator's");

@@ -1,7 +1,7 @@
 // Component tests for each view: filter, sort, details, errors, log, help, command output,
 // host panel, events and the shutdown countdown.
 import test from 'ava';
-import {FakeConnection, domain, missingModule} from '../helpers/fake-connection.js';
+import {FakeConnection, domain, missingModule, noFileModule} from '../helpers/fake-connection.js';
 import {ESC, keys, press, renderApp, resize, sleep} from '../helpers/helpers.js';
 import type {HostCheck} from '../../../driver/client/connection.js';
 
@@ -305,6 +305,23 @@ test('a large terminal shows the side panel with tap and CPU virtualization fact
   t.true(frame.includes('no hardware virtualization'));
   t.true(frame.includes('sysctl net.link.tap.up_on_open=1'));
   t.true(frame.includes('VT-x with EPT'));
+  app.unmount();
+});
+
+test('a module with no file to load: the side panel and the strip say so and give the fix, not a kldload', async (t) => {
+  const connection = small();
+  connection.modules[3] = noFileModule('nmdm');
+  const app = renderApp(connection);
+  resize(app, 200, 60);
+  let frame = await app.waitFor((current) => current.includes('no module file') && current.split('\n').length === 59);
+  t.regex(frame, /✘ nmdm +no module file/);
+  t.regex(frame, /│ {3}no nmdm\.ko in +│/);
+  t.regex(frame, /│ {3}\/boot\/kernel;\/boot\/modules +│/);
+  t.regex(frame, /\/usr\/src\/sys\/modules\/nmdm/);
+  t.false(frame.includes('kldload nmdm'), frame);
+  resize(app, 80, 24);
+  frame = await app.waitFor((current) => current.includes('nmdm missing: no nmdm.ko') && current.split('\n').length === 23);
+  t.false(frame.includes('(K)'), frame);
   app.unmount();
 });
 

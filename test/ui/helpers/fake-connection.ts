@@ -44,6 +44,12 @@ export function missingModule(name: ModuleStatus['name'], label: string = name):
   return {name, label, loaded: false, detail: 'missing', fix: `kldload ${name}`, persist: `sysrc kld_list+=${name}`};
 }
 
+/** A module with no .ko in kern.module_path, as the daemon reports it (driver/host/modules.ts). */
+export function noFileModule(name: ModuleStatus['name']): ModuleStatus {
+  const fix = `install the kernel's modules, or build it: make -C /usr/src/sys/modules/${name} all install`;
+  return {name, label: name, loaded: false, detail: 'no file', searched: '/boot/kernel;/boot/modules', fix};
+}
+
 export interface Gate {
   promise: Promise<void>;
   open(): void;

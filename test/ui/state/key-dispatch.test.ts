@@ -5,7 +5,7 @@ import {initialTableState, selectedDomain, tableReducer} from '../../../ui/state
 import {dispatchKey, type Effect, type KeyState} from '../../../ui/state/key-dispatch.js';
 import {bindings} from '../../../ui/state/keymap.js';
 import {initialScreenState, screenReducer, topEntry, type Dialog, type View, type ViewKind} from '../../../ui/state/screen-state.js';
-import {allModules, domain, missingModule} from '../helpers/fake-connection.js';
+import {allModules, domain, missingModule, noFileModule} from '../helpers/fake-connection.js';
 
 const none: Key = {
   upArrow: false,
@@ -451,6 +451,12 @@ test('K offers to load a missing module, or says why not', (t) => {
   const refused = press(given({host: failed}), 'K');
   t.deepEqual(statuses(refused), ['vmm failed to start: no hardware virtualization (VT-x/AMD-V); kldload cannot fix that']);
   t.deepEqual(tones(refused), ['error']);
+  // No .ko to load: what would install it, not a kldload that can only fail.
+  const told = press(given({host: hostWith([...allModules.slice(0, 3), noFileModule('nmdm')])}), 'K');
+  t.deepEqual(statuses(told), [
+    "nmdm: no nmdm.ko in /boot/kernel;/boot/modules, so kldload cannot load it; install the kernel's modules, or build it: make -C /usr/src/sys/modules/nmdm all install",
+  ]);
+  t.deepEqual(tones(told), ['error']);
   // Keys after K do not answer.
   t.deepEqual(outside(press(given({host: missing}), 'Ky')), []);
 });
