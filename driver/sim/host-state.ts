@@ -46,8 +46,10 @@ export interface VmFaults {
   ignoreAcpi?: boolean;
   /** bhyve prints a vm exit dump and aborts (SIGABRT) this long after it started */
   crashAfterMs?: number;
-  /** stty takes this long before it applies the modes, as on a loaded host (only read from "*") */
+  /** stty applies the modes, then takes this long more to exit, as on a loaded host (only read from "*") */
   sttyDelayMs?: number;
+  /** stty takes this long to start before it applies the modes, as node does on a loaded host (only read from "*") */
+  sttyStartDelayMs?: number;
   /** a new nmdm pair's relay takes this long to start, as python3 does on a loaded host (only read from "*") */
   nmdmRelayDelayMs?: number;
 }

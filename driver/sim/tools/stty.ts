@@ -181,9 +181,9 @@ const NOT_SIMULATED = new Set([
   'tab3',
 ]);
 
-function sttyDelay(): number {
+function sttyDelay(which: 'sttyDelayMs' | 'sttyStartDelayMs'): number {
   try {
-    return faultsFor(readHostStateSync(simRootFromEnv()), null).sttyDelayMs ?? 0;
+    return faultsFor(readHostStateSync(simRootFromEnv()), null)[which] ?? 0;
   } catch {
     return 0;
   }
@@ -239,6 +239,9 @@ export function sttyMain(argv: string[]): number {
       fail(1, `stty: ${file}: ${(e as Error).message}`);
     }
   }
+  // A loaded host: node is slow to start, the modes are not set yet (faults["*"].sttyStartDelayMs).
+  const startDelay = sttyDelay('sttyStartDelayMs');
+  if (startDelay > 0) sleepSync(startDelay);
   // Through sh, so the terminal reaches stty as stdin without libuv making the shared open
   // file blocking (it does that to a child's fds 0-2, and the caller may rely on O_NONBLOCK).
   const r = spawnSync('/bin/sh', ['-c', 'exec "$0" "$@" <&3', systemStty(), ...pass], {stdio: ['ignore', 'inherit', 'pipe', tty]});
@@ -256,7 +259,7 @@ export function sttyMain(argv: string[]): number {
     );
   }
   // A loaded host: the modes are set, but stty is slow to finish (faults["*"].sttyDelayMs).
-  const delay = sttyDelay();
+  const delay = sttyDelay('sttyDelayMs');
   if (delay > 0) sleepSync(delay);
   return 0;
 }

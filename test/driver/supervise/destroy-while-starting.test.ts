@@ -5,7 +5,9 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {bhyvesOf, cli, defineUefi, fastSimHost, within} from '../../helpers/sim-dir.js';
+import {bhyvesOf, cli, defineUefi, eventually, fastSimHost, processesNaming, within} from '../../helpers/sim-dir.js';
+import {updateHostStateSync} from '../../../driver/sim/host-state.js';
+import {simViolations} from '../../../driver/sim/sim-host.js';
 import {openConnection} from '../../../driver/client/daemon-client.js';
 
 const settle = (p: Promise<unknown>) =>
@@ -57,3 +59,29 @@ for (const name of ['uefi1', 'web1']) {
     t.log(`destroys that came while bhyve was being spawned: ${(log.match(/spawned while the destroy came/g) ?? []).length}`);
   });
 }
+
+test.serial('a start right after a destroy that came while the console was being set up: the two set-ups never hold it at once', async (t) => {
+  t.timeout(60_000);
+  const dir = fastSimHost(t, 'dst-console');
+  defineUefi(dir);
+  // stty is slow to start: the console's first descriptor is held 1.5 s before CLOCAL is set.
+  updateHostStateSync(dir, (s) => {
+    s.faults['*'] = {...s.faults['*'], sttyStartDelayMs: 1500};
+  });
+  const conn = await openConnection(`sim://${dir}`);
+  t.teardown(() => conn.close());
+  const stty = () => processesNaming(dir).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sim/stty.js'));
+  const first = settle(conn.start('uefi1'));
+  await eventually('the console set-up (stty) to run', () => stty().length > 0);
+  const sent = Date.now();
+  t.is(await within(20_000, settle(conn.destroy('uefi1')), 'the destroy'), 'ok');
+  // The destroy ends the start's step first: the set-up has let go of the console (1.8 s measured).
+  t.deepEqual(stty(), [], `the console set-up still runs after the destroy returned (${Date.now() - sent} ms)`);
+  t.regex(await within(20_000, first, 'the first start'), /cancelled: the domain was destroyed/);
+  // The next start opens the console again while the first set-up's stty may still hold it:
+  // on FreeBSD that open would find a console without CLOCAL and no carrier.
+  t.is(await within(20_000, settle(conn.start('uefi1')), 'the second start'), 'ok');
+  t.deepEqual(simViolations(dir), [], 'no open of the console would have waited for carrier');
+  t.is((await conn.listDomains()).find((d) => d.name === 'uefi1')?.state, 'running');
+  t.is(await within(20_000, settle(conn.destroy('uefi1')), 'the last destroy'), 'ok');
+});
