@@ -56,7 +56,16 @@ function notForkedFromOneAnother(found: Map<number, number>): number[] {
   return [...found].filter(([, parent]) => !found.has(parent)).map(([pid]) => pid);
 }
 
-/** Processes (but this one) whose command line or environment names `dir`. */
+/** An argument as a URI would carry it decoded (sim:///a%20b names /a b); as it is if it is not one. */
+function decoded(arg: string): string {
+  try {
+    return decodeURIComponent(arg);
+  } catch {
+    return arg;
+  }
+}
+
+/** Processes (but this one) whose command line (a URI's path decoded) or environment names `dir`. */
 export function processesNaming(dir: string): number[] {
   const pids: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
@@ -69,7 +78,7 @@ export function processesNaming(dir: string): number[] {
       } catch {
         // not ours to read
       }
-      if (cmd.includes(dir) || env.includes(dir)) pids.push(Number(entry));
+      if (cmd.includes(dir) || env.includes(dir) || cmd.split('\0').some((arg) => decoded(arg).includes(dir))) pids.push(Number(entry));
     } catch {
       // exited meanwhile
     }
