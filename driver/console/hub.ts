@@ -130,6 +130,10 @@ export class GuestConsole {
   private holder: ConsoleClient | undefined;
   private closed = false;
   private reopening = false;
+  /** a set-up or reopen under way: close() does not stop it; released() waits for it */
+  private busy: Promise<void> | undefined;
+  /** the streams close() destroyed, until their descriptors are closed */
+  private closing: Promise<unknown> | undefined;
   private reopens: number[] = [];
 
   constructor(
@@ -149,7 +153,7 @@ export class GuestConsole {
   /** Opens the device (creating an nmdm pair as FreeBSD's devfs does) and starts reading. */
   async open(): Promise<void> {
     if (this.reader) return;
-    await this.connect();
+    await this.track(this.connect());
     // Closed while connecting (the guest stopped): close() released the streams.
     if (this.closed) throw new Error('the console was closed meanwhile');
     this.seedFromLog();
@@ -210,7 +214,31 @@ export class GuestConsole {
     const streams = [this.reader, this.writer].filter((x) => x !== undefined);
     this.reader = undefined;
     this.writer = undefined;
-    void Promise.all(streams.map(destroyed)).then(() => this.reopen(why));
+    void this.track(Promise.all(streams.map(destroyed)).then(() => this.reopen(why)));
+  }
+
+  /** Remembers work that holds (or is about to open) the device, for released(). */
+  private track(work: Promise<void>): Promise<void> {
+    const settled = work.then(
+      () => {},
+      () => {},
+    );
+    this.busy = settled;
+    void settled.then(() => {
+      if (this.busy === settled) this.busy = undefined;
+    });
+    return work;
+  }
+
+  /**
+   * Resolves once, after close(), nothing of this console holds the device: a set-up or
+   * reopen still under way (its stty, its first descriptor) has ended, and the streams'
+   * descriptors are closed. A guest is not reported stopped before that, so the next start's
+   * console never meets a descriptor of this one (on FreeBSD still without CLOCAL).
+   */
+  async released(): Promise<void> {
+    await this.busy;
+    await this.closing;
   }
 
   private async reopen(why: string): Promise<void> {
@@ -314,8 +342,7 @@ export class GuestConsole {
   close(why: 'stopped' | 'closed', detail?: string): void {
     this.closed = true;
     for (const c of [...this.clients]) this.end(c, why, detail);
-    this.reader?.destroy();
-    this.writer?.destroy();
+    this.closing = Promise.all([this.reader, this.writer].filter((x) => x !== undefined).map(destroyed));
     this.reader = undefined;
     this.writer = undefined;
     this.logFile?.close();

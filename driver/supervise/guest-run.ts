@@ -45,6 +45,8 @@ const loaderKillGraceMs = 2_000;
 const recorderStatusGraceMs = 5_000;
 /** After the VM is destroyed, how long the stage may take to report its exit before cleanup goes ahead without it. */
 const stageExitGraceMs = 5_000;
+/** How long a stop waits for a console set-up under way (its stty) to let go of the device. */
+const consoleReleaseMs = 10_000;
 
 /**
  * Ends a process and waits until it is gone: `first` (SIGTERM for a loader, so grub-bhyve's
@@ -630,8 +632,18 @@ export class GuestRun {
         for (const file of [f.status, f.pid]) this.tidy('cleanup', () => removeFile(file));
       }
       this.tidy('cleanup', () => this.console?.close('stopped', stop.state === 'crashed' ? `crashed: ${stop.reason}` : stop.reason));
-      this.console = undefined;
       this.openingConsole?.close('stopped');
+      // Stopped means nothing of the console holds its device any more: a set-up or reopen
+      // under way (its stty) ends first. Bounded: a stty that hangs does not hold the stop.
+      const consoles = [this.console, this.openingConsole].filter((c) => c !== undefined);
+      this.console = undefined;
+      let bound: NodeJS.Timeout | undefined;
+      const released = await Promise.race([
+        Promise.all(consoles.map((c) => c.released())).then(() => true),
+        new Promise<false>((r) => (bound = setTimeout(() => r(false), consoleReleaseMs))),
+      ]);
+      clearTimeout(bound);
+      if (!released) this.log(`cleanup: the console was still being set up ${consoleReleaseMs} ms after the stop; not waiting longer`);
       fs.rmSync(deviceMapFile(this.layout, this.name), {force: true});
       this.settleConsole(undefined);
       this.tidy('the stop record could not be saved', () => writeStopRecord(this.layout, this.name, stop));

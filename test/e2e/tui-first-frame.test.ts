@@ -17,13 +17,17 @@ if (!hasTmux) {
   });
 }
 
-/** A simulated host whose daemon runs and has probed the host once (the panel is ready). */
+/**
+ * A simulated host whose daemon runs and has probed the host once, host-validate's checks
+ * included (they come after the modules): the panel is ready, and the first frame is final.
+ */
 async function readyHost(label: string): Promise<string> {
   const dir = makeSimDir(label);
   cli(dir, ['list']);
   const connection = await openConnection(`sim://${dir}`);
   try {
-    await connection.hostStatus();
+    const deadline = Date.now() + 30_000;
+    while ((await connection.hostStatus()).checks === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   } finally {
     connection.close();
   }

@@ -86,6 +86,17 @@ export function processesNaming(dir: string): number[] {
   return pids;
 }
 
+/** The processes of `dir` (processesNaming) whose command line matches `re`; gone ones are left out. */
+export function simProcessesMatching(dir: string, re: RegExp): number[] {
+  return processesNaming(dir).filter((pid) => {
+    try {
+      return re.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
+}
+
 export function killSimProcesses(dir: string): void {
   for (const pid of processesNaming(dir)) {
     try {

@@ -7,7 +7,8 @@ import path from 'node:path';
 import test from 'ava';
 import {simViolations} from '../../../driver/sim/sim-host.js';
 import {ESC_DEFAULT, attached, consoleLog, hostWithGuest, loginRoot, ptyClient, shell} from './helpers.js';
-import {cli, daemonPid, eventually, fastSimHost} from '../../helpers/sim-dir.js';
+import {cli, daemonPid, eventually, fastSimHost, simProcessesMatching} from '../../helpers/sim-dir.js';
+import {updateHostStateSync} from '../../../driver/sim/host-state.js';
 
 const device = (dir: string): string => path.join(dir, 'dev', 'nmdm-web1.1B');
 
@@ -88,6 +89,28 @@ test('a console that ends while the guest runs is reopened; the attached client 
   c.send(ESC_DEFAULT);
   t.is(await c.exit(), 0);
   t.deepEqual(simViolations(dir), [], 'the old descriptors were all closed before the reopen');
+});
+
+test('a destroy while a lost console is being reopened returns once the reopen let go of it; the next start opens it cleanly', async (t) => {
+  const dir = await hostWithGuest(t, 'carrier-reopen-destroy');
+  // The reopen's stty is slow to start: its descriptor is held 1.5 s without CLOCAL.
+  updateHostStateSync(dir, (s) => {
+    s.faults['*'] = {...s.faults['*'], sttyStartDelayMs: 1500};
+  });
+  const stty = () => simProcessesMatching(dir, /\/bin\/stty |sim\/stty\.js/);
+  const relay = Number(fs.readFileSync(path.join(dir, 'var/run/bhyve-sim/nmdm/nmdm-web1.1.pid'), 'utf8'));
+  process.kill(relay, 'SIGUSR1');
+  await eventually("the reopen's stty", () => stty().length > 0);
+  const r = cli(dir, ['destroy', 'web1']);
+  t.is(r.status, 0, r.stderr);
+  // (Before: the destroy returned at once, and the next start opened the console while this
+  // stty still held it without CLOCAL; CI's 200-cycle leak test once met that.)
+  t.deepEqual(stty(), [], 'the reopen still held the console when the destroy returned');
+  const before = consoleLog(dir, 'web1').length;
+  t.is(cli(dir, ['start', 'web1']).status, 0);
+  // Once the loader's text came through, the relay has judged every open of the console.
+  await eventually('the loader text in the console log', () => /User boot/i.test(consoleLog(dir, 'web1').slice(before)), 20_000);
+  t.deepEqual(simViolations(dir), []);
 });
 
 test('once the guest stopped, the daemon holds no descriptor of its console', async (t) => {
