@@ -21,8 +21,10 @@ if (!hasTmux) {
  * A simulated host whose daemon runs and has probed the host once, host-validate's checks
  * included (they come after the modules): the panel is ready, and the first frame is final.
  */
-async function readyHost(label: string): Promise<string> {
+async function readyHost(t: {teardown(fn: () => void): void}, label: string): Promise<string> {
   const dir = makeSimDir(label);
+  // In a teardown: a failed assertion or a timeout must not leave the daemon running.
+  t.teardown(() => removeSimDir(dir));
   cli(dir, ['list']);
   const connection = await openConnection(`sim://${dir}`);
   try {
@@ -36,7 +38,7 @@ async function readyHost(label: string): Promise<string> {
 }
 
 skipWithoutTmux('Ink takes over the first frame without changing a cell', async (t) => {
-  const dir = await readyHost('first-frame-same');
+  const dir = await readyHost(t, 'first-frame-same');
   // The launcher paints only when the daemon lists within a second; on a loaded machine it
   // may not, and Ink's loading screen comes first (the slow-daemon test below). That run
   // says nothing about the takeover: it is tried again, up to three times.
@@ -75,11 +77,10 @@ skipWithoutTmux('Ink takes over the first frame without changing a cell', async 
       tmux.kill();
     }
   }
-  removeSimDir(dir);
 });
 
 skipWithoutTmux('keys typed while the TUI starts are applied once Ink runs, and not echoed', async (t) => {
-  const dir = await readyHost('first-frame-keys');
+  const dir = await readyHost(t, 'first-frame-keys');
   const tmux = new TmuxSession('first-frame-keys');
   try {
     tmux.start(['sh'], {cols: 120, rows: 40});
@@ -95,7 +96,6 @@ skipWithoutTmux('keys typed while the TUI starts are applied once Ink runs, and 
     await tmux.waitFor((s) => /[$#] *$/m.test(s.trimEnd()) && !s.includes('NAME'), 10_000);
   } finally {
     tmux.kill();
-    removeSimDir(dir);
   }
 });
 
