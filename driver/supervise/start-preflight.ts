@@ -87,7 +87,7 @@ export async function preflight(layout: HostLayout, facts: PreflightFacts, host:
         hint: 'enable VT-x/AMD-V in the firmware setup',
       });
     } else if (m.detail === 'no file') {
-      problems.push({message: `kernel module ${m.label} is not loaded, and there is no ${m.name}.ko in ${m.searched} to load`, hint: m.fix});
+      problems.push({message: `kernel module ${m.label} is not loaded, and there is no ${m.name}.ko in ${m.searched} to load; ${m.fix}`});
     } else {
       problems.push({message: `kernel module ${m.label} is not loaded; load it with: ${m.fix}`, hint: `to load it at every boot: ${m.persist}`});
     }

@@ -121,6 +121,18 @@ test.serial('start refuses when a module is missing, naming it and the command t
   t.is(r.status, 1);
   t.regex(r.stderr, /^error: cannot start 'web1': kernel module vmm is not loaded; load it with: kldload vmm\n$/);
   assertNothingLeft(t, dir, 'web1');
+  // No file to load: what installs it, in the same one line.
+  updateHostStateSync(dir, (s) => {
+    s.modules.vmm = 'loaded';
+    s.modules.nmdm = 'absent';
+  });
+  const none = cli(dir, ['start', 'web1']);
+  t.is(none.status, 1);
+  t.regex(
+    none.stderr,
+    /^error: cannot start 'web1': kernel module nmdm is not loaded, and there is no nmdm\.ko in \/boot\/kernel;\/boot\/modules to load; install the kernel's modules, or build it: make -C \/usr\/src\/sys\/modules\/nmdm all install\n$/,
+  );
+  assertNothingLeft(t, dir, 'web1');
 });
 
 test.serial('a malformed domain file is listed as invalid with its error; the others still list', (t) => {
