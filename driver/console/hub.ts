@@ -130,10 +130,8 @@ export class GuestConsole {
   private holder: ConsoleClient | undefined;
   private closed = false;
   private reopening = false;
-  /** a set-up or reopen under way: close() does not stop it; released() waits for it */
-  private busy: Promise<void> | undefined;
-  /** the streams close() destroyed, until their descriptors are closed */
-  private closing: Promise<unknown> | undefined;
+  /** settles once every set-up, reopen and stream close begun so far has ended (released()) */
+  private busy: Promise<unknown> = Promise.resolve();
   private reopens: number[] = [];
 
   constructor(
@@ -218,15 +216,8 @@ export class GuestConsole {
   }
 
   /** Remembers work that holds (or is about to open) the device, for released(). */
-  private track(work: Promise<void>): Promise<void> {
-    const settled = work.then(
-      () => {},
-      () => {},
-    );
-    this.busy = settled;
-    void settled.then(() => {
-      if (this.busy === settled) this.busy = undefined;
-    });
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.busy = Promise.all([this.busy, work.catch(() => {})]);
     return work;
   }
 
@@ -238,7 +229,6 @@ export class GuestConsole {
    */
   async released(): Promise<void> {
     await this.busy;
-    await this.closing;
   }
 
   private async reopen(why: string): Promise<void> {
@@ -342,7 +332,7 @@ export class GuestConsole {
   close(why: 'stopped' | 'closed', detail?: string): void {
     this.closed = true;
     for (const c of [...this.clients]) this.end(c, why, detail);
-    this.closing = Promise.all([this.reader, this.writer].filter((x) => x !== undefined).map(destroyed));
+    void this.track(Promise.all([this.reader, this.writer].filter((x) => x !== undefined).map(destroyed)));
     this.reader = undefined;
     this.writer = undefined;
     this.logFile?.close();

@@ -136,3 +136,21 @@ export function createFileSync(file: string, data: string, mode = 0o644): boolea
     fs.rmSync(tmp, {force: true});
   }
 }
+
+/**
+ * A file the simulated host provides: created unless something is there (whatever it is, it
+ * stays), or removed when the host lacks it and it is the simulator's own.
+ */
+export function provideFileSync(file: string, isAbsent: boolean, isOurs: (file: string) => boolean, create: () => void): void {
+  if (isAbsent) {
+    if (isOurs(file)) fs.rmSync(file, {force: true});
+    return;
+  }
+  if (fs.lstatSync(file, {throwIfNoEntry: false})) return;
+  fs.mkdirSync(path.dirname(file), {recursive: true});
+  try {
+    create(); // exclusive ('wx', symlink(2)): never replaces what appeared meanwhile
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // a concurrent first start
+  }
+}

@@ -2,6 +2,7 @@
 // how kldstat prints them. Ids, addresses and sizes are fixed, plausible amd64 values.
 import fs from 'node:fs';
 import path from 'node:path';
+import {provideFileSync} from './fs-lock.js';
 import type {HostState, ModuleState} from './host-state.js';
 
 export interface KldFile {
@@ -98,17 +99,11 @@ export function syncModuleFilesSync(root: string, st: HostState): void {
     if (f.key === null) continue;
     const file = path.join(root, f.path);
     const text = moduleFileText(f.file);
-    const present = fs.lstatSync(file, {throwIfNoEntry: false});
-    if (stateOf(st, f.key) === 'absent') {
-      if (present?.isFile() && present.size === text.length && fs.readFileSync(file, 'utf8') === text) fs.rmSync(file, {force: true});
-    } else if (!present) {
-      fs.mkdirSync(path.dirname(file), {recursive: true});
-      try {
-        fs.writeFileSync(file, text, {flag: 'wx'});
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-    }
+    const isOurs = (): boolean => {
+      const present = fs.lstatSync(file, {throwIfNoEntry: false});
+      return present?.isFile() === true && present.size === text.length && fs.readFileSync(file, 'utf8') === text;
+    };
+    provideFileSync(file, stateOf(st, f.key) === 'absent', isOurs, () => fs.writeFileSync(file, text, {flag: 'wx'}));
   }
 }
 

@@ -11,7 +11,7 @@ import {syncModuleFilesSync} from './kld.js';
 import {pidAlive} from './tool-runtime.js';
 import {listVmInstances} from './vm-instance.js';
 import {violationsLogPath} from './nmdm.js';
-import {createFileSync} from './fs-lock.js';
+import {createFileSync, provideFileSync} from './fs-lock.js';
 import {claimSimRoot, isSimWrapper, shQuote, WRAPPER_HEADER} from './sim-root.js';
 import {DriverError} from '../client/connection.js';
 
@@ -102,8 +102,8 @@ export async function ensureSimHost(root: string): Promise<void> {
   }
   // What `pkg install node22 bhyve-firmware` put there; made once, never rewritten, so a
   // test may replace them (an old node) or list them in absentPaths.
-  provide(l.node, absent.has('/usr/local/bin/node'), isSimNodeLink, () => fs.symlinkSync(process.execPath, l.node));
-  provide(l.uefiFirmware, absent.has('/usr/local/share/uefi-firmware/BHYVE_UEFI.fd'), isSimFirmware, () => {
+  provideFileSync(l.node, absent.has('/usr/local/bin/node'), isSimNodeLink, () => fs.symlinkSync(process.execPath, l.node));
+  provideFileSync(l.uefiFirmware, absent.has('/usr/local/share/uefi-firmware/BHYVE_UEFI.fd'), isSimFirmware, () => {
     const fd = fs.openSync(l.uefiFirmware, 'wx');
     fs.ftruncateSync(fd, SIM_FIRMWARE_BYTES); // sparse: costs no disk space
     fs.closeSync(fd);
@@ -128,24 +128,6 @@ function isSimFirmware(file: string): boolean {
     return st.isFile() && st.size === SIM_FIRMWARE_BYTES && fs.readFileSync(file).every((b) => b === 0);
   } catch {
     return false;
-  }
-}
-
-/**
- * Creates a file the simulated host provides unless something is there (whatever it is, it
- * stays), or removes it when the host lacks it and it is the simulator's own.
- */
-function provide(file: string, isAbsent: boolean, isOurs: (file: string) => boolean, create: () => void): void {
-  if (isAbsent) {
-    if (isOurs(file)) fs.rmSync(file, {force: true});
-    return;
-  }
-  if (fs.lstatSync(file, {throwIfNoEntry: false})) return;
-  fs.mkdirSync(path.dirname(file), {recursive: true});
-  try {
-    create(); // exclusive ('wx', symlink(2)): never replaces what appeared meanwhile
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // a concurrent first start
   }
 }
 

@@ -48,6 +48,17 @@ const stageExitGraceMs = 5_000;
 /** How long a stop waits for a console set-up under way (its stty) to let go of the device. */
 const consoleReleaseMs = 10_000;
 
+/** Whether `work` settles within `ms` (its timer is cleared either way). */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Ends a process and waits until it is gone: `first` (SIGTERM for a loader, so grub-bhyve's
  * ncurses restores the console; SIGKILL to pull the plug), then SIGKILL if it is still
@@ -637,13 +648,8 @@ export class GuestRun {
       // under way (its stty) ends first. Bounded: a stty that hangs does not hold the stop.
       const consoles = [this.console, this.openingConsole].filter((c) => c !== undefined);
       this.console = undefined;
-      let bound: NodeJS.Timeout | undefined;
-      const released = await Promise.race([
-        Promise.all(consoles.map((c) => c.released())).then(() => true),
-        new Promise<false>((r) => (bound = setTimeout(() => r(false), consoleReleaseMs))),
-      ]);
-      clearTimeout(bound);
-      if (!released) this.log(`cleanup: the console was still being set up ${consoleReleaseMs} ms after the stop; not waiting longer`);
+      if (!(await settlesWithin(Promise.all(consoles.map((c) => c.released())), consoleReleaseMs)))
+        this.log(`cleanup: the console was still being set up ${consoleReleaseMs} ms after the stop; not waiting longer`);
       fs.rmSync(deviceMapFile(this.layout, this.name), {force: true});
       this.settleConsole(undefined);
       this.tidy('the stop record could not be saved', () => writeStopRecord(this.layout, this.name, stop));
@@ -698,11 +704,7 @@ export class GuestRun {
     // process stuck in the kernel, a lost recorder), clean up anyway. Without a stage
     // process the start in progress stops by itself before it spawns one.
     if (stagePid === null) return this.stopped();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), stageExitGraceMs)));
-    const tooLate = await Promise.race([this.stopped().then(() => false), late]);
-    clearTimeout(timer);
-    if (tooLate && !this.finishing) {
+    if (!(await settlesWithin(this.stopped(), stageExitGraceMs)) && !this.finishing) {
       this.log(`destroy: no exit reported ${stageExitGraceMs} ms after the destroy; cleaning up without it`);
       await this.finish({state: 'shut off', reason: 'destroyed', at: new Date().toISOString()});
     }
