@@ -87,7 +87,7 @@ export function processesNaming(dir: string): number[] {
 }
 
 /** The processes of `dir` (processesNaming) whose command line matches `re`; gone ones are left out. */
-export function simProcessesMatching(dir: string, re: RegExp): number[] {
+function simProcessesMatching(dir: string, re: RegExp): number[] {
   return processesNaming(dir).filter((pid) => {
     try {
       return re.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
@@ -95,6 +95,11 @@ export function simProcessesMatching(dir: string, re: RegExp): number[] {
       return false; // exited meanwhile
     }
   });
+}
+
+/** The console set-ups (the stty chain: sh, the simulator's wrapper, its node) running on `dir`. */
+export function sttysOf(dir: string): number[] {
+  return simProcessesMatching(dir, /\/bin\/stty |sim\/stty\.js/);
 }
 
 export function killSimProcesses(dir: string): void {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import test from 'ava';
 import {simViolations} from '../../../driver/sim/sim-host.js';
 import {ESC_DEFAULT, attached, consoleLog, hostWithGuest, loginRoot, ptyClient, shell} from './helpers.js';
-import {cli, daemonPid, eventually, fastSimHost, simProcessesMatching} from '../../helpers/sim-dir.js';
+import {cli, daemonPid, eventually, fastSimHost, sttysOf} from '../../helpers/sim-dir.js';
 import {updateHostStateSync} from '../../../driver/sim/host-state.js';
 
 const device = (dir: string): string => path.join(dir, 'dev', 'nmdm-web1.1B');
@@ -97,7 +97,7 @@ test('a destroy while a lost console is being reopened returns once the reopen l
   updateHostStateSync(dir, (s) => {
     s.faults['*'] = {...s.faults['*'], sttyStartDelayMs: 1500};
   });
-  const stty = () => simProcessesMatching(dir, /\/bin\/stty |sim\/stty\.js/);
+  const stty = () => sttysOf(dir);
   const relay = Number(fs.readFileSync(path.join(dir, 'var/run/bhyve-sim/nmdm/nmdm-web1.1.pid'), 'utf8'));
   process.kill(relay, 'SIGUSR1');
   await eventually("the reopen's stty", () => stty().length > 0);

@@ -5,7 +5,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {bhyvesOf, cli, defineUefi, eventually, fastSimHost, simProcessesMatching, within} from '../../helpers/sim-dir.js';
+import {bhyvesOf, cli, defineUefi, eventually, fastSimHost, sttysOf, within} from '../../helpers/sim-dir.js';
 import {updateHostStateSync} from '../../../driver/sim/host-state.js';
 import {simViolations} from '../../../driver/sim/sim-host.js';
 import {openConnection} from '../../../driver/client/daemon-client.js';
@@ -70,7 +70,7 @@ test.serial('a start right after a destroy that came while the console was being
   });
   const conn = await openConnection(`sim://${dir}`);
   t.teardown(() => conn.close());
-  const stty = () => simProcessesMatching(dir, /\/bin\/stty |sim\/stty\.js/);
+  const stty = () => sttysOf(dir);
   const first = settle(conn.start('uefi1'));
   await eventually('the console set-up (stty) to run', () => stty().length > 0);
   const sent = Date.now();
