@@ -52,6 +52,8 @@ export interface VmFaults {
   sttyStartDelayMs?: number;
   /** a new nmdm pair's relay takes this long to start, as python3 does on a loaded host (only read from "*") */
   nmdmRelayDelayMs?: number;
+  /** an nmdm relay runs this late before it scans who holds a side, and again before it compares their files (only read from "*") */
+  nmdmRelayScanDelayMs?: number;
 }
 
 export interface HostState {

@@ -60,6 +60,9 @@ import termios
 import time
 
 RECHECK_S = 0.2
+# The "slow relay" fault for the open check: a loaded host where the relay runs late, both
+# before it scans who holds a side and between that scan and the comparison of the files.
+SCAN_DELAY_S = int(os.environ.get("NMDM_RELAY_SCAN_DELAY_MS", "0") or 0) / 1000
 IDLE_TEARDOWN_S = 2.0
 MAX_PENDING = 64 * 1024
 IN_MODIFY = 0x02
@@ -221,22 +224,40 @@ def kcmp_works():
         os.close(w)
 
 
-def open_files(hs):
-    """How many distinct open files (open(2) calls) the descriptors hs refer to.
+def fd_target(pid, fd):
+    try:
+        return os.readlink("/proc/%d/fd/%d" % (pid, fd))
+    except OSError:
+        return None
 
-    Descriptors kcmp cannot compare (the process exited meanwhile) count as duplicates,
-    so a vanished process never makes a violation."""
-    reps = []
-    for pid, fd in hs:
-        dup = False
-        for rpid, rfd in reps:
-            res = libc.syscall(SYS_KCMP, pid, rpid, KCMP_FILE, fd, rfd)
-            if res <= 0:  # 0: same file; -1: cannot tell
-                dup = True
-                break
-        if not dup:
-            reps.append((pid, fd))
-    return len(reps)
+
+def open_files(hs, names):
+    """How many distinct open files (open(2) calls) of a side the descriptors hs refer to.
+
+    hs is a scan of /proc, already old when kcmp compares: a process may have closed or
+    redirected a descriptor since (the stty wrapper's `0</dev/null` right after it got the
+    console), and kcmp would then compare some other file. So only descriptors that still
+    name the side after the comparison count, and a set that changed is compared again.
+    Descriptors kcmp cannot compare (the process exited meanwhile) count as duplicates, so
+    a vanished or changing process never makes a violation."""
+    time.sleep(SCAN_DELAY_S)
+    for _ in range(3):
+        live = [(pid, fd) for pid, fd in hs if fd_target(pid, fd) in names]
+        reps = []
+        for pid, fd in live:
+            dup = False
+            for rpid, rfd in reps:
+                res = libc.syscall(SYS_KCMP, pid, rpid, KCMP_FILE, fd, rfd)
+                if res <= 0:  # 0: same file; -1: cannot tell
+                    dup = True
+                    break
+            if not dup:
+                reps.append((pid, fd))
+        still = [(pid, fd) for pid, fd in live if fd_target(pid, fd) in names]
+        if still == live:
+            return len(reps)
+        hs = still
+    return len([r for r in reps if r in still])
 
 
 class Side:
@@ -510,11 +531,12 @@ def main():
                         if pids:
                             record("%s pids %s: open of %s %s" % (s.dev, ",".join(map(str, pids)), s.dev, ZOMBIE_TEXT))
                     if name not in scans:
+                        time.sleep(SCAN_DELAY_S)
                         scans[name] = holders({name})
                     hs = scans[name]
                     # Identical unread events merge, so one IN_OPEN may stand for several
                     # opens: count the open files held now instead of the events.
-                    again = open_files(hs) >= 2 if use_kcmp else s.open
+                    again = open_files(hs, {name}) >= 2 if use_kcmp else s.open
                     if again and not s.peer.open and not has_clocal(s.master):
                         pids = sorted({pid for pid, _ in hs})
                         record("%s pids %s: open of %s %s%s" % (s.dev, ",".join(map(str, pids)), s.dev, BLOCKING_TEXT, describe_holders(hs)))

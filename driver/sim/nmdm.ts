@@ -72,10 +72,16 @@ function spawnRelay(root: string, files: ReturnType<typeof relayFiles>): void {
   for (const f of [files.linkA, files.linkB, files.pidfile]) fs.rmSync(f, {force: true});
   fs.mkdirSync(path.dirname(files.pidfile), {recursive: true});
   const script = path.join(repoRoot(), 'driver', 'sim', 'nmdm-relay.py');
+  const faults = faultsFor(readHostStateSync(root), null);
   const child = spawn('/usr/bin/python3', [script, files.linkA, files.linkB, files.pidfile, files.lock, violationsLogPath(root)], {
     detached: true,
     stdio: 'ignore',
-    env: {...process.env, BHYVE_SIM_ROOT: root, NMDM_RELAY_DELAY_MS: String(faultsFor(readHostStateSync(root), null).nmdmRelayDelayMs ?? 0)},
+    env: {
+      ...process.env,
+      BHYVE_SIM_ROOT: root,
+      NMDM_RELAY_DELAY_MS: String(faults.nmdmRelayDelayMs ?? 0),
+      NMDM_RELAY_SCAN_DELAY_MS: String(faults.nmdmRelayScanDelayMs ?? 0),
+    },
   });
   child.unref();
 }

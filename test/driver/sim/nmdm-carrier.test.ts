@@ -1,10 +1,12 @@
 // The nmdm pair's FreeBSD tty behaviour in the simulator: initial modes, carrier, the
 // zombie state, and the record of opens that would block on FreeBSD (nmdm-relay.py).
+import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import tty from 'node:tty';
 import test, {type ExecutionContext} from 'ava';
 import {openTtyBackend, violationsLogPath} from '../../../driver/sim/nmdm.js';
+import type {HostState} from '../../../driver/sim/host-state.js';
 import {simViolations} from '../../../driver/sim/sim-host.js';
 import {simHost, sttyOn, within} from './helpers.js';
 
@@ -249,6 +251,40 @@ test('two opens of B held at once without CLOCAL while A is closed are recorded,
   );
   t.not(first, second);
   await forgetViolations(dir, 'nmdm8');
+});
+
+// The relay lists who holds a side, then compares their open files: a holder may redirect a
+// descriptor in between, as the console's stty wrapper does (`0</dev/null` right after the
+// set-up handed it the side on fds 0 and 3). Seen in CI as a false violation; the fault
+// widens the window to a second each way so the redirect always falls inside it.
+const lateRelay = (s: HostState) => {
+  s.faults['*'] = {...s.faults['*'], nmdmRelayScanDelayMs: 1000};
+};
+
+test('a late relay: a holder that redirects its copy of B between the scan and the comparison is not a second open', async (t) => {
+  const dir = await simHost(t, lateRelay);
+  const b = openSide(t, dir, '/dev/nmdm10B');
+  stty(b, ['raw', '-echo']); // no clocal
+  // As the set-up's stty gets it: fd 3, then stdin; 1.5 s later (scan at 1 s, comparison at 2 s) fd 0 leaves it.
+  const child = spawn('/bin/sh', ['-c', 'exec 0<&3; sleep 1.5; exec 0</dev/null; sleep 4'], {stdio: ['ignore', 'ignore', 'ignore', b]});
+  t.teardown(() => child.kill('SIGKILL'));
+  // A's open is queued after B's: once its bytes reach B, the relay has judged B's open.
+  await new Promise((r) => setTimeout(r, 2500));
+  const a = openSide(t, dir, '/dev/nmdm10A');
+  stty(a, ['raw', '-echo', 'clocal']);
+  fs.writeSync(a, 'sync');
+  await receive(b, 'sync');
+  t.is(child.exitCode, null, 'the holder was still there when the relay compared');
+  t.deepEqual(simViolations(dir), []);
+});
+
+test('a late relay still records two opens of B held at once without CLOCAL while A is closed', async (t) => {
+  const dir = await simHost(t, lateRelay);
+  openSide(t, dir, '/dev/nmdm10B');
+  openSide(t, dir, '/dev/nmdm10B');
+  await until(15_000, () => simViolations(dir).length > 0, 'a recorded violation');
+  t.regex(simViolations(dir)[0]!, /: open of \/dev\/nmdm10B would block on FreeBSD: no CLOCAL and no carrier/);
+  await forgetViolations(dir, 'nmdm10');
 });
 
 test('the correct open pattern is not recorded: raw + CLOCAL before the second open and the tty streams', async (t) => {
