@@ -33,7 +33,7 @@ export function observe(d: StateSources, name: string): Observed {
   if (run) {
     const out: Observed = {state: run.state, record: run.record};
     if (run.record.pid) out.pid = run.record.pid;
-    if (run.state === 'running') out.reason = run.record.restarts.length ? 'rebooted' : 'booted';
+    if (run.state === 'running') out.reason = run.record.exitHandled?.action === 'restart' ? 'rebooted' : 'booted';
     if (run.state === 'in shutdown') out.reason = 'ACPI power button';
     return out;
   }

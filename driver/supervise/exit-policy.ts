@@ -74,28 +74,33 @@ export interface ExitContext {
   now: number;
   /** a stop the operator asked for: whatever the status, the guest stops */
   stopRequested?: 'destroyed' | 'shutdown' | undefined;
+  /** the operator reset this bhyve (reboot): its exit 0 is that reset, not the guest's doing */
+  operatorReset?: boolean;
 }
 
 /**
  * What follows bhyve's exit with `status` (0 reboot, 1 power-off, 2 halt, else a fault),
  * and the restarts to keep counting: a policy that restarts the guest does so unless
  * crashLoopLimit restarts fell within the last crashLoopWindowMs (libvirt's rule), which
- * stops it as a 'crash loop'. The caller records the restart it then makes.
+ * stops it as a 'crash loop'. The caller records the restart it then makes when `counts`:
+ * a reset the operator asked for neither trips the guard nor counts toward it (virsh reboot
+ * four times in a minute is no crash loop).
  */
-export function exitDecision(status: number, ctx: ExitContext): ExitDecision & {restarts: number[]} {
+export function exitDecision(status: number, ctx: ExitContext): ExitDecision & {restarts: number[]; counts: boolean} {
   const restarts = [...ctx.restarts];
-  if (ctx.stopRequested) return {action: 'destroy', reason: ctx.stopRequested, restarts};
+  if (ctx.stopRequested) return {action: 'destroy', reason: ctx.stopRequested, restarts, counts: false};
   let policy: LifecycleAction;
   let reason: string;
   if (status === 0) [policy, reason] = [ctx.policies.onReboot, 'rebooted'];
   else if (status === 1 || status === 2) [policy, reason] = [ctx.policies.onPoweroff, status === 1 ? 'shutdown' : 'halted'];
   else [policy, reason] = [ctx.policies.onCrash, 'crashed'];
-  if (policy === 'preserve') return {action: 'preserve', reason, restarts};
+  if (policy === 'preserve') return {action: 'preserve', reason, restarts, counts: false};
   if (policy === 'restart' || policy === 'rename-restart' || policy === 'coredump-restart') {
     // Only the restarts inside the window count; older ones are forgotten.
     const recent = restarts.filter((t) => ctx.now - t < crashLoopWindowMs);
-    if (recent.length >= crashLoopLimit) return {action: 'destroy', reason: 'crash loop', restarts: recent};
-    return {action: 'restart', reason, restarts: recent};
+    if (status === 0 && ctx.operatorReset) return {action: 'restart', reason, restarts: recent, counts: false};
+    if (recent.length >= crashLoopLimit) return {action: 'destroy', reason: 'crash loop', restarts: recent, counts: false};
+    return {action: 'restart', reason, restarts: recent, counts: true};
   }
-  return {action: 'destroy', reason, restarts};
+  return {action: 'destroy', reason, restarts, counts: false};
 }

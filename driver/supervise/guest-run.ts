@@ -548,7 +548,6 @@ export class GuestRun {
           next = this.nextAction(status);
           this.log(`action: ${next.action}${next.reason ? ` (${next.reason})` : ''}`);
           if (this.record.pid !== undefined) this.record.exitHandled = {pid: this.record.pid, status, ...next};
-          if (next.action === 'restart') this.record.restarts.push(Date.now());
           this.save();
         }
         if (next.action !== 'restart') {
@@ -591,13 +590,15 @@ export class GuestRun {
 
   /** The domain's exit policy (<on_reboot>, <on_poweroff>, <on_crash>) for this exit, with the crash-loop guard. */
   private nextAction(status: number): ExitDecision {
-    const {restarts, ...next} = exitDecision(status, {
+    const now = Date.now();
+    const {restarts, counts, ...next} = exitDecision(status, {
       policies: this.facts,
       restarts: this.record.restarts,
-      now: Date.now(),
+      now,
       stopRequested: this.record.stopRequested,
+      operatorReset: this.record.resetRequested !== undefined && this.record.resetRequested === this.record.pid,
     });
-    this.record.restarts = restarts;
+    this.record.restarts = counts ? [...restarts, now] : restarts;
     return next;
   }
 
@@ -759,9 +760,15 @@ export class GuestRun {
   /** A reset, as the reset button: bhyve exits 0 and <on_reboot> decides. */
   async reboot(): Promise<void> {
     if (this.record.phase !== 'running') throw new DriverError(`Requested operation is not valid: domain '${this.name}' is not running`);
+    // Marked before the reset: bhyve may exit, and its exit be handled, before bhyvectl's own
+    // exit is seen. Its restart is then the operator's, not counted by the crash-loop guard.
+    const resetPid = this.record.pid;
+    this.record.resetRequested = resetPid;
+    this.save(false);
     const r = await runTool(this.layout, 'bhyvectl', ['--force-reset', `--vm=${this.name}`]);
     this.log(`reboot: bhyvectl --force-reset --vm=${this.name}: exit ${r.exitCode}`);
     if (r.exitCode !== 0) {
+      if (this.record.resetRequested === resetPid) delete this.record.resetRequested;
       // The guest stopped (or began restarting) while the reset was on its way: its VM was
       // gone when bhyvectl opened it. That is "not running", not a failure of the reset.
       if (this.ending || this.record.phase !== 'running' || !vmInstanceExists(this.layout, this.name)) {

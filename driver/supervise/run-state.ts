@@ -24,6 +24,8 @@ export interface RunRecord {
   startedAt: string;
   /** start times of recent automatic restarts, for the crash-loop guard */
   restarts: number[];
+  /** the bhyve pid the operator reset (reboot): its restart is no crash, not counted by the guard */
+  resetRequested?: number;
   /** set by destroy: whatever bhyve's exit status, the guest stops */
   stopRequested?: 'destroyed' | 'shutdown';
   shutdown?: {deadline: number; stage: 'acpi' | 'force-poweroff' | 'destroy'};

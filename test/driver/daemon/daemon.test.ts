@@ -9,6 +9,7 @@ import {bhyvesOf, cli, cliAsync, daemonPid, eventually, fastSimHost} from '../..
 import {updateHostStateSync} from '../../../driver/sim/host-state.js';
 import type {DomainSummary} from '../../../driver/client/connection.js';
 import {pidAlive} from '../../../driver/host/process-alive.js';
+import {crashLoopLimit} from '../../../driver/supervise/exit-policy.js';
 
 const list = (dir: string) => JSON.parse(cli(dir, ['list', '--all', '--json']).stdout) as DomainSummary[];
 const dom = (dir: string, name: string) => list(dir).find((d) => d.name === name)!;
@@ -142,6 +143,29 @@ test.serial('a crash loop stops the guest with reason "crash loop"', async (t) =
   const log = fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8');
   t.is((log.match(/action: restart/g) ?? []).length, 3);
   t.false(fs.existsSync(path.join(dir, 'dev/vmm/web1')), 'the VM instance is destroyed');
+});
+
+test.serial('four reboots the operator asks for within a minute are no crash loop: the guest keeps running', async (t) => {
+  const dir = fastSimHost(t, 'operator-reboots');
+  t.is(cli(dir, ['start', 'web1']).status, 0);
+  for (let i = 1; i <= crashLoopLimit + 1; i++) {
+    const before = dom(dir, 'web1').pid;
+    const r = cli(dir, ['reboot', 'web1']);
+    t.is(r.status, 0, `reboot ${i}: ${r.stderr}`);
+    await eventually(
+      `running again after reboot ${i}`,
+      () => {
+        const d = dom(dir, 'web1');
+        if (d.state === 'crashed') throw new Error(`reboot ${i}: web1 ${d.state} (${d.reason})`);
+        return d.state === 'running' && d.pid !== before;
+      },
+      30_000,
+    );
+  }
+  t.like(dom(dir, 'web1'), {state: 'running', reason: 'rebooted'});
+  const log = fs.readFileSync(path.join(dir, 'var/log/bhyve-tui/web1.log'), 'utf8');
+  t.is((log.match(/action: restart \(rebooted\)/g) ?? []).length, crashLoopLimit + 1);
+  t.is(cli(dir, ['destroy', 'web1']).status, 0);
 });
 
 test.serial('define writes atomically and an invalid definition never replaces a good one', (t) => {

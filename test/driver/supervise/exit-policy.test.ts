@@ -47,6 +47,18 @@ test('a 4th exit with 3 restarts in the last 60 s is a crash loop: the guest sto
   t.like(exitDecision(3, ctx({restarts, policies: policies('restart', 'destroy', 'restart')})), {action: 'destroy', reason: 'crash loop'});
 });
 
+test("the operator's reset restarts the guest without tripping the guard or counting toward it", (t) => {
+  const restarts = [now - 30_000, now - 20_000, now - 10_000];
+  const d = exitDecision(0, ctx({restarts, operatorReset: true}));
+  t.like(d, {action: 'restart', reason: 'rebooted', counts: false});
+  t.deepEqual(d.restarts, restarts);
+  // The guest's own reboot counts; a crash right after the reset is still the guest's.
+  t.like(exitDecision(0, ctx({restarts: restarts.slice(1)})), {action: 'restart', counts: true});
+  t.like(exitDecision(3, ctx({restarts, operatorReset: true, policies: policies('restart', 'destroy', 'restart')})), {action: 'destroy', reason: 'crash loop'});
+  // <on_reboot>destroy</on_reboot> is still obeyed.
+  t.like(exitDecision(0, ctx({operatorReset: true, policies: policies('destroy')})), {action: 'destroy', reason: 'rebooted'});
+});
+
 test('restarts older than the window are forgotten, not counted', (t) => {
   const d = exitDecision(0, ctx({restarts: [now - 120_000, now - 61_000, now - 30_000, now - 1_000]}));
   t.like(d, {action: 'restart', reason: 'rebooted'});
