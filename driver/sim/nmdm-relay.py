@@ -178,7 +178,8 @@ def describe_holders(hs):
     for pid in sorted({pid for pid, _ in hs}):
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+                # one line per violation: arguments may hold newlines too
+                cmd = " ".join(f.read().decode("utf-8", "replace").split())
         except OSError:
             cmd = "?"
         if len(cmd) > 80:
@@ -273,7 +274,8 @@ class Side:
         self.pending = bytearray()  # bytes waiting to be written to this side
         # was the peer open at this side's latest write (from the inotify order)?
         self.last_write_peer_open = False
-        self.zombies = []  # names of earlier slaves of this side that were hung up
+        # earlier slaves of this side that were hung up: (name, the relay's own descriptor of it)
+        self.zombies = []
         self.reset_due = False  # fully closed, modes not yet back to the defaults
         self.peer = None
         self.new_pty()
@@ -400,27 +402,36 @@ def main():
             pass
 
     def zombie_holders(s):
-        """Pids still holding a hung-up earlier slave of s; forgets slaves nobody holds."""
-        pids = set()
+        """Holders (pid, fd) of a hung-up earlier slave of s; forgets slaves nobody holds."""
+        found = []
         keep = []
-        for name in s.zombies:
+        for name, fd in s.zombies:
             hs = holders({name, name + " (deleted)"})
             if hs:
-                keep.append(name)
-                pids.update(pid for pid, _ in hs)
+                keep.append((name, fd))
+                found += hs
+            elif fd >= 0:
+                os.close(fd)  # nobody else holds it: its pty number may be reused from now on
         s.zombies = keep
-        return sorted(pids)
+        return found
 
     def hang_up(s):
         """s lost carrier without CLOCAL: its openers become zombies, later opens work."""
         old_master, old_wd, old_name = s.master, s.wd, s.slave_name
+        # The relay keeps a descriptor of the old slave while it tracks the zombie: Linux frees
+        # a pty's number once its last opener closes, and a later pty of anyone (another test's
+        # terminal) reusing the name must not pass for a zombie opener.
+        try:
+            zombie_fd = os.open(old_name, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError:
+            zombie_fd = -1
         s.new_pty()
         by_wd[s.wd] = (s, s.slave_name)
         publish(s.slave_name, s.link)  # before the old slave vanishes: the link never dangles
         os.close(old_master)  # Linux hangs up the old slave: reads return 0, writes EIO
         if inotify is not None and old_wd >= 0:
             libc.inotify_rm_watch(inotify, old_wd)
-        s.zombies.append(old_name)
+        s.zombies.append((old_name, zombie_fd))
         s.mark_closed()
 
     def reset_modes(s):
@@ -527,9 +538,10 @@ def main():
                     continue  # an earlier slave, hung up since: its modes are gone
                 if mask & IN_OPEN:
                     if s.zombies:
-                        pids = zombie_holders(s)
-                        if pids:
-                            record("%s pids %s: open of %s %s" % (s.dev, ",".join(map(str, pids)), s.dev, ZOMBIE_TEXT))
+                        zs = zombie_holders(s)
+                        if zs:
+                            pids = sorted({pid for pid, _ in zs})
+                            record("%s pids %s: open of %s %s%s" % (s.dev, ",".join(map(str, pids)), s.dev, ZOMBIE_TEXT, describe_holders(zs)))
                     if name not in scans:
                         time.sleep(SCAN_DELAY_S)
                         scans[name] = holders({name})

@@ -344,3 +344,35 @@ test('fault: SIGUSR1 to the relay makes B a zombie whatever its modes; a fresh o
   await receive(b2, 'after');
   t.deepEqual(simViolations(dir), []);
 });
+
+test("a zombie's pty number given to another terminal once its openers closed is no zombie opener", async (t) => {
+  const dir = await simHost(t);
+  const b = openSide(t, dir, '/dev/nmdm11B');
+  stty(b, ['raw', '-echo', 'clocal']);
+  const old = fs.readlinkSync(`/proc/self/fd/${b}`).replace(/ \(deleted\)$/, '');
+  process.kill(relayPid(dir, 'nmdm11'), 'SIGUSR1');
+  await until(15_000, () => readOnce(b) === 'eof', 'end of file on B');
+  closeSide(b); // the zombie's last opener is gone
+  // Linux gives the lowest free pty number to the next pty made: hold new ones (as another
+  // test's terminal would) until one has the old name, or a few that do not.
+  const terminals: ReturnType<typeof spawn>[] = [];
+  t.teardown(() => {
+    for (const p of terminals) p.kill('SIGKILL');
+  });
+  const names: string[] = [];
+  for (let i = 0; i < 5 && !names.includes(old); i++) {
+    const p = spawn('/usr/bin/python3', ['-c', 'import os,time\nm,s=os.openpty()\nprint(os.ttyname(s),flush=True)\ntime.sleep(60)'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    terminals.push(p);
+    names.push(await new Promise<string>((resolve) => p.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+  }
+  const b2 = openSide(t, dir, '/dev/nmdm11B');
+  stty(b2, ['raw', '-echo', 'clocal']);
+  const a = openSide(t, dir, '/dev/nmdm11A'); // queued after B's open: once its bytes arrive, B's was judged
+  stty(a, ['raw', '-echo', 'clocal']);
+  fs.writeSync(a, 'sync');
+  await receive(b2, 'sync');
+  t.deepEqual(simViolations(dir), []);
+  t.false(names.includes(old), `the relay keeps ${old} while it tracks the zombie; new terminals got ${names.join(', ')}`);
+});
