@@ -401,6 +401,11 @@ def main():
         except OSError:
             pass
 
+    def record_open(s, text, hs):
+        """A violation by an open of side s, with the holders hs (pid, fd) of what it names."""
+        pids = sorted({pid for pid, _ in hs})
+        record("%s pids %s: open of %s %s%s" % (s.dev, ",".join(map(str, pids)), s.dev, text, describe_holders(hs)))
+
     def zombie_holders(s):
         """Holders (pid, fd) of a hung-up earlier slave of s; forgets slaves nobody holds."""
         found = []
@@ -540,8 +545,7 @@ def main():
                     if s.zombies:
                         zs = zombie_holders(s)
                         if zs:
-                            pids = sorted({pid for pid, _ in zs})
-                            record("%s pids %s: open of %s %s%s" % (s.dev, ",".join(map(str, pids)), s.dev, ZOMBIE_TEXT, describe_holders(zs)))
+                            record_open(s, ZOMBIE_TEXT, zs)
                     if name not in scans:
                         time.sleep(SCAN_DELAY_S)
                         scans[name] = holders({name})
@@ -550,8 +554,7 @@ def main():
                     # opens: count the open files held now instead of the events.
                     again = open_files(hs, {name}) >= 2 if use_kcmp else s.open
                     if again and not s.peer.open and not has_clocal(s.master):
-                        pids = sorted({pid for pid, _ in hs})
-                        record("%s pids %s: open of %s %s%s" % (s.dev, ",".join(map(str, pids)), s.dev, BLOCKING_TEXT, describe_holders(hs)))
+                        record_open(s, BLOCKING_TEXT, hs)
                     s.open = True  # a later POLLHUP corrects this if it closed again
                     closed_last.pop(s, None)
                 if mask & IN_CLOSE:
@@ -572,8 +575,7 @@ def main():
                 backlog += later
                 if any(mask & IN_OPEN and by_wd.get(wd, (None,))[0] is s for wd, mask in later):
                     continue
-                pids = sorted({pid for pid, _ in hs})
-                record("%s pids %s: open of %s %s%s" % (s.dev, ",".join(map(str, pids)), s.dev, BLOCKING_TEXT, describe_holders(hs)))
+                record_open(s, BLOCKING_TEXT, hs)
 
         # 3. last closes: the peer loses carrier; the side gets its initial modes back
         for s in dict.fromkeys(closed):

@@ -591,12 +591,14 @@ export class GuestRun {
   /** The domain's exit policy (<on_reboot>, <on_poweroff>, <on_crash>) for this exit, with the crash-loop guard. */
   private nextAction(status: number): ExitDecision {
     const now = Date.now();
+    const operatorReset = this.record.resetRequested !== undefined && this.record.resetRequested === this.record.pid;
+    delete this.record.resetRequested; // one reset, one exit
     const {restarts, counts, ...next} = exitDecision(status, {
       policies: this.facts,
       restarts: this.record.restarts,
       now,
       stopRequested: this.record.stopRequested,
-      operatorReset: this.record.resetRequested !== undefined && this.record.resetRequested === this.record.pid,
+      operatorReset,
     });
     this.record.restarts = counts ? [...restarts, now] : restarts;
     return next;

@@ -90,6 +90,17 @@ async function receive(fd: number, text: string): Promise<void> {
   );
 }
 
+/**
+ * Returns once the relay has judged every open of B made so far: A's open is queued after
+ * them, so once bytes written on A reach B (open raw as `b`), the relay got past them.
+ */
+async function judged(t: ExecutionContext, dir: string, base: string, b: number): Promise<void> {
+  const a = openSide(t, dir, `/dev/${base}A`);
+  stty(a, ['raw', '-echo', 'clocal']);
+  fs.writeSync(a, 'sync');
+  await receive(b, 'sync');
+}
+
 const relayPid = (dir: string, base: string): number => Number(fs.readFileSync(path.join(dir, 'var', 'run', 'bhyve-sim', 'nmdm', `${base}.pid`), 'utf8'));
 
 /** For tests that make violations on purpose: stop the relay (nothing more is written), then forget them. */
@@ -268,12 +279,8 @@ test('a late relay: a holder that redirects its copy of B between the scan and t
   // As the set-up's stty gets it: fd 3, then stdin; 1.5 s later (scan at 1 s, comparison at 2 s) fd 0 leaves it.
   const child = spawn('/bin/sh', ['-c', 'exec 0<&3; sleep 1.5; exec 0</dev/null; sleep 4'], {stdio: ['ignore', 'ignore', 'ignore', b]});
   t.teardown(() => child.kill('SIGKILL'));
-  // A's open is queued after B's: once its bytes reach B, the relay has judged B's open.
   await new Promise((r) => setTimeout(r, 2500));
-  const a = openSide(t, dir, '/dev/nmdm10A');
-  stty(a, ['raw', '-echo', 'clocal']);
-  fs.writeSync(a, 'sync');
-  await receive(b, 'sync');
+  await judged(t, dir, 'nmdm10', b);
   t.is(child.exitCode, null, 'the holder was still there when the relay compared');
   t.deepEqual(simViolations(dir), []);
 });
@@ -369,10 +376,7 @@ test("a zombie's pty number given to another terminal once its openers closed is
   }
   const b2 = openSide(t, dir, '/dev/nmdm11B');
   stty(b2, ['raw', '-echo', 'clocal']);
-  const a = openSide(t, dir, '/dev/nmdm11A'); // queued after B's open: once its bytes arrive, B's was judged
-  stty(a, ['raw', '-echo', 'clocal']);
-  fs.writeSync(a, 'sync');
-  await receive(b2, 'sync');
+  await judged(t, dir, 'nmdm11', b2);
   t.deepEqual(simViolations(dir), []);
   t.false(names.includes(old), `the relay keeps ${old} while it tracks the zombie; new terminals got ${names.join(', ')}`);
 });
